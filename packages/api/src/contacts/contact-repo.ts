@@ -1,0 +1,124 @@
+/**
+ * SQL for contacts, identities and group membership. Resolving is one INSERT ... ON CONFLICT on
+ * the identity (the unique key), which creates the contact in the same statement, so concurrent
+ * first messages from one sender end with exactly one contact and one identity.
+ */
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { Channel, ContactId, ContactKind, type Contact, type NamedIdentity } from '@switchboard/shared';
+import type { ScopedTx } from '../db/db';
+import { SqlParams } from '../db/scope-sql';
+
+export interface ResolvedIdentity {
+  contactId: ContactId;
+  created: boolean;
+}
+
+const ResolvedRow = z.object({ contact_id: ContactId, created: z.boolean() });
+
+const ContactRow = z
+  .object({
+    id: ContactId,
+    kind: ContactKind,
+    display_name: z.string().nullable(),
+    merged_into: ContactId.nullable(),
+    created_at: z.coerce.date(),
+    identities: z.array(z.object({ channel: Channel, externalId: z.string() })).nullable(),
+  })
+  .transform((row): Contact => ({
+    id: row.id,
+    kind: row.kind,
+    displayName: row.display_name,
+    mergedInto: row.merged_into,
+    createdAt: row.created_at,
+    identities: row.identities ?? [],
+  }));
+
+const RESOLVE_SQL = `
+with ident as (
+  insert into contact_identities (tenant_id, channel, external_id, contact_id)
+  values ($1, $2, $3, $4)
+  on conflict (tenant_id, channel, external_id) do update set channel = excluded.channel
+  returning contact_id
+), created as (
+  insert into contacts (id, tenant_id, kind, display_name)
+  select contact_id, $1, $5, $6 from ident where contact_id = $4
+  returning id
+), renamed as (
+  update contacts set display_name = $6, updated_at = now()
+  where tenant_id = $1 and id = (select contact_id from ident)
+    and $6::text is not null and display_name is distinct from $6::text
+  returning id
+)
+select coalesce(c.merged_into, ident.contact_id) as contact_id, ident.contact_id = $4 as created
+from ident left join contacts c on c.tenant_id = $1 and c.id = ident.contact_id`;
+
+export async function resolveIdentity(
+  tx: ScopedTx,
+  identity: NamedIdentity & { kind: ContactKind },
+): Promise<ResolvedIdentity> {
+  const candidate = randomUUID();
+  const { rows } = await tx.query(RESOLVE_SQL, [
+    tx.scope.tenantId, identity.channel, identity.externalId, candidate, identity.kind, identity.displayName ?? null,
+  ]);
+  const row = ResolvedRow.parse(rows[0]);
+  return { contactId: row.contact_id, created: row.created };
+}
+
+export async function linkGroupMember(tx: ScopedTx, groupId: ContactId, memberId: ContactId): Promise<void> {
+  await tx.query(
+    `insert into group_members (tenant_id, group_contact_id, member_contact_id) values ($1, $2, $3)
+     on conflict do nothing`,
+    [tx.scope.tenantId, groupId, memberId],
+  );
+}
+
+const SELECT_CONTACTS = `
+select c.id, c.kind, c.display_name, c.merged_into, c.created_at,
+  (select json_agg(json_build_object('channel', i.channel, 'externalId', i.external_id) order by i.created_at)
+     from contact_identities i where i.tenant_id = c.tenant_id and i.contact_id = c.id) as identities
+from contacts c`;
+
+export async function listContacts(tx: ScopedTx, limit: number): Promise<Contact[]> {
+  const params = new SqlParams();
+  const where = contactScopeSql(tx, params);
+  const { rows } = await tx.query(
+    `${SELECT_CONTACTS} where ${where} order by c.created_at, c.id limit ${params.add(limit)}`,
+    params.values,
+  );
+  return rows.map((row) => ContactRow.parse(row));
+}
+
+export async function findContact(tx: ScopedTx, id: ContactId): Promise<Contact | undefined> {
+  const params = new SqlParams();
+  const where = contactScopeSql(tx, params);
+  const { rows } = await tx.query(`${SELECT_CONTACTS} where ${where} and c.id = ${params.add(id)}`, params.values);
+  return rows[0] === undefined ? undefined : ContactRow.parse(rows[0]);
+}
+
+/** The contact and every contact merged into it: erasing a person erases all of them. */
+export async function findMergedFamily(tx: ScopedTx, id: ContactId): Promise<ContactId[]> {
+  const { rows } = await tx.query(
+    `select id from contacts where tenant_id = $1 and (id = $2 or merged_into = $2)`,
+    [tx.scope.tenantId, id],
+  );
+  return rows.map((row) => ContactId.parse(row.id));
+}
+
+export async function eraseContacts(tx: ScopedTx, ids: ContactId[]): Promise<Record<string, number>> {
+  const tenant = tx.scope.tenantId;
+  const members = await tx.query(
+    `delete from group_members where tenant_id = $1 and (group_contact_id = any($2) or member_contact_id = any($2))`,
+    [tenant, ids],
+  );
+  const identities = await tx.query(`delete from contact_identities where tenant_id = $1 and contact_id = any($2)`, [tenant, ids]);
+  await tx.query(`update contacts set merged_into = null where tenant_id = $1 and merged_into = any($2)`, [tenant, ids]);
+  const contacts = await tx.query(`delete from contacts where tenant_id = $1 and id = any($2)`, [tenant, ids]);
+  return { contacts: contacts.rowCount, identities: identities.rowCount, groupMembers: members.rowCount };
+}
+
+function contactScopeSql(tx: ScopedTx, params: SqlParams): string {
+  const tenant = `c.tenant_id = ${params.add(tx.scope.tenantId)}`;
+  if (tx.scope.principal.kind === 'owner') return tenant;
+  return `${tenant} and c.id = ${params.add(tx.scope.principal.contactId)}`;
+}

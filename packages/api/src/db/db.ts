@@ -1,0 +1,58 @@
+/**
+ * The database port. Every scoped read and write happens inside `transaction(scope, fn)`, which
+ * switches to the unprivileged role `sb_app` and sets `app.tenant_id`, `app.contact_id` and
+ * `app.is_owner` for that transaction only, so row-level security filters every statement.
+ * `adminTransaction` runs as the connecting role (the schema owner); only migrations use it.
+ */
+import type { Scope } from './scope';
+
+export type Engine = 'pglite' | 'postgres';
+
+export interface QueryResult<R> {
+  rows: R[];
+  rowCount: number;
+}
+
+/** One SQL connection or transaction handle. */
+export interface SqlRunner {
+  query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>>;
+  /** Runs one or more statements without parameters (migrations). */
+  exec(sql: string): Promise<void>;
+}
+
+/** A transaction that carries the scope it was opened with; repositories read it from here. */
+export interface ScopedTx extends SqlRunner {
+  readonly scope: Scope;
+}
+
+export interface Db {
+  readonly engine: Engine;
+  transaction<T>(scope: Scope, fn: (tx: ScopedTx) => Promise<T>): Promise<T>;
+  /** As `sb_app` with no scope at all: every scoped table reads as empty (fail closed). */
+  unscopedTransaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T>;
+  /** As the schema owner, outside row-level security. For the migrator and test set-up only. */
+  adminTransaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+export const APP_ROLE = 'sb_app';
+
+/** The statement that opens a scoped transaction: role first, then the three settings. */
+export const SET_SCOPE_SQL =
+  `select set_config('role', '${APP_ROLE}', true), set_config('app.tenant_id', $1, true), ` +
+  `set_config('app.contact_id', $2, true), set_config('app.is_owner', $3, true)`;
+
+export const SET_APP_ROLE_SQL = `select set_config('role', '${APP_ROLE}', true)`;
+
+export function scopeParams(scope: Scope): string[] {
+  const contactId = scope.principal.kind === 'contact' ? scope.principal.contactId : '';
+  return [scope.tenantId, contactId, String(scope.principal.kind === 'owner')];
+}
+
+export function withScope(runner: SqlRunner, scope: Scope): ScopedTx {
+  return {
+    scope,
+    query: (sql, params) => runner.query(sql, params),
+    exec: (sql) => runner.exec(sql),
+  };
+}

@@ -1,0 +1,76 @@
+import { describeEachEngine, availableEngines, createEmptyPostgresDatabase, openTestDatabase } from '../../../../test/engines';
+import { createPgDb } from './pg-db';
+import { migrate, MIGRATIONS_DIR, readMigrations } from './migrate';
+
+describeEachEngine('migrate', (env) => {
+  it('applies nothing the second time and leaves the schema as it was', async () => {
+    const before = await env.admin<{ n: number }>(`select count(*)::int as n from pg_tables where schemaname = 'public'`);
+    expect(await migrate(env.db, MIGRATIONS_DIR)).toEqual([]);
+    const after = await env.admin<{ n: number }>(`select count(*)::int as n from pg_tables where schemaname = 'public'`);
+    expect(after).toEqual(before);
+    const files = await readMigrations(MIGRATIONS_DIR);
+    const applied = await env.admin<{ name: string }>('select name from sb_migrations order by name');
+    expect(applied.map((row) => row.name)).toEqual(files.map((file) => file.name));
+  });
+
+  it('seeds tenant default with agent default on the echo provider', async () => {
+    const rows = await env.admin(
+      `select t.slug, a.name, a.provider from agents a join tenants t on t.id = a.tenant_id`,
+    );
+    expect(rows).toEqual([{ slug: 'default', name: 'default', provider: 'echo' }]);
+  });
+
+  it('works as a role that is neither superuser nor BYPASSRLS', async () => {
+    const rows = await env.db.transaction(env.owner, (tx) =>
+      tx.query<{ user: string; super: boolean; bypass: boolean }>(
+        'select current_user as user, rolsuper as super, rolbypassrls as bypass from pg_roles where rolname = current_user',
+      ),
+    );
+    expect(rows.rows).toEqual([{ user: 'sb_app', super: false, bypass: false }]);
+  });
+
+  it('forces row-level security on every table of the schema', async () => {
+    const rows = await env.admin<{ relname: string; rls: boolean; forced: boolean }>(
+      `select c.relname, c.relrowsecurity as rls, c.relforcerowsecurity as forced from pg_class c
+       join pg_namespace n on n.oid = c.relnamespace
+       where n.nspname = 'public' and c.relkind = 'r' and c.relname <> 'sb_migrations' order by 1`,
+    );
+    expect(rows.length).toBeGreaterThanOrEqual(10);
+    for (const row of rows) expect(row).toEqual({ relname: row.relname, rls: true, forced: true });
+  });
+});
+
+describe('migrate on a fresh database', () => {
+  it.each(availableEngines())('builds the whole schema from nothing [%s]', async (engine) => {
+    const { db, drop } = await openTestDatabase(engine, { empty: true });
+    try {
+      const files = await readMigrations(MIGRATIONS_DIR);
+      expect(await migrate(db, MIGRATIONS_DIR)).toEqual(files.map((file) => file.name));
+      expect(await migrate(db, MIGRATIONS_DIR)).toEqual([]);
+    } finally {
+      await db.close();
+      await drop();
+    }
+  }, 120_000);
+});
+
+if (availableEngines().includes('postgres')) {
+  describe('migrate with concurrent starts [postgres]', () => {
+    it('applies each migration once when several processes start together', async () => {
+      const { url, drop } = await createEmptyPostgresDatabase();
+      const dbs = Array.from({ length: 4 }, () => createPgDb({ connectionString: url }));
+      try {
+        const results = await Promise.all(dbs.map((db) => migrate(db, MIGRATIONS_DIR)));
+        const files = await readMigrations(MIGRATIONS_DIR);
+        expect(results.flat().sort()).toEqual(files.map((file) => file.name).sort());
+        const counts = await dbs[0]!.adminTransaction((tx) =>
+          tx.query<{ n: number }>('select count(*)::int as n from sb_migrations'),
+        );
+        expect(counts.rows[0]!.n).toBe(files.length);
+      } finally {
+        await Promise.all(dbs.map((db) => db.close()));
+        await drop();
+      }
+    });
+  });
+}

@@ -1,0 +1,54 @@
+/**
+ * The PostgreSQL adapter (any PostgreSQL >= 15, Supabase included) over a node-postgres Pool.
+ * Each transaction checks out one client, sets its scope and releases the client on every path.
+ */
+import { Pool, type PoolClient } from 'pg';
+import { type Db, type SqlRunner, SET_APP_ROLE_SQL, SET_SCOPE_SQL, scopeParams, withScope } from './db';
+
+export interface PgDbOptions {
+  connectionString: string;
+  maxConnections?: number;
+}
+
+export function createPgDb(options: PgDbOptions): Db {
+  const pool = new Pool({ connectionString: options.connectionString, max: options.maxConnections ?? 10 });
+  // An idle client that loses its server emits here; without a listener the process would crash.
+  pool.on('error', (error) => console.error('postgres pool: idle client failed', error));
+
+  async function inTransaction<T>(prepare: (client: PoolClient) => Promise<unknown>, fn: (runner: SqlRunner) => Promise<T>): Promise<T> {
+    const client = await pool.connect();
+    try {
+      await client.query('begin');
+      await prepare(client);
+      const result = await fn(toRunner(client));
+      await client.query('commit');
+      return result;
+    } catch (error) {
+      await client.query('rollback').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  return {
+    engine: 'postgres',
+    transaction: (scope, fn) =>
+      inTransaction((client) => client.query(SET_SCOPE_SQL, scopeParams(scope)), (runner) => fn(withScope(runner, scope))),
+    unscopedTransaction: (fn) => inTransaction((client) => client.query(SET_APP_ROLE_SQL), fn),
+    adminTransaction: (fn) => inTransaction(async () => undefined, fn),
+    close: () => pool.end(),
+  };
+}
+
+function toRunner(client: PoolClient): SqlRunner {
+  return {
+    async query<R>(sql: string, params?: readonly unknown[]) {
+      const result = await client.query(sql, params as unknown[] | undefined);
+      return { rows: result.rows as R[], rowCount: result.rowCount ?? 0 };
+    },
+    async exec(sql: string) {
+      await client.query(sql);
+    },
+  };
+}

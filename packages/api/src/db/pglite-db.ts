@@ -1,0 +1,79 @@
+/**
+ * The embedded adapter: PGlite (Postgres compiled to WASM) in a data directory, or in memory.
+ * PGlite is a single connection: transactions queue on its mutex, and inside one only the
+ * transaction's handle may be used. A data directory is locked for this process (data-dir-lock).
+ */
+import { PGlite, type Transaction } from '@electric-sql/pglite';
+import { type Db, type SqlRunner, SET_APP_ROLE_SQL, SET_SCOPE_SQL, scopeParams, withScope } from './db';
+import { acquireDataDirLock } from './data-dir-lock';
+
+export type PgliteSource =
+  | { kind: 'directory'; path: string }
+  | { kind: 'snapshot'; data: Blob }
+  | { kind: 'memory' };
+
+/** A PGlite database; `dump` returns its data directory as a blob for fast fresh copies. */
+export interface PgliteDb extends Db {
+  dump(): Promise<Blob>;
+}
+
+export async function createPgliteDb(source: PgliteSource): Promise<PgliteDb> {
+  const lock = source.kind === 'directory' ? acquireDataDirLock(source.path) : undefined;
+  try {
+    const pg = await openPglite(source);
+    return wrapPglite(pg, () => lock?.release());
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
+}
+
+async function openPglite(source: PgliteSource): Promise<PGlite> {
+  // A dynamic import: the package's `contrib/*` types resolve to its ESM declarations only.
+  const { pg_trgm } = await import('@electric-sql/pglite/contrib/pg_trgm');
+  const extensions = { pg_trgm };
+  switch (source.kind) {
+    case 'directory':
+      return PGlite.create({ dataDir: source.path, extensions });
+    case 'snapshot':
+      return PGlite.create({ loadDataDir: source.data, extensions });
+    case 'memory':
+      return PGlite.create({ extensions });
+  }
+}
+
+function wrapPglite(pg: PGlite, onClose: () => void): PgliteDb {
+  const inTransaction = <T>(prepare: (tx: Transaction) => Promise<unknown>, fn: (runner: SqlRunner) => Promise<T>) =>
+    pg.transaction(async (tx) => {
+      await prepare(tx);
+      return fn(toRunner(tx));
+    });
+
+  return {
+    engine: 'pglite',
+    transaction: (scope, fn) =>
+      inTransaction((tx) => tx.query(SET_SCOPE_SQL, scopeParams(scope)), (runner) => fn(withScope(runner, scope))),
+    unscopedTransaction: (fn) => inTransaction((tx) => tx.query(SET_APP_ROLE_SQL), fn),
+    adminTransaction: (fn) => inTransaction(async () => undefined, fn),
+    dump: () => pg.dumpDataDir('none'),
+    async close() {
+      try {
+        await pg.close();
+      } finally {
+        onClose();
+      }
+    },
+  };
+}
+
+function toRunner(tx: Transaction): SqlRunner {
+  return {
+    async query<R>(sql: string, params?: readonly unknown[]) {
+      const result = await tx.query<R>(sql, params ? [...params] : undefined);
+      return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length };
+    },
+    async exec(sql: string) {
+      await tx.exec(sql);
+    },
+  };
+}

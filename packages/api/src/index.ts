@@ -1,0 +1,14 @@
+export * from './db/db';
+export * from './db/scope';
+export { createPgDb } from './db/pg-db';
+export { createPgliteDb, type PgliteDb, type PgliteSource } from './db/pglite-db';
+export { migrate, readMigrations, MIGRATIONS_DIR } from './db/migrate';
+export { openDb, type DbConfig } from './db/open-db';
+export { acquireDataDirLock } from './db/data-dir-lock';
+export { createServices, type Services } from './services';
+export { findTenantId } from './tenant-lookup';
+export { parseConfig, type Config } from './config';
+export type { ContactService, ContactEraser } from './contacts/contact-service';
+export type { SessionService } from './sessions/session-service';
+export type { MemoryService } from './memories/memory-service';
+export type { AgentService, Agent } from './agents/agent-service';

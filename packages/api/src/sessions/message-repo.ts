@@ -1,0 +1,90 @@
+/**
+ * SQL for transcript messages. A message takes its scope contact from its session, and an inbound
+ * message is stored once per platform message id (per channel and chat).
+ */
+import { z } from 'zod';
+import { Channel, ContactId, Direction, MessageId, SessionId, type Message } from '@switchboard/shared';
+import type { ScopedTx } from '../db/db';
+import { SqlParams, reachableRowsSql } from '../db/scope-sql';
+
+const MESSAGE_COLUMNS = `m.id, m.session_id, m.contact_id, m.sender_contact_id, m.direction, m.channel, m.chat_id,
+  m.platform_message_id, m.text, m.created_at`;
+
+const MessageRow = z
+  .object({
+    id: MessageId,
+    session_id: SessionId,
+    contact_id: ContactId.nullable(),
+    sender_contact_id: ContactId.nullable(),
+    direction: Direction,
+    channel: Channel,
+    chat_id: z.string(),
+    platform_message_id: z.string().nullable(),
+    text: z.string(),
+    created_at: z.coerce.date(),
+  })
+  .transform(
+    (row): Message => ({
+      id: row.id,
+      sessionId: row.session_id,
+      contactId: row.contact_id,
+      senderContactId: row.sender_contact_id,
+      direction: row.direction,
+      channel: row.channel,
+      chatId: row.chat_id,
+      platformMessageId: row.platform_message_id,
+      text: row.text,
+      createdAt: row.created_at,
+    }),
+  );
+
+export interface NewMessage {
+  direction: Direction;
+  channel: Channel;
+  chatId: string;
+  platformMessageId?: string | undefined;
+  senderContactId?: ContactId | null | undefined;
+  text: string;
+}
+
+/** Appends to a session in scope; undefined when that platform message was already stored. */
+export async function insertMessage(tx: ScopedTx, sessionId: SessionId, message: NewMessage): Promise<Message | undefined> {
+  const params = new SqlParams();
+  const where = reachableRowsSql(tx.scope, params, 's');
+  const { rows } = await tx.query(
+    `insert into messages as m (tenant_id, session_id, contact_id, sender_contact_id, direction, channel, chat_id,
+       platform_message_id, text)
+     select s.tenant_id, s.id, s.contact_id, ${params.add(message.senderContactId ?? null)}, ${params.add(message.direction)},
+       ${params.add(message.channel)}, ${params.add(message.chatId)}, ${params.add(message.platformMessageId ?? null)},
+       ${params.add(message.text)}
+     from sessions s where ${where} and s.id = ${params.add(sessionId)}
+     on conflict (tenant_id, channel, chat_id, direction, platform_message_id) do nothing
+     returning ${MESSAGE_COLUMNS}`,
+    params.values,
+  );
+  return rows[0] === undefined ? undefined : MessageRow.parse(rows[0]);
+}
+
+/** The session's last `limit` messages, oldest first. */
+export async function listMessages(tx: ScopedTx, sessionId: SessionId, limit: number): Promise<Message[]> {
+  const params = new SqlParams();
+  const where = reachableRowsSql(tx.scope, params, 'm');
+  const { rows } = await tx.query(
+    `select * from (
+       select ${MESSAGE_COLUMNS}, m.seq from messages m
+       where ${where} and m.session_id = ${params.add(sessionId)}
+       order by m.seq desc limit ${params.add(limit)}
+     ) m order by m.seq`,
+    params.values,
+  );
+  return rows.map((row) => MessageRow.parse(row));
+}
+
+/** Deletes what the contacts said anywhere (groups included) and every message of their sessions. */
+export async function eraseMessages(tx: ScopedTx, contactIds: ContactId[]): Promise<number> {
+  const { rowCount } = await tx.query(
+    `delete from messages where tenant_id = $1 and (contact_id = any($2) or sender_contact_id = any($2))`,
+    [tx.scope.tenantId, contactIds],
+  );
+  return rowCount;
+}

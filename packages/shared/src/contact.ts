@@ -1,0 +1,50 @@
+/** Contacts: an external person or a group chat, reached through one or more channel identities. */
+import { z } from 'zod';
+import { ContactId } from './ids';
+
+export const Channel = z.enum(['telegram', 'whatsapp', 'discord', 'cli', 'web']);
+export type Channel = z.infer<typeof Channel>;
+
+export const ContactKind = z.enum(['person', 'group']);
+export type ContactKind = z.infer<typeof ContactKind>;
+
+/** A platform's id for a sender or chat: printable, bounded. */
+export const ExternalId = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces');
+
+export const Identity = z.object({
+  channel: Channel,
+  externalId: ExternalId,
+});
+export type Identity = z.infer<typeof Identity>;
+
+export const Contact = z.object({
+  id: ContactId,
+  kind: ContactKind,
+  displayName: z.string().nullable(),
+  mergedInto: ContactId.nullable(),
+  identities: z.array(Identity),
+  createdAt: z.coerce.date(),
+});
+export type Contact = z.infer<typeof Contact>;
+
+export const ResolveContactInput = z.object({
+  channel: Channel,
+  externalId: ExternalId,
+  kind: ContactKind.default('person'),
+  displayName: z.string().trim().min(1).max(200).optional(),
+});
+export type ResolveContactInput = z.infer<typeof ResolveContactInput>;
+
+/** An identity with the display name the platform reported, if any. */
+export type NamedIdentity = Identity & { displayName?: string | undefined };
+
+/** Row counts removed by erasing a contact. */
+export const ForgetResult = z.object({
+  contactId: ContactId,
+  deleted: z.record(z.string(), z.number().int().nonnegative()),
+});
+export type ForgetResult = z.infer<typeof ForgetResult>;

@@ -1,0 +1,5 @@
+export * from './error';
+export * from './ids';
+export * from './contact';
+export * from './session';
+export * from './memory';

@@ -1,0 +1,42 @@
+/** Sessions (one conversation per agent, contact and thread) and their transcript messages. */
+import { z } from 'zod';
+import { AgentId, ContactId, MessageId, SessionId } from './ids';
+import { Channel } from './contact';
+
+export const Provider = z.enum(['echo', 'claude', 'codex', 'opencode', 'openai', 'anthropic']);
+export type Provider = z.infer<typeof Provider>;
+
+export const SessionStatus = z.enum(['open', 'closed']);
+export type SessionStatus = z.infer<typeof SessionStatus>;
+
+export const ThreadKey = z.string().max(200);
+
+export const Session = z.object({
+  id: SessionId,
+  agentId: AgentId,
+  contactId: ContactId.nullable(),
+  threadKey: ThreadKey,
+  provider: Provider,
+  providerSessionId: z.string().nullable(),
+  status: SessionStatus,
+  createdAt: z.coerce.date(),
+  closedAt: z.coerce.date().nullable(),
+});
+export type Session = z.infer<typeof Session>;
+
+export const Direction = z.enum(['inbound', 'outbound']);
+export type Direction = z.infer<typeof Direction>;
+
+export const Message = z.object({
+  id: MessageId,
+  sessionId: SessionId,
+  contactId: ContactId.nullable(),
+  senderContactId: ContactId.nullable(),
+  direction: Direction,
+  channel: Channel,
+  chatId: z.string(),
+  platformMessageId: z.string().nullable(),
+  text: z.string(),
+  createdAt: z.coerce.date(),
+});
+export type Message = z.infer<typeof Message>;
