@@ -21,7 +21,7 @@ export function createAgentService(deps: { db: Db }) {
       return agent;
     },
 
-    create(scope: Scope, agent: Omit<repo.Agent, 'id'>): Promise<repo.Agent> {
+    async create(scope: Scope, agent: Omit<repo.Agent, 'id'>): Promise<repo.Agent> {
       requireOwner(scope, 'create agents');
       return db.transaction(scope, async (tx) => {
         if (await repo.findAgentByName(tx, agent.name)) throw new AppError('conflict', `Agent ${agent.name} already exists`);

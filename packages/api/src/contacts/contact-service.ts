@@ -24,13 +24,13 @@ export function createContactService(deps: { db: Db; erasers: ContactEraser[] })
 
   return {
     /** The contact for a channel identity, created on first sight; follows merges. */
-    resolve(scope: Scope, input: ResolveContactInput): Promise<repo.ResolvedIdentity> {
+    async resolve(scope: Scope, input: ResolveContactInput): Promise<repo.ResolvedIdentity> {
       requireOwner(scope, 'resolve contacts');
       return db.transaction(scope, (tx) => repo.resolveIdentity(tx, input));
     },
 
     /** A group chat's contact and its speaker's contact, linked as a member. */
-    resolveGroupMember(scope: Scope, group: NamedIdentity, sender: NamedIdentity): Promise<GroupResolution> {
+    async resolveGroupMember(scope: Scope, group: NamedIdentity, sender: NamedIdentity): Promise<GroupResolution> {
       requireOwner(scope, 'resolve contacts');
       return db.transaction(scope, async (tx) => {
         const resolvedGroup = await repo.resolveIdentity(tx, { ...group, kind: 'group' });
@@ -51,7 +51,7 @@ export function createContactService(deps: { db: Db; erasers: ContactEraser[] })
     },
 
     /** Erases the contact (and contacts merged into it) from every table; returns what was deleted. */
-    forget(scope: Scope, id: ContactId): Promise<ForgetResult> {
+    async forget(scope: Scope, id: ContactId): Promise<ForgetResult> {
       requireOwner(scope, 'erase contacts');
       return db.transaction(scope, async (tx) => {
         const family = await repo.findMergedFamily(tx, id);

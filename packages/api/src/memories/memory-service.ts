@@ -40,7 +40,7 @@ export function createMemoryService(deps: { db: Db }) {
   return {
     list,
 
-    remember(scope: Scope, input: RememberInput): Promise<Memory> {
+    async remember(scope: Scope, input: RememberInput): Promise<Memory> {
       const memory = newMemory(scope, input);
       return db.transaction(scope, (tx) => repo.insertMemory(tx, memory));
     },

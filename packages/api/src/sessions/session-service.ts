@@ -28,7 +28,7 @@ export function createSessionService(deps: { db: Db }) {
     },
 
     /** Ends the open session of the key; returns it, or undefined when none was open. */
-    reset(scope: Scope, request: ResetRequest): Promise<Session | undefined> {
+    async reset(scope: Scope, request: ResetRequest): Promise<Session | undefined> {
       const contactId = resetTarget(scope, request.contact);
       return db.transaction(scope, (tx) => sessions.closeSession(tx, request, contactId));
     },
