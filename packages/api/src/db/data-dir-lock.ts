@@ -12,13 +12,17 @@ export interface DataDirLock {
   release(): void;
 }
 
+/** Lock files this process holds: a file naming our own pid is stale only if it is not among them. */
+const heldHere = new Set<string>();
+
 export function acquireDataDirLock(dataDir: string): DataDirLock {
   const path = `${dataDir}.lock`;
   mkdirSync(dirname(path), { recursive: true });
   for (let attempt = 0; attempt < 2; attempt++) {
     if (tryCreate(path)) return createHandle(path);
     const holder = readHolder(path);
-    if (holder !== undefined && holder !== process.pid && isAlive(holder)) {
+    const isHeld = holder === process.pid ? heldHere.has(path) : holder !== undefined && isAlive(holder);
+    if (isHeld) {
       throw new AppError('conflict', `Data directory ${dataDir} is in use by process ${holder} (lock file ${path}); stop it or use another SB_HOME`);
     }
     rmSync(path, { force: true });
@@ -58,9 +62,11 @@ function isAlive(pid: number): boolean {
 
 function createHandle(path: string): DataDirLock {
   let held = true;
+  heldHere.add(path);
   const release = () => {
     if (!held) return;
     held = false;
+    heldHere.delete(path);
     process.off('exit', release);
     rmSync(path, { force: true });
   };
