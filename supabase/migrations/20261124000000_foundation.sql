@@ -146,6 +146,7 @@ create table messages (
   sender_contact_id uuid,
   direction text not null check (direction in ('inbound', 'outbound')),
   channel text not null check (channel in ('telegram', 'whatsapp', 'discord', 'cli', 'web')),
+  account_key text not null default 'default' check (length(account_key) between 1 and 128),
   chat_id text not null default '' check (length(chat_id) <= 128),
   platform_message_id text check (length(platform_message_id) <= 128),
   text text not null,
@@ -154,7 +155,9 @@ create table messages (
   foreign key (tenant_id, contact_id) references contacts (tenant_id, id),
   foreign key (tenant_id, sender_contact_id) references contacts (tenant_id, id)
 );
-create unique index messages_platform_id on messages (tenant_id, channel, chat_id, direction, platform_message_id);
+-- The platform's message id is unique per receiving account and chat (two bots may share a group).
+create unique index messages_platform_id on messages
+  (tenant_id, channel, account_key, chat_id, direction, platform_message_id);
 create index messages_by_session on messages (tenant_id, session_id, seq);
 create index messages_by_contact on messages (tenant_id, contact_id);
 create index messages_by_sender on messages (tenant_id, sender_contact_id) where sender_contact_id is not null;

@@ -34,6 +34,7 @@ export const Message = z.object({
   senderContactId: ContactId.nullable(),
   direction: Direction,
   channel: Channel,
+  accountKey: z.string(),
   chatId: z.string(),
   platformMessageId: z.string().nullable(),
   text: z.string(),

@@ -7,7 +7,7 @@ import { Channel, ContactId, Direction, MessageId, SessionId, type Message } fro
 import type { ScopedTx } from '../db/db';
 import { SqlParams, reachableRowsSql } from '../db/scope-sql';
 
-const MESSAGE_COLUMNS = `m.id, m.session_id, m.contact_id, m.sender_contact_id, m.direction, m.channel, m.chat_id,
+const MESSAGE_COLUMNS = `m.id, m.session_id, m.contact_id, m.sender_contact_id, m.direction, m.channel, m.account_key, m.chat_id,
   m.platform_message_id, m.text, m.created_at`;
 
 const MessageRow = z
@@ -18,6 +18,7 @@ const MessageRow = z
     sender_contact_id: ContactId.nullable(),
     direction: Direction,
     channel: Channel,
+    account_key: z.string(),
     chat_id: z.string(),
     platform_message_id: z.string().nullable(),
     text: z.string(),
@@ -31,6 +32,7 @@ const MessageRow = z
       senderContactId: row.sender_contact_id,
       direction: row.direction,
       channel: row.channel,
+      accountKey: row.account_key,
       chatId: row.chat_id,
       platformMessageId: row.platform_message_id,
       text: row.text,
@@ -41,6 +43,8 @@ const MessageRow = z
 export interface NewMessage {
   direction: Direction;
   channel: Channel;
+  /** The receiving channel account (bot); default `default`. */
+  accountKey?: string | undefined;
   chatId: string;
   platformMessageId?: string | undefined;
   senderContactId?: ContactId | null | undefined;
@@ -52,13 +56,13 @@ export async function insertMessage(tx: ScopedTx, sessionId: SessionId, message:
   const params = new SqlParams();
   const where = reachableRowsSql(tx.scope, params, 's');
   const { rows } = await tx.query(
-    `insert into messages as m (tenant_id, session_id, contact_id, sender_contact_id, direction, channel, chat_id,
-       platform_message_id, text)
+    `insert into messages as m (tenant_id, session_id, contact_id, sender_contact_id, direction, channel, account_key,
+       chat_id, platform_message_id, text)
      select s.tenant_id, s.id, s.contact_id, ${params.add(message.senderContactId ?? null)}, ${params.add(message.direction)},
-       ${params.add(message.channel)}, ${params.add(message.chatId)}, ${params.add(message.platformMessageId ?? null)},
-       ${params.add(message.text)}
+       ${params.add(message.channel)}, ${params.add(message.accountKey ?? 'default')}, ${params.add(message.chatId)},
+       ${params.add(message.platformMessageId ?? null)}, ${params.add(message.text)}
      from sessions s where ${where} and s.id = ${params.add(sessionId)}
-     on conflict (tenant_id, channel, chat_id, direction, platform_message_id) do nothing
+     on conflict (tenant_id, channel, account_key, chat_id, direction, platform_message_id) do nothing
      returning ${MESSAGE_COLUMNS}`,
     params.values,
   );

@@ -103,9 +103,12 @@ describeEachEngine('session service', (env) => {
     await sessions.appendMessage(contact, session.id, { ...inbound, platformMessageId: '78', text: 'three' });
     expect(first.duplicate).toBe(false);
     expect(repeat.duplicate).toBe(true);
+    // The same platform id received by another bot account in the same chat is another message.
+    const viaOtherBot = await sessions.appendMessage(contact, session.id, { ...inbound, accountKey: 'second-bot', platformMessageId: '77', text: 'one' });
+    expect(viaOtherBot.duplicate).toBe(false);
     const transcript = await sessions.messages(contact, session.id);
-    expect(transcript.map((m) => m.text)).toEqual(['one', 'two', 'three']);
+    expect(transcript.map((m) => m.text)).toEqual(['one', 'two', 'three', 'one']);
     expect(transcript.every((m) => m.contactId === contactId)).toBe(true);
-    expect((await sessions.messages(contact, session.id, { limit: 2 })).map((m) => m.text)).toEqual(['two', 'three']);
+    expect((await sessions.messages(contact, session.id, { limit: 2 })).map((m) => m.text)).toEqual(['three', 'one']);
   });
 });
