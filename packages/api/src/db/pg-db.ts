@@ -17,6 +17,7 @@ export function createPgDb(options: PgDbOptions): Db {
 
   async function inTransaction<T>(prepare: (client: PoolClient) => Promise<unknown>, fn: (runner: SqlRunner) => Promise<T>): Promise<T> {
     const client = await pool.connect();
+    let broken = false;
     try {
       await client.query('begin');
       await prepare(client);
@@ -24,10 +25,11 @@ export function createPgDb(options: PgDbOptions): Db {
       await client.query('commit');
       return result;
     } catch (error) {
-      await client.query('rollback').catch(() => undefined);
+      // A client whose rollback fails is in an unknown state: the pool must discard it.
+      await client.query('rollback').catch(() => (broken = true));
       throw error;
     } finally {
-      client.release();
+      client.release(broken);
     }
   }
 
