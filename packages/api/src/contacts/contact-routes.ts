@@ -1,0 +1,30 @@
+/** HTTP for contacts: list, show, resolve (owner or gateway) and erase (owner). */
+import { Router } from 'express';
+import { ContactId, ResolveContactInput } from '@switchboard/shared';
+import { allow, ownerScopeOf } from '../http/auth-middleware';
+import type { ContactService } from './contact-service';
+
+export function contactRoutes(contacts: ContactService): Router {
+  const router = Router();
+
+  router.get('/', allow('owner'), async (_req, res) => {
+    res.json({ contacts: await contacts.list(ownerScopeOf(res)) });
+  });
+
+  router.post('/resolve', allow('owner', 'gateway'), async (req, res) => {
+    const input = ResolveContactInput.strict().parse(req.body);
+    const scope = ownerScopeOf(res);
+    const { contactId, created } = await contacts.resolve(scope, input);
+    res.status(created ? 201 : 200).json({ contact: await contacts.get(scope, contactId), created });
+  });
+
+  router.get('/:id', allow('owner'), async (req, res) => {
+    res.json({ contact: await contacts.get(ownerScopeOf(res), ContactId.parse(req.params.id)) });
+  });
+
+  router.delete('/:id', allow('owner'), async (req, res) => {
+    res.json(await contacts.forget(ownerScopeOf(res), ContactId.parse(req.params.id)));
+  });
+
+  return router;
+}

@@ -1,0 +1,35 @@
+/**
+ * The HTTP app: JSON in and out, a body limit, bearer authentication on /v1, one router per
+ * component, and one error writer. Built from its dependencies so tests drive the real app.
+ */
+import express, { type Express } from 'express';
+import type { Services } from '../services';
+import { contactRoutes } from '../contacts/contact-routes';
+import { memoryRoutes } from '../memories/memory-routes';
+import { sessionRoutes } from '../sessions/session-routes';
+import { authMiddleware, type Authenticate } from './auth-middleware';
+import { errorMiddleware, notFoundMiddleware } from './error-middleware';
+
+export interface AppDeps {
+  services: Services;
+  authenticate: Authenticate;
+  bodyLimit?: string;
+}
+
+export function createApp(deps: AppDeps): Express {
+  const { services } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  app.get('/healthz', (_req, res) => {
+    res.json({ ok: true });
+  });
+  app.use(express.json({ limit: deps.bodyLimit ?? '256kb' }));
+  app.use('/v1', authMiddleware(deps.authenticate));
+  app.use('/v1/contacts', contactRoutes(services.contacts));
+  app.use('/v1/memories', memoryRoutes(services.memories));
+  app.use('/v1/sessions', sessionRoutes(services.sessions, services.agents));
+  app.use(notFoundMiddleware);
+  app.use(errorMiddleware);
+  return app;
+}
