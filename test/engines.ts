@@ -11,9 +11,7 @@ import {
   createPgDb, createPgliteDb, createServices, findTenantId, ownerScope,
   type Db, type Engine, type Scope, type Services,
 } from '@switchboard/api';
-import { databaseUrl } from './postgres-cluster';
-
-const TEMPLATE_DATABASE = 'sb_test_template';
+import { TEMPLATE_DATABASE, databaseUrl } from './postgres-cluster';
 
 export function availableEngines(): Engine[] {
   return process.env.SB_TEST_PG_URL ? ['pglite', 'postgres'] : ['pglite'];

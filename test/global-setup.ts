@@ -8,9 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { createPgDb, createPgliteDb, migrate, MIGRATIONS_DIR } from '@switchboard/api';
-import { databaseUrl, findPostgresBinDir, startPostgresCluster } from './postgres-cluster';
-
-export const TEMPLATE_DATABASE = 'sb_test_template';
+import { TEMPLATE_DATABASE, databaseUrl, findPostgresBinDir, startPostgresCluster } from './postgres-cluster';
 
 export default async function globalSetup(): Promise<void> {
   const workDir = mkdtempSync(join(tmpdir(), 'sb-test-'));

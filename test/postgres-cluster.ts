@@ -8,6 +8,9 @@ import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 
+/** The migrated database each PostgreSQL test file copies. */
+export const TEMPLATE_DATABASE = 'sb_test_template';
+
 export interface PostgresCluster {
   baseDir: string;
   binDir: string;
