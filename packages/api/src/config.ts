@@ -3,17 +3,46 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 
+const Token = z.string().regex(/^[\x21-\x7e]{16,512}$/, 'must be 16 to 512 printable characters');
+
 const Env = z.object({
   SB_HOME: z.string().min(1).optional(),
   DATABASE_URL: z.string().min(1).optional(),
+  SB_PORT: z.coerce.number().int().min(0).max(65535).default(8787),
+  SB_HOST: z.string().min(1).default('127.0.0.1'),
+  SB_OWNER_TOKEN: Token.optional(),
+  SB_GATEWAY_TOKEN: Token.optional(),
+  SB_CONCURRENCY: z.coerce.number().int().min(1).max(1024).default(16),
+  SB_LEASE_MS: z.coerce.number().int().min(500).max(3_600_000).default(30_000),
+  SB_WAIT_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(120_000),
 });
 
 export interface Config {
   home: string;
   databaseUrl: string | undefined;
+  port: number;
+  host: string;
+  ownerToken: string | undefined;
+  gatewayToken: string | undefined;
+  /** Turns running at once in this process, across all contacts. */
+  concurrency: number;
+  /** How long a claimed turn stays claimed without a heartbeat before another worker may take it. */
+  leaseMs: number;
+  /** How long `?wait=true` waits for a turn before answering 504. */
+  waitTimeoutMs: number;
 }
 
 export function parseConfig(env: Record<string, string | undefined>): Config {
   const parsed = Env.parse(env);
-  return { home: parsed.SB_HOME ?? join(homedir(), '.switchboard'), databaseUrl: parsed.DATABASE_URL };
+  return {
+    home: parsed.SB_HOME ?? join(homedir(), '.switchboard'),
+    databaseUrl: parsed.DATABASE_URL,
+    port: parsed.SB_PORT,
+    host: parsed.SB_HOST,
+    ownerToken: parsed.SB_OWNER_TOKEN,
+    gatewayToken: parsed.SB_GATEWAY_TOKEN,
+    concurrency: parsed.SB_CONCURRENCY,
+    leaseMs: parsed.SB_LEASE_MS,
+    waitTimeoutMs: parsed.SB_WAIT_TIMEOUT_MS,
+  };
 }

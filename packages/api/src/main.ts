@@ -1,12 +1,10 @@
-/** Composition root: the only reader of process.env. Opens and migrates the database, then waits. */
+/** Composition root of the API process: the only reader of process.env. Serves until SIGINT/SIGTERM. */
 import { parseConfig } from './config';
-import { openDb } from './db/open-db';
+import { startServer } from './server';
 
 async function main(): Promise<void> {
-  const config = parseConfig(process.env);
-  const db = await openDb(config);
-  console.log(`switchboard: database ready (${db.engine}${config.databaseUrl ? '' : ` in ${config.home}`})`);
-  const stop = () => void db.close().finally(() => process.exit(0));
+  const server = await startServer(parseConfig(process.env));
+  const stop = () => void server.close().finally(() => process.exit(0));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
 }

@@ -1,6 +1,7 @@
 /** Contacts: an external person or a group chat, reached through one or more channel identities. */
 import { z } from 'zod';
 import { ContactId } from './ids';
+import { safeText } from './text';
 
 export const Channel = z.enum(['telegram', 'whatsapp', 'discord', 'cli', 'web']);
 export type Channel = z.infer<typeof Channel>;
@@ -15,6 +16,13 @@ export const ExternalId = z
   .max(128)
   .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces');
 
+/** A person's or group's name as the platform reports it. */
+export const DisplayName = z.string().trim().pipe(safeText(200));
+
+/** Who may talk to the agents: `default` follows the agent's DM policy. */
+export const ContactAccess = z.enum(['default', 'allowed', 'blocked']);
+export type ContactAccess = z.infer<typeof ContactAccess>;
+
 export const Identity = z.object({
   channel: Channel,
   externalId: ExternalId,
@@ -26,6 +34,7 @@ export const Contact = z.object({
   kind: ContactKind,
   displayName: z.string().nullable(),
   mergedInto: ContactId.nullable(),
+  access: ContactAccess,
   identities: z.array(Identity),
   createdAt: z.coerce.date(),
 });
@@ -35,7 +44,7 @@ export const ResolveContactInput = z.object({
   channel: Channel,
   externalId: ExternalId,
   kind: ContactKind.default('person'),
-  displayName: z.string().trim().min(1).max(200).optional(),
+  displayName: DisplayName.optional(),
 });
 export type ResolveContactInput = z.infer<typeof ResolveContactInput>;
 

@@ -11,7 +11,8 @@ export type ErrorCode =
   | 'payload_too_large'
   | 'rate_limited'
   | 'upstream_failed'
-  | 'unavailable';
+  | 'unavailable'
+  | 'timeout';
 
 export const errorStatus: Record<ErrorCode, number> = {
   invalid_input: 400,
@@ -23,6 +24,7 @@ export const errorStatus: Record<ErrorCode, number> = {
   rate_limited: 429,
   upstream_failed: 502,
   unavailable: 503,
+  timeout: 504,
 };
 
 /** An expected failure with a stable code; its message names the thing and never carries secrets. */

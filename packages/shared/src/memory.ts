@@ -1,11 +1,12 @@
 /** Memories: facts the agent keeps, owned by one contact (or the owner) and optionally shared. */
 import { z } from 'zod';
 import { ContactId, MemoryId } from './ids';
+import { safeText } from './text';
 
 export const Visibility = z.enum(['private', 'shared']);
 export type Visibility = z.infer<typeof Visibility>;
 
-export const MemoryContent = z.string().trim().min(1).max(8000);
+export const MemoryContent = z.string().trim().pipe(safeText(8000));
 
 export const Memory = z.object({
   id: MemoryId,

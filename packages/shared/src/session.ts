@@ -9,7 +9,7 @@ export type Provider = z.infer<typeof Provider>;
 export const SessionStatus = z.enum(['open', 'closed']);
 export type SessionStatus = z.infer<typeof SessionStatus>;
 
-export const ThreadKey = z.string().max(200);
+export const ThreadKey = z.string().max(200).regex(/^[^\u0000]*$/, 'must not contain NUL characters');
 
 export const Session = z.object({
   id: SessionId,

@@ -1,32 +1,67 @@
-/** Agents: the personas contacts talk to. A fresh install has `default` on the echo provider. */
-import { AppError, notFound } from '@switchboard/shared';
+/**
+ * Agents: the personas contacts talk to. A fresh install has `default` on the echo provider.
+ * The pipeline reads an agent on every inbound message, so `findForTurn` keeps each agent for a
+ * second; an update in this process drops the cached copy at once (other processes: within a second).
+ */
+import { AgentPolicy, AppError, notFound, type Agent, type AgentPatch, type TenantId } from '@switchboard/shared';
 import type { Db } from '../db/db';
 import type { Scope } from '../db/scope';
 import { requireOwner } from '../db/scope-sql';
 import * as repo from './agent-repo';
 
-export type { Agent } from './agent-repo';
+/** An agent with its parsed policy, as the pipeline uses it. */
+export interface TurnAgent {
+  agent: Agent;
+  policy: AgentPolicy;
+}
+
+const CACHE_MS = 1000;
 
 export type AgentService = ReturnType<typeof createAgentService>;
 
 export function createAgentService(deps: { db: Db }) {
   const { db } = deps;
+  const cache = new Map<string, { value: TurnAgent; until: number }>();
+  const cacheKey = (tenantId: TenantId, name: string) => `${tenantId}/${name}`;
+
+  async function getByName(scope: Scope, name: string): Promise<Agent> {
+    const agent = await db.transaction(scope, (tx) => repo.findAgentByName(tx, name));
+    if (!agent) throw notFound('Agent', name);
+    return agent;
+  }
 
   return {
     list: (scope: Scope) => db.transaction(scope, (tx) => repo.listAgents(tx)),
 
-    async getByName(scope: Scope, name: string): Promise<repo.Agent> {
-      const agent = await db.transaction(scope, (tx) => repo.findAgentByName(tx, name));
-      if (!agent) throw notFound('Agent', name);
-      return agent;
+    getByName,
+
+    /** The agent and its policy for a turn, from a cache of at most a second. */
+    async findForTurn(scope: Scope, name: string): Promise<TurnAgent> {
+      const key = cacheKey(scope.tenantId, name);
+      const hit = cache.get(key);
+      if (hit && hit.until > Date.now()) return hit.value;
+      const agent = await getByName(scope, name);
+      const value = { agent, policy: AgentPolicy.parse(agent.config) };
+      cache.set(key, { value, until: Date.now() + CACHE_MS });
+      return value;
     },
 
-    async create(scope: Scope, agent: Omit<repo.Agent, 'id'>): Promise<repo.Agent> {
+    async create(scope: Scope, agent: Omit<Agent, 'id'>): Promise<Agent> {
       requireOwner(scope, 'create agents');
       return db.transaction(scope, async (tx) => {
         if (await repo.findAgentByName(tx, agent.name)) throw new AppError('conflict', `Agent ${agent.name} already exists`);
         return repo.insertAgent(tx, agent);
       });
+    },
+
+    /** Changes the provider, prompt or policies; policy fields are merged into the agent's config. */
+    async update(scope: Scope, name: string, patch: AgentPatch): Promise<Agent> {
+      requireOwner(scope, 'change agents');
+      const { provider, systemPrompt, ...policy } = patch;
+      const updated = await db.transaction(scope, (tx) => repo.updateAgent(tx, name, { provider, systemPrompt, config: policy }));
+      cache.delete(cacheKey(scope.tenantId, name));
+      if (!updated) throw notFound('Agent', name);
+      return updated;
     },
   };
 }

@@ -32,12 +32,30 @@ export async function findTokenOwner(db: Db, token: string): Promise<TokenOwner 
   return { tenantId: row.tenant_id, kind: row.kind };
 }
 
-/** Registers a token for the tenant at start-up (schema owner); registering it again changes nothing. */
+/**
+ * Makes `token` the tenant's one token of this kind at start-up (schema owner): registering it
+ * again changes nothing; a token it replaces (an old file, a changed env var) stops working.
+ */
 export async function registerToken(db: Db, tenantId: TenantId, kind: TokenKind, token: string): Promise<void> {
-  await db.adminTransaction((tx) =>
-    tx.query(
+  const hash = hashToken(token);
+  await db.adminTransaction(async (tx) => {
+    await tx.query(`delete from api_tokens where tenant_id = $1 and kind = $2 and token_hash <> $3`, [tenantId, kind, hash]);
+    await tx.query(
       `insert into api_tokens (tenant_id, kind, token_hash) values ($1, $2, $3) on conflict (token_hash) do nothing`,
-      [tenantId, kind, hashToken(token)],
-    ),
-  );
+      [tenantId, kind, hash],
+    );
+  });
+}
+
+/** Token lookups remembered for `ttlMs`: a request costs no database round trip for its token. */
+export function createCachedAuthenticate(db: Db, ttlMs: number) {
+  const cache = new Map<string, { owner: TokenOwner | undefined; until: number }>();
+  return async (token: string): Promise<TokenOwner | undefined> => {
+    const hit = cache.get(token);
+    if (hit && hit.until > Date.now()) return hit.owner;
+    const owner = await findTokenOwner(db, token);
+    if (cache.size > 10_000) cache.clear();
+    cache.set(token, { owner, until: Date.now() + ttlMs });
+    return owner;
+  };
 }

@@ -5,16 +5,17 @@
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { Channel, ContactId, ContactKind, type Contact, type NamedIdentity } from '@switchboard/shared';
+import { Channel, ContactAccess, ContactId, ContactKind, type Contact, type NamedIdentity } from '@switchboard/shared';
 import type { ScopedTx } from '../db/db';
 import { SqlParams } from '../db/scope-sql';
 
 export interface ResolvedIdentity {
   contactId: ContactId;
   created: boolean;
+  access: ContactAccess;
 }
 
-const ResolvedRow = z.object({ contact_id: ContactId, created: z.boolean() });
+const ResolvedRow = z.object({ contact_id: ContactId, created: z.boolean(), access: ContactAccess });
 
 const ContactRow = z
   .object({
@@ -22,6 +23,7 @@ const ContactRow = z
     kind: ContactKind,
     display_name: z.string().nullable(),
     merged_into: ContactId.nullable(),
+    access: ContactAccess,
     created_at: z.coerce.date(),
     identities: z.array(z.object({ channel: Channel, externalId: z.string() })).nullable(),
   })
@@ -30,6 +32,7 @@ const ContactRow = z
     kind: row.kind,
     displayName: row.display_name,
     mergedInto: row.merged_into,
+    access: row.access,
     createdAt: row.created_at,
     identities: row.identities ?? [],
   }));
@@ -50,8 +53,11 @@ with ident as (
     and $6::text is not null and display_name is distinct from $6::text
   returning id
 )
-select coalesce(c.merged_into, ident.contact_id) as contact_id, ident.contact_id = $4 as created
-from ident left join contacts c on c.tenant_id = $1 and c.id = ident.contact_id`;
+select coalesce(c.merged_into, ident.contact_id) as contact_id, ident.contact_id = $4 as created,
+  coalesce(target.access, c.access, 'default') as access
+from ident
+left join contacts c on c.tenant_id = $1 and c.id = ident.contact_id
+left join contacts target on target.tenant_id = $1 and target.id = c.merged_into`;
 
 export async function resolveIdentity(
   tx: ScopedTx,
@@ -62,7 +68,7 @@ export async function resolveIdentity(
     tx.scope.tenantId, identity.channel, identity.externalId, candidate, identity.kind, identity.displayName ?? null,
   ]);
   const row = ResolvedRow.parse(rows[0]);
-  return { contactId: row.contact_id, created: row.created };
+  return { contactId: row.contact_id, created: row.created, access: row.access };
 }
 
 export async function linkGroupMember(tx: ScopedTx, groupId: ContactId, memberId: ContactId): Promise<void> {
@@ -74,7 +80,7 @@ export async function linkGroupMember(tx: ScopedTx, groupId: ContactId, memberId
 }
 
 const SELECT_CONTACTS = `
-select c.id, c.kind, c.display_name, c.merged_into, c.created_at,
+select c.id, c.kind, c.display_name, c.merged_into, c.access, c.created_at,
   (select json_agg(json_build_object('channel', i.channel, 'externalId', i.external_id) order by i.created_at)
      from contact_identities i where i.tenant_id = c.tenant_id and i.contact_id = c.id) as identities
 from contacts c`;
@@ -94,6 +100,14 @@ export async function findContact(tx: ScopedTx, id: ContactId): Promise<Contact 
   const where = contactScopeSql(tx, params);
   const { rows } = await tx.query(`${SELECT_CONTACTS} where ${where} and c.id = ${params.add(id)}`, params.values);
   return rows[0] === undefined ? undefined : ContactRow.parse(rows[0]);
+}
+
+export async function updateContactAccess(tx: ScopedTx, id: ContactId, access: ContactAccess): Promise<boolean> {
+  const { rowCount } = await tx.query(
+    `update contacts set access = $3, updated_at = now() where tenant_id = $1 and id = $2`,
+    [tx.scope.tenantId, id, access],
+  );
+  return rowCount > 0;
 }
 
 /** The contact and every contact merged into it: erasing a person erases all of them. */

@@ -1,6 +1,7 @@
-/** HTTP for contacts: list, show, resolve (owner or gateway) and erase (owner). */
+/** HTTP for contacts: list, show, resolve (owner or gateway), allow or block, and erase (owner). */
 import { Router } from 'express';
-import { ContactId, ResolveContactInput } from '@switchboard/shared';
+import { z } from 'zod';
+import { ContactAccess, ContactId, ResolveContactInput } from '@switchboard/shared';
 import { allow, ownerScopeOf } from '../http/auth-middleware';
 import type { ContactService } from './contact-service';
 
@@ -20,6 +21,11 @@ export function contactRoutes(contacts: ContactService): Router {
 
   router.get('/:id', allow('owner'), async (req, res) => {
     res.json({ contact: await contacts.get(ownerScopeOf(res), ContactId.parse(req.params.id)) });
+  });
+
+  router.patch('/:id', allow('owner'), async (req, res) => {
+    const { access } = z.strictObject({ access: ContactAccess }).parse(req.body);
+    res.json({ contact: await contacts.setAccess(ownerScopeOf(res), ContactId.parse(req.params.id), access) });
   });
 
   router.delete('/:id', allow('owner'), async (req, res) => {

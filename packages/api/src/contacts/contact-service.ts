@@ -3,7 +3,7 @@
  * erase one completely. Resolving and erasing are the owner's (tenant-wide) operations; a contact
  * scope can only read its own contact. Erasure asks every component that keeps contact data.
  */
-import { notFound, type Contact, type ContactId, type ForgetResult, type NamedIdentity, type ResolveContactInput } from '@switchboard/shared';
+import { notFound, type Contact, type ContactAccess, type ContactId, type ForgetResult, type NamedIdentity, type ResolveContactInput } from '@switchboard/shared';
 import type { Db, ScopedTx } from '../db/db';
 import type { Scope } from '../db/scope';
 import { requireOwner } from '../db/scope-sql';
@@ -48,6 +48,17 @@ export function createContactService(deps: { db: Db; erasers: ContactEraser[] })
       const contact = await db.transaction(scope, (tx) => repo.findContact(tx, id));
       if (!contact) throw notFound('Contact', id);
       return contact;
+    },
+
+    /** Allows (past an allowlist or pairing policy), blocks, or returns a contact to the default. */
+    async setAccess(scope: Scope, id: ContactId, access: ContactAccess): Promise<Contact> {
+      requireOwner(scope, 'change contact access');
+      return db.transaction(scope, async (tx) => {
+        if (!(await repo.updateContactAccess(tx, id, access))) throw notFound('Contact', id);
+        const contact = await repo.findContact(tx, id);
+        if (!contact) throw notFound('Contact', id);
+        return contact;
+      });
     },
 
     /** Erases the contact (and contacts merged into it) from every table; returns what was deleted. */

@@ -30,6 +30,8 @@ export interface Db {
   transaction<T>(scope: Scope, fn: (tx: ScopedTx) => Promise<T>): Promise<T>;
   /** As `sb_app` with no scope at all: every scoped table reads as empty (fail closed). */
   unscopedTransaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T>;
+  /** As `sb_app` with only `app.worker` set: the turn queue of every tenant (ids, no content). */
+  workerTransaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T>;
   /** As the schema owner, outside row-level security. For the migrator and test set-up only. */
   adminTransaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T>;
   close(): Promise<void>;
@@ -43,6 +45,25 @@ export const SET_SCOPE_SQL =
   `set_config('app.contact_id', $2, true), set_config('app.is_owner', $3, true)`;
 
 export const SET_APP_ROLE_SQL = `select set_config('role', '${APP_ROLE}', true)`;
+
+export const SET_WORKER_SQL = `select set_config('role', '${APP_ROLE}', true), set_config('app.worker', 'true', true)`;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * `begin` and the scope in one simple-protocol round trip. The values are inlined, so each is
+ * checked to be a uuid first; anything else never reaches the SQL text.
+ */
+export function beginScopedSql(scope: Scope): string {
+  const [tenantId, contactId, isOwner] = scopeParams(scope);
+  if (!UUID.test(tenantId ?? '') || (contactId !== '' && !UUID.test(contactId ?? ''))) {
+    throw new Error('scope ids must be uuids');
+  }
+  return (
+    `begin; select set_config('role', '${APP_ROLE}', true), set_config('app.tenant_id', '${tenantId}', true), ` +
+    `set_config('app.contact_id', '${contactId}', true), set_config('app.is_owner', '${isOwner}', true)`
+  );
+}
 
 export function scopeParams(scope: Scope): string[] {
   const contactId = scope.principal.kind === 'contact' ? scope.principal.contactId : '';

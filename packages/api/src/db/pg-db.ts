@@ -3,7 +3,7 @@
  * Each transaction checks out one client, sets its scope and releases the client on every path.
  */
 import { Pool, type PoolClient } from 'pg';
-import { type Db, type SqlRunner, SET_APP_ROLE_SQL, SET_SCOPE_SQL, scopeParams, withScope } from './db';
+import { type Db, type SqlRunner, SET_APP_ROLE_SQL, SET_WORKER_SQL, beginScopedSql, withScope } from './db';
 
 export interface PgDbOptions {
   connectionString: string;
@@ -15,12 +15,12 @@ export function createPgDb(options: PgDbOptions): Db {
   // An idle client that loses its server emits here; without a listener the process would crash.
   pool.on('error', (error) => console.error('postgres pool: idle client failed', error));
 
-  async function inTransaction<T>(prepare: (client: PoolClient) => Promise<unknown>, fn: (runner: SqlRunner) => Promise<T>): Promise<T> {
+  /** `begin` is the first statement of `opening`, so a scoped transaction costs one round trip to open. */
+  async function inTransaction<T>(opening: string, fn: (runner: SqlRunner) => Promise<T>): Promise<T> {
     const client = await pool.connect();
     let broken = false;
     try {
-      await client.query('begin');
-      await prepare(client);
+      await client.query(opening);
       const result = await fn(toRunner(client));
       await client.query('commit');
       return result;
@@ -35,10 +35,10 @@ export function createPgDb(options: PgDbOptions): Db {
 
   return {
     engine: 'postgres',
-    transaction: (scope, fn) =>
-      inTransaction((client) => client.query(SET_SCOPE_SQL, scopeParams(scope)), (runner) => fn(withScope(runner, scope))),
-    unscopedTransaction: (fn) => inTransaction((client) => client.query(SET_APP_ROLE_SQL), fn),
-    adminTransaction: (fn) => inTransaction(async () => undefined, fn),
+    transaction: (scope, fn) => inTransaction(beginScopedSql(scope), (runner) => fn(withScope(runner, scope))),
+    unscopedTransaction: (fn) => inTransaction(`begin; ${SET_APP_ROLE_SQL}`, fn),
+    workerTransaction: (fn) => inTransaction(`begin; ${SET_WORKER_SQL}`, fn),
+    adminTransaction: (fn) => inTransaction('begin', fn),
     close: () => pool.end(),
   };
 }

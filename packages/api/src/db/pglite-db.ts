@@ -4,7 +4,7 @@
  * transaction's handle may be used. A data directory is locked for this process (data-dir-lock).
  */
 import { PGlite, type Transaction } from '@electric-sql/pglite';
-import { type Db, type SqlRunner, SET_APP_ROLE_SQL, SET_SCOPE_SQL, scopeParams, withScope } from './db';
+import { type Db, type SqlRunner, SET_APP_ROLE_SQL, SET_SCOPE_SQL, SET_WORKER_SQL, scopeParams, withScope } from './db';
 import { acquireDataDirLock } from './data-dir-lock';
 
 export type PgliteSource =
@@ -54,6 +54,7 @@ function wrapPglite(pg: PGlite, onClose: () => void): PgliteDb {
     transaction: (scope, fn) =>
       inTransaction((tx) => tx.query(SET_SCOPE_SQL, scopeParams(scope)), (runner) => fn(withScope(runner, scope))),
     unscopedTransaction: (fn) => inTransaction((tx) => tx.query(SET_APP_ROLE_SQL), fn),
+    workerTransaction: (fn) => inTransaction((tx) => tx.query(SET_WORKER_SQL), fn),
     adminTransaction: (fn) => inTransaction(async () => undefined, fn),
     dump: () => pg.dumpDataDir('none'),
     async close() {

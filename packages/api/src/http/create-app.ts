@@ -3,16 +3,23 @@
  * component, and one error writer. Built from its dependencies so tests drive the real app.
  */
 import express, { type Express } from 'express';
+import { AppError } from '@switchboard/shared';
 import type { Services } from '../services';
 import { contactRoutes } from '../contacts/contact-routes';
 import { memoryRoutes } from '../memories/memory-routes';
 import { sessionRoutes } from '../sessions/session-routes';
+import { agentRoutes } from '../agents/agent-routes';
+import { inboundRoutes, type WaitForTurn } from '../inbound/inbound-routes';
+import { outboxRoutes } from '../outbox/outbox-routes';
+import { pairingRoutes } from '../pairing/pairing-routes';
 import { authMiddleware, type Authenticate } from './auth-middleware';
 import { errorMiddleware, notFoundMiddleware } from './error-middleware';
 
 export interface AppDeps {
   services: Services;
   authenticate: Authenticate;
+  /** `?wait=true` on /v1/inbound; without it, waiting answers 503. */
+  waitForTurn?: WaitForTurn;
   bodyLimit?: string;
 }
 
@@ -26,6 +33,10 @@ export function createApp(deps: AppDeps): Express {
   });
   app.use(express.json({ limit: deps.bodyLimit ?? '256kb' }));
   app.use('/v1', authMiddleware(deps.authenticate));
+  app.use('/v1/inbound', inboundRoutes(services.inbound, deps.waitForTurn ?? noWorker));
+  app.use('/v1/agents', agentRoutes(services.agents));
+  app.use('/v1/pairing', pairingRoutes(services.pairing));
+  app.use('/v1/outbox', outboxRoutes(services.outbox));
   app.use('/v1/contacts', contactRoutes(services.contacts));
   app.use('/v1/memories', memoryRoutes(services.memories));
   app.use('/v1/sessions', sessionRoutes(services.sessions, services.agents));
@@ -33,3 +44,5 @@ export function createApp(deps: AppDeps): Express {
   app.use(errorMiddleware);
   return app;
 }
+
+const noWorker: WaitForTurn = () => Promise.reject(new AppError('unavailable', 'No worker runs turns in this process'));

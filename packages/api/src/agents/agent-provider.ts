@@ -1,0 +1,35 @@
+/**
+ * The agent provider port: one turn in, one reply out. A provider gets the turn's context (the
+ * session's recent transcript and the memories recalled for the message, both read in the turn's
+ * scope) and memory tools already bound to that scope; it cannot name another scope.
+ */
+import type { Agent, Memory, Message, Provider, Session } from '@switchboard/shared';
+
+/** Memory tools of one turn, bound to the turn's scope. */
+export interface TurnTools {
+  remember(content: string): Promise<Memory>;
+  /** Ranked matches for a query; the most recent visible memories without one. */
+  recall(query: string): Promise<Memory[]>;
+}
+
+export interface Turn {
+  agent: Agent;
+  session: Session;
+  text: string;
+  /** The session's recent messages, oldest first (this message not included). */
+  history: Message[];
+  /** Memories recalled for this message in the turn's scope, best first. */
+  memories: Memory[];
+  tools: TurnTools;
+}
+
+export interface ProviderReply {
+  text: string;
+  /** The provider's own session id after this turn (null for stateless providers). */
+  providerSessionId: string | null;
+}
+
+export interface AgentProvider {
+  readonly name: Provider;
+  run(turn: Turn, options: { signal: AbortSignal }): Promise<ProviderReply>;
+}

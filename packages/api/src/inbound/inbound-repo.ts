@@ -1,0 +1,157 @@
+/**
+ * SQL for inbound events and per-contact rate buckets. An event is inserted once per platform
+ * message id (per channel, account and chat); a queued event's turn_queue row is written by the
+ * same statement, so an accepted message is never without its queue entry.
+ */
+import { z } from 'zod';
+import { AgentId, Channel, ChatType, ContactId, SessionId, type RateLimit } from '@switchboard/shared';
+import type { ScopedTx } from '../db/db';
+import { SqlParams, reachableRowsSql } from '../db/scope-sql';
+
+export const EventStatus = z.enum(['queued', 'done', 'failed', 'ignored', 'blocked']);
+export type EventStatus = z.infer<typeof EventStatus>;
+
+/** Where a message came from: the dedupe key and the address a reply goes back to. */
+export interface Envelope {
+  channel: Channel;
+  accountKey: string;
+  chatId: string;
+  chatType: ChatType;
+  threadKey: string;
+  platformMessageId: string;
+}
+
+export interface NewEvent extends Envelope {
+  agentId: AgentId;
+  contactId: ContactId | null;
+  senderContactId: ContactId | null;
+  text: string;
+  mentioned: boolean;
+  status: EventStatus;
+  reason: string | null;
+}
+
+export interface InboundEvent extends NewEvent {
+  id: string;
+  sessionId: SessionId | null;
+  replyText: string | null;
+  error: string | null;
+}
+
+const EVENT_COLUMNS = `e.id, e.agent_id, e.contact_id, e.sender_contact_id, e.channel, e.account_key, e.chat_id, e.chat_type,
+  e.thread_key, e.platform_message_id, e.text, e.mentioned, e.status, e.reason, e.session_id, e.reply_text, e.error`;
+
+const EventRow = z
+  .object({
+    id: z.uuid(),
+    agent_id: AgentId,
+    contact_id: ContactId.nullable(),
+    sender_contact_id: ContactId.nullable(),
+    channel: Channel,
+    account_key: z.string(),
+    chat_id: z.string(),
+    chat_type: ChatType,
+    thread_key: z.string(),
+    platform_message_id: z.string(),
+    text: z.string(),
+    mentioned: z.boolean(),
+    status: EventStatus,
+    reason: z.string().nullable(),
+    session_id: SessionId.nullable(),
+    reply_text: z.string().nullable(),
+    error: z.string().nullable(),
+  })
+  .transform(
+    (r): InboundEvent => ({
+      id: r.id, agentId: r.agent_id, contactId: r.contact_id, senderContactId: r.sender_contact_id,
+      channel: r.channel, accountKey: r.account_key, chatId: r.chat_id, chatType: r.chat_type,
+      threadKey: r.thread_key, platformMessageId: r.platform_message_id, text: r.text, mentioned: r.mentioned,
+      status: r.status, reason: r.reason, sessionId: r.session_id, replyText: r.reply_text, error: r.error,
+    }),
+  );
+
+export async function findEventByKey(tx: ScopedTx, key: Omit<Envelope, 'chatType' | 'threadKey'>): Promise<InboundEvent | undefined> {
+  const { rows } = await tx.query(
+    `select ${EVENT_COLUMNS} from inbound_events e
+     where e.tenant_id = $1 and e.channel = $2 and e.account_key = $3 and e.chat_id = $4 and e.platform_message_id = $5`,
+    [tx.scope.tenantId, key.channel, key.accountKey, key.chatId, key.platformMessageId],
+  );
+  return rows[0] === undefined ? undefined : EventRow.parse(rows[0]);
+}
+
+export async function findEvent(tx: ScopedTx, id: string): Promise<InboundEvent | undefined> {
+  const params = new SqlParams();
+  const where = reachableRowsSql(tx.scope, params, 'e');
+  const { rows } = await tx.query(`select ${EVENT_COLUMNS} from inbound_events e where ${where} and e.id = ${params.add(id)}`, params.values);
+  return rows[0] === undefined ? undefined : EventRow.parse(rows[0]);
+}
+
+/** Inserts the event (and its queue row when `lane` is given); undefined when the key already exists. */
+export async function insertEvent(tx: ScopedTx, event: NewEvent, lane: string | null): Promise<string | undefined> {
+  const { rows } = await tx.query(
+    `with ev as (
+       insert into inbound_events (tenant_id, agent_id, contact_id, sender_contact_id, channel, account_key, chat_id,
+         chat_type, thread_key, platform_message_id, text, mentioned, status, reason)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+       on conflict (tenant_id, channel, account_key, chat_id, platform_message_id) do nothing
+       returning id, tenant_id, contact_id
+     ), queued as (
+       insert into turn_queue (tenant_id, event_id, contact_id, lane)
+       select tenant_id, id, contact_id, $15 from ev where $15::text is not null
+     )
+     select id from ev`,
+    [
+      tx.scope.tenantId, event.agentId, event.contactId, event.senderContactId, event.channel, event.accountKey,
+      event.chatId, event.chatType, event.threadKey, event.platformMessageId, event.text, event.mentioned,
+      event.status, event.reason, lane,
+    ],
+  );
+  const id = rows[0]?.id;
+  return typeof id === 'string' ? id : undefined;
+}
+
+/** Marks a turn's event finished (done or failed) with its session and reply. */
+export async function finishEvent(
+  tx: ScopedTx,
+  id: string,
+  outcome: { status: 'done' | 'failed'; sessionId: SessionId | null; replyText: string | null; error: string | null },
+): Promise<void> {
+  await tx.query(
+    `update inbound_events set status = $3, session_id = $4, reply_text = $5, error = $6, finished_at = now()
+     where tenant_id = $1 and id = $2`,
+    [tx.scope.tenantId, id, outcome.status, outcome.sessionId, outcome.replyText, outcome.error],
+  );
+}
+
+/**
+ * Takes one token from the contact's bucket, refilled by the time since its last token. False when
+ * empty; an empty bucket is left untouched, so refilling continues from the last accepted message.
+ */
+export async function takeRateToken(tx: ScopedTx, contactId: ContactId, limit: RateLimit): Promise<boolean> {
+  const { rowCount } = await tx.query(
+    `insert into rate_buckets as b (tenant_id, contact_id, tokens, updated_at) values ($1, $2, $3::float8 - 1, now())
+     on conflict (tenant_id, contact_id) do update
+       set tokens = least($3::float8, b.tokens + extract(epoch from now() - b.updated_at) * $4::float8 / 60) - 1,
+           updated_at = now()
+       where least($3::float8, b.tokens + extract(epoch from now() - b.updated_at) * $4::float8 / 60) >= 1`,
+    [tx.scope.tenantId, contactId, limit.burst, limit.perMinute],
+  );
+  return rowCount === 1;
+}
+
+/** Erasure: events the contacts were the scope or the speaker of, their queue rows and buckets. */
+export async function eraseInbound(tx: ScopedTx, contactIds: ContactId[]): Promise<Record<string, number>> {
+  const tenant = tx.scope.tenantId;
+  await tx.query(
+    `delete from turn_queue q using inbound_events e
+     where q.tenant_id = $1 and e.tenant_id = $1 and q.event_id = e.id
+       and (e.contact_id = any($2) or e.sender_contact_id = any($2))`,
+    [tenant, contactIds],
+  );
+  const events = await tx.query(
+    `delete from inbound_events where tenant_id = $1 and (contact_id = any($2) or sender_contact_id = any($2))`,
+    [tenant, contactIds],
+  );
+  await tx.query(`delete from rate_buckets where tenant_id = $1 and contact_id = any($2)`, [tenant, contactIds]);
+  return { inboundEvents: events.rowCount };
+}

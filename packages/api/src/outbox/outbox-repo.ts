@@ -1,0 +1,87 @@
+/**
+ * SQL for the outbox: one reply per inbound event (a second write of the same event changes
+ * nothing), listed for delivery in order per channel account, and acked once sent.
+ */
+import { z } from 'zod';
+import { Channel, ContactId, OutboxStatus, type OutboxItem } from '@switchboard/shared';
+import type { ScopedTx } from '../db/db';
+import { SqlParams, reachableRowsSql } from '../db/scope-sql';
+
+export interface NewOutboxItem {
+  eventId: string;
+  contactId: ContactId | null;
+  channel: Channel;
+  accountKey: string;
+  chatId: string;
+  threadKey: string;
+  replyTo: string | null;
+  text: string;
+}
+
+const COLUMNS = `o.id, o.event_id, o.contact_id, o.channel, o.account_key, o.chat_id, o.thread_key, o.reply_to, o.text,
+  o.status, o.attempts, o.last_error, o.created_at`;
+
+const OutboxRow = z
+  .object({
+    id: z.uuid(),
+    event_id: z.uuid(),
+    contact_id: ContactId.nullable(),
+    channel: Channel,
+    account_key: z.string(),
+    chat_id: z.string(),
+    thread_key: z.string(),
+    reply_to: z.string().nullable(),
+    text: z.string(),
+    status: OutboxStatus,
+    attempts: z.number().int(),
+    last_error: z.string().nullable(),
+    created_at: z.coerce.date(),
+  })
+  .transform(
+    (r): OutboxItem => ({
+      id: r.id, eventId: r.event_id, contactId: r.contact_id, channel: r.channel, accountId: r.account_key,
+      chatId: r.chat_id, threadId: r.thread_key === '' ? null : r.thread_key, replyTo: r.reply_to, text: r.text,
+      status: r.status, attempts: r.attempts, lastError: r.last_error, createdAt: r.created_at,
+    }),
+  );
+
+export async function insertOutboxItem(tx: ScopedTx, item: NewOutboxItem): Promise<void> {
+  await tx.query(
+    `insert into outbox (tenant_id, event_id, contact_id, channel, account_key, chat_id, thread_key, reply_to, text)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9) on conflict (event_id) do nothing`,
+    [tx.scope.tenantId, item.eventId, item.contactId, item.channel, item.accountKey, item.chatId, item.threadKey, item.replyTo, item.text],
+  );
+}
+
+export interface OutboxFilter {
+  channel?: Channel | undefined;
+  accountKey?: string | undefined;
+  status: 'pending' | 'failed' | 'sent';
+  limit: number;
+}
+
+export async function listOutbox(tx: ScopedTx, filter: OutboxFilter): Promise<OutboxItem[]> {
+  const params = new SqlParams();
+  let where = `${reachableRowsSql(tx.scope, params, 'o')} and o.status = ${params.add(filter.status)}`;
+  if (filter.channel) where += ` and o.channel = ${params.add(filter.channel)}`;
+  if (filter.accountKey) where += ` and o.account_key = ${params.add(filter.accountKey)}`;
+  const { rows } = await tx.query(`select ${COLUMNS} from outbox o where ${where} order by o.seq limit ${params.add(filter.limit)}`, params.values);
+  return rows.map((row) => OutboxRow.parse(row));
+}
+
+/** Marks an item sent; acking a sent item again changes nothing. Undefined when not found. */
+export async function ackOutboxItem(tx: ScopedTx, id: string): Promise<OutboxItem | undefined> {
+  const params = new SqlParams();
+  const where = reachableRowsSql(tx.scope, params, 'o');
+  const { rows } = await tx.query(
+    `update outbox o set status = 'sent', sent_at = coalesce(o.sent_at, now()), attempts = o.attempts + (o.status <> 'sent')::int
+     where ${where} and o.id = ${params.add(id)} returning ${COLUMNS}`,
+    params.values,
+  );
+  return rows[0] === undefined ? undefined : OutboxRow.parse(rows[0]);
+}
+
+export async function eraseOutbox(tx: ScopedTx, contactIds: ContactId[]): Promise<Record<string, number>> {
+  const { rowCount } = await tx.query(`delete from outbox where tenant_id = $1 and contact_id = any($2)`, [tx.scope.tenantId, contactIds]);
+  return { outbox: rowCount };
+}

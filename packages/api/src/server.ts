@@ -1,0 +1,78 @@
+/**
+ * `sb serve`: one process with the database, the HTTP API and the turn worker. Start-up opens and
+ * migrates the database, makes the owner and gateway tokens (files in SB_HOME unless set in the
+ * environment) the tenant's tokens, starts the worker (on PGlite it frees claims a killed process
+ * left behind) and listens. `close` stops listening, lets running turns end, closes the database.
+ */
+import { once } from 'node:events';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { AppError } from '@switchboard/shared';
+import type { Config } from './config';
+import { openDb } from './db/open-db';
+import { createEchoProvider } from './agents/echo-provider';
+import { loadOrCreateToken } from './auth/token-files';
+import { createCachedAuthenticate, registerToken } from './auth/token-repo';
+import { createApp } from './http/create-app';
+import { createServices } from './services';
+import { findTenantId } from './tenant-lookup';
+import { createTurnRunner } from './turns/turn-runner';
+import { createTurnWaiters } from './turns/turn-waiters';
+import { createTurnWorker } from './turns/turn-worker';
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+const TOKEN_CACHE_MS = 5000;
+
+export async function startServer(config: Config, options: { log?: (line: string) => void } = {}): Promise<RunningServer> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const db = await openDb(config);
+  try {
+    const tenantId = await findTenantId(db, 'default');
+    if (!tenantId) throw new AppError('not_found', 'The database has no default tenant');
+    await registerToken(db, tenantId, 'owner', loadOrCreateToken(config.home, 'owner', config.ownerToken));
+    await registerToken(db, tenantId, 'gateway', loadOrCreateToken(config.home, 'gateway', config.gatewayToken));
+
+    let wakeWorker = () => {};
+    const services = createServices(db, { wake: () => wakeWorker() });
+    const waiters = createTurnWaiters();
+    const runner = createTurnRunner({ db, memories: services.memories, providers: { echo: createEchoProvider() } });
+    const pollMs = db.engine === 'pglite' ? 1000 : 200;
+    const worker = createTurnWorker({
+      db, runner, concurrency: config.concurrency, leaseMs: config.leaseMs, pollMs, onOutcome: waiters.settle, log,
+    });
+    wakeWorker = worker.wake;
+
+    const app = createApp({
+      services,
+      authenticate: createCachedAuthenticate(db, TOKEN_CACHE_MS),
+      waitForTurn: ({ tenantId: tenant, eventId }, signal) =>
+        waiters.wait(eventId, {
+          findEvent: (id) => services.inbound.findEvent(tenant, id), pollMs, timeoutMs: config.waitTimeoutMs, signal,
+        }),
+    });
+    await worker.start(db.engine === 'pglite');
+    const server = app.listen(config.port, config.host);
+    await once(server, 'listening');
+    const port = (server.address() as AddressInfo).port;
+    const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+    log(`switchboard: listening on ${url} (${db.engine}${config.databaseUrl ? '' : ` in ${config.home}`})`);
+    return { url, port, close: () => closeAll(server, worker, db) };
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+}
+
+async function closeAll(server: Server, worker: ReturnType<typeof createTurnWorker>, db: { close(): Promise<void> }): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  await worker.stop();
+  server.closeAllConnections();
+  await closed;
+  await db.close();
+}

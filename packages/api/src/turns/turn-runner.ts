@@ -1,0 +1,172 @@
+/**
+ * One claimed turn, in three steps: a transaction that reads the event and opens or resumes the
+ * session with its context; the provider (or a chat command) with no transaction open; a
+ * transaction that stores transcript, provider session id, event outcome and outbox row, and
+ * deletes the queue row only if this claim still holds it (else everything rolls back: another
+ * worker owns the turn now). Every step runs in the turn's scope: the contact's, or the owner's.
+ */
+import { AppError, type Agent, type ContactId, type Provider, type Session, type SessionId } from '@switchboard/shared';
+import type { Db, ScopedTx } from '../db/db';
+import { contactScope, ownerScope, type Scope } from '../db/scope';
+import type { AgentProvider, ProviderReply, Turn } from '../agents/agent-provider';
+import * as agentRepo from '../agents/agent-repo';
+import * as contactRepo from '../contacts/contact-repo';
+import * as inboundRepo from '../inbound/inbound-repo';
+import type { MemoryService } from '../memories/memory-service';
+import * as memoryRepo from '../memories/memory-repo';
+import * as outboxRepo from '../outbox/outbox-repo';
+import * as messageRepo from '../sessions/message-repo';
+import * as sessionRepo from '../sessions/session-repo';
+import { parseChatCommand, type ChatCommand } from './chat-command';
+import * as queueRepo from './turn-queue-repo';
+
+const HISTORY_MESSAGES = 20;
+const CONTEXT_MEMORIES = 5;
+const RECALL_LIMIT = 50;
+const RECALL_QUERY_CHARS = 500;
+export const MAX_ATTEMPTS = 5;
+
+/** What a finished turn produced; `status: failed` carries the error shown to the caller. */
+export interface TurnOutcome {
+  eventId: string;
+  contactId: ContactId | null;
+  status: 'done' | 'failed';
+  sessionId: SessionId | null;
+  replyText: string | null;
+  error: string | null;
+}
+
+export class LeaseLostError extends Error {
+  constructor(eventId: string) {
+    super(`the claim on turn ${eventId} was lost to another worker`);
+    this.name = 'LeaseLostError';
+  }
+}
+
+export interface TurnRunnerDeps {
+  db: Db;
+  memories: MemoryService;
+  providers: Partial<Record<Provider, AgentProvider>>;
+}
+
+type Prepared =
+  | { kind: 'skip' }
+  | { kind: 'command'; event: inboundRepo.InboundEvent; command: ChatCommand }
+  | { kind: 'agent'; event: inboundRepo.InboundEvent; agent: Agent; turn: Omit<Turn, 'tools'> };
+
+export function createTurnRunner(deps: TurnRunnerDeps) {
+  const { db, memories, providers } = deps;
+
+  async function prepare(tx: ScopedTx, eventId: string): Promise<Prepared> {
+    const event = await inboundRepo.findEvent(tx, eventId);
+    if (!event || event.status !== 'queued') return { kind: 'skip' };
+    const command = parseChatCommand(event.text);
+    if (command) return { kind: 'command', event, command };
+    const agent = await agentRepo.findAgentById(tx, event.agentId);
+    if (!agent) throw new AppError('not_found', `Agent ${event.agentId} not found`);
+    const session = await sessionRepo.openOrResumeSession(tx, { agentId: agent.id, threadKey: event.threadKey }, agent.provider);
+    const history = await messageRepo.listMessages(tx, session.id, HISTORY_MESSAGES);
+    const query = event.text.slice(0, RECALL_QUERY_CHARS);
+    const recalled = await memoryRepo.searchMemories(tx, query, { limit: CONTEXT_MEMORIES });
+    return { kind: 'agent', event, agent, turn: { agent, session, text: event.text, history, memories: recalled } };
+  }
+
+  async function runAgent(scope: Scope, prepared: Extract<Prepared, { kind: 'agent' }>, signal: AbortSignal): Promise<ProviderReply> {
+    const provider = providers[prepared.agent.provider];
+    if (!provider) throw new AppError('upstream_failed', `Provider ${prepared.agent.provider} is not available`);
+    const author = prepared.event.senderContactId !== prepared.event.contactId ? prepared.event.senderContactId : null;
+    const tools = {
+      remember: (content: string) => memories.remember(scope, { content, authorContactId: author }),
+      recall: (query: string) =>
+        query ? memories.recall(scope, query, { limit: RECALL_LIMIT }) : memories.list(scope, { limit: RECALL_LIMIT }),
+    };
+    return provider.run({ ...prepared.turn, tools }, { signal });
+  }
+
+  async function runCommand(scope: Scope, event: inboundRepo.InboundEvent, command: ChatCommand): Promise<string> {
+    return db.transaction(scope, async (tx) => {
+      if (command === 'reset') {
+        const closed = await sessionRepo.closeSession(tx, { agentId: event.agentId, threadKey: event.threadKey }, event.contactId);
+        return closed ? 'Started a new session.' : 'No open session; the next message starts one.';
+      }
+      if (event.contactId === null) return 'You are the owner.';
+      const contact = await contactRepo.findContact(tx, event.contactId);
+      const identities = contact?.identities.map((i) => `${i.channel}:${i.externalId}`).join(', ') ?? '';
+      const speaker = event.senderContactId !== event.contactId ? `; you are member ${event.senderContactId}` : '';
+      return `${contact?.kind === 'group' ? 'This group is' : 'You are'} contact ${event.contactId} (${identities})${speaker}`;
+    });
+  }
+
+  /** Runs a claimed turn to its end; throws LeaseLostError when another worker took it over. */
+  async function run(claimed: queueRepo.ClaimedTurn, signal: AbortSignal): Promise<TurnOutcome | undefined> {
+    const scope = claimed.contactId ? contactScope(claimed.tenantId, claimed.contactId) : ownerScope(claimed.tenantId);
+    const prepared = await db.transaction(scope, (tx) => prepare(tx, claimed.eventId));
+    if (prepared.kind === 'skip') {
+      await db.transaction(scope, (tx) => queueRepo.completeClaim(tx, claimed));
+      return undefined;
+    }
+    let reply: ProviderReply | undefined;
+    let error: string | null = null;
+    try {
+      reply = prepared.kind === 'command'
+        ? { text: await runCommand(scope, prepared.event, prepared.command), providerSessionId: null }
+        : await runAgent(scope, prepared, signal);
+    } catch (failure) {
+      if (signal.aborted) throw failure;
+      error = failure instanceof Error ? failure.message : String(failure);
+    }
+    const session = prepared.kind === 'agent' ? prepared.turn.session : undefined;
+    return db.transaction(scope, (tx) => finish(tx, claimed, prepared.event, session, reply, error));
+  }
+
+  return { run, failExhausted };
+
+  /** A turn that kept crashing its worker: recorded as failed without running it again. */
+  async function failExhausted(claimed: queueRepo.ClaimedTurn): Promise<TurnOutcome> {
+    const scope = claimed.contactId ? contactScope(claimed.tenantId, claimed.contactId) : ownerScope(claimed.tenantId);
+    return db.transaction(scope, async (tx) => {
+      if (!(await queueRepo.completeClaim(tx, claimed))) throw new LeaseLostError(claimed.eventId);
+      const error = `gave up after ${MAX_ATTEMPTS} attempts`;
+      await inboundRepo.finishEvent(tx, claimed.eventId, { status: 'failed', sessionId: null, replyText: null, error });
+      return { eventId: claimed.eventId, contactId: claimed.contactId, status: 'failed', sessionId: null, replyText: null, error };
+    });
+  }
+}
+
+const FAILURE_NOTICE = 'Sorry, I could not answer that just now.';
+
+async function finish(
+  tx: ScopedTx,
+  claimed: queueRepo.ClaimedTurn,
+  event: inboundRepo.InboundEvent,
+  session: Session | undefined,
+  reply: ProviderReply | undefined,
+  error: string | null,
+): Promise<TurnOutcome> {
+  if (!(await queueRepo.completeClaim(tx, claimed))) throw new LeaseLostError(claimed.eventId);
+  if (session) await recordTranscript(tx, event, session, reply);
+  const status = reply ? 'done' : 'failed';
+  const replyText = reply?.text ?? null;
+  const sessionId = session?.id ?? null;
+  await inboundRepo.finishEvent(tx, event.id, { status, sessionId, replyText, error });
+  if (event.channel !== 'cli') {
+    await outboxRepo.insertOutboxItem(tx, {
+      eventId: event.id, contactId: event.contactId, channel: event.channel, accountKey: event.accountKey,
+      chatId: event.chatId, threadKey: event.threadKey, replyTo: event.platformMessageId, text: replyText ?? FAILURE_NOTICE,
+    });
+  }
+  return { eventId: event.id, contactId: event.contactId, status, sessionId, replyText, error };
+}
+
+async function recordTranscript(tx: ScopedTx, event: inboundRepo.InboundEvent, session: Session, reply: ProviderReply | undefined) {
+  const address = { channel: event.channel, accountKey: event.accountKey, chatId: event.chatId };
+  await messageRepo.insertMessage(tx, session.id, {
+    ...address, direction: 'inbound', platformMessageId: event.platformMessageId, senderContactId: event.senderContactId, text: event.text,
+  });
+  if (!reply) return;
+  await messageRepo.insertMessage(tx, session.id, { ...address, direction: 'outbound', text: reply.text });
+  if (reply.providerSessionId !== null && reply.providerSessionId !== session.providerSessionId) {
+    // Compare-and-set: a reset since this turn began wins; the new id is then not stored on the closed session.
+    await sessionRepo.swapProviderSessionId(tx, session.id, session.providerSessionId, reply.providerSessionId);
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * `?wait=true`: a request waits for its turn's outcome. The worker of this process settles waiters
+ * directly; a turn finished by another process is found by polling the event. A wait ends with the
+ * outcome, a `timeout` error, or when the caller goes away (its signal aborts).
+ */
+import { AppError } from '@switchboard/shared';
+import type { InboundEvent } from '../inbound/inbound-repo';
+import type { TurnOutcome } from './turn-runner';
+
+export interface TurnWaitersDeps {
+  findEvent: (eventId: string) => Promise<InboundEvent | undefined>;
+  pollMs: number;
+}
+
+type Settle = (outcome: TurnOutcome) => void;
+
+export type TurnWaiters = ReturnType<typeof createTurnWaiters>;
+
+export function createTurnWaiters() {
+  const waiting = new Map<string, Set<Settle>>();
+
+  return {
+    /** Called by the worker when a turn ended. */
+    settle(outcome: TurnOutcome): void {
+      const settles = waiting.get(outcome.eventId);
+      waiting.delete(outcome.eventId);
+      settles?.forEach((settle) => settle(outcome));
+    },
+
+    wait(eventId: string, options: TurnWaitersDeps & { timeoutMs: number; signal?: AbortSignal }): Promise<TurnOutcome> {
+      return new Promise<TurnOutcome>((resolve, reject) => {
+        const settles = waiting.get(eventId) ?? new Set<Settle>();
+        waiting.set(eventId, settles);
+        const cleanup = () => {
+          clearTimeout(timeout);
+          clearInterval(poll);
+          settles.delete(settle);
+          if (settles.size === 0 && waiting.get(eventId) === settles) waiting.delete(eventId);
+          options.signal?.removeEventListener('abort', onAbort);
+        };
+        const settle: Settle = (outcome) => {
+          cleanup();
+          resolve(outcome);
+        };
+        const fail = (error: unknown) => {
+          cleanup();
+          reject(error);
+        };
+        const onAbort = () => fail(new AppError('unavailable', 'The caller went away'));
+        settles.add(settle);
+        options.signal?.addEventListener('abort', onAbort, { once: true });
+        const timeout = setTimeout(() => fail(new AppError('timeout', `Turn ${eventId} did not finish in time`)), options.timeoutMs);
+        const poll = setInterval(() => {
+          options.findEvent(eventId).then((event) => {
+            const outcome = event && outcomeOf(event);
+            if (outcome) settle(outcome);
+          }, fail);
+        }, options.pollMs);
+      });
+    },
+  };
+}
+
+function outcomeOf(event: InboundEvent): TurnOutcome | undefined {
+  if (event.status !== 'done' && event.status !== 'failed') return undefined;
+  return { eventId: event.id, contactId: event.contactId, status: event.status, sessionId: event.sessionId, replyText: event.replyText, error: event.error };
+}

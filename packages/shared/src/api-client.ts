@@ -1,0 +1,147 @@
+/**
+ * The typed HTTP client of the Switchboard API, used by `sb` and the gateway. Every response is
+ * parsed with the shared schemas; every failure is an AppError: the server's own error shape,
+ * `unavailable` when the server cannot be reached (or went away mid-request), `timeout` after
+ * `timeoutMs`.
+ */
+import { z } from 'zod';
+import { Agent, type AgentPatch } from './agent';
+import { Contact, ContactAccess, ForgetResult, type ResolveContactInput } from './contact';
+import { AppError, errorStatus, type ErrorCode } from './error';
+import type { ContactId, MemoryId, SessionId } from './ids';
+import { InboundAccepted, InboundAnswered, type InboundMessage } from './inbound';
+import { Memory, MemoryEvent, type MemoryOwnerFilter, type Visibility } from './memory';
+import { OutboxItem, PairingRequest } from './outbox';
+import { Message, Session } from './session';
+
+export interface ApiClientOptions {
+  baseUrl: string;
+  token: string;
+  /** Per request; `?wait=true` requests may take as long as a turn. Default 130 s. */
+  timeoutMs?: number;
+  fetch?: typeof fetch;
+}
+
+type Whose = ContactId | 'owner';
+type Query = Record<string, string | number | boolean | undefined>;
+
+const ErrorBody = z.object({ error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }) });
+
+export type ApiClient = ReturnType<typeof createApiClient>;
+
+export function createApiClient(options: ApiClientOptions) {
+  const baseUrl = options.baseUrl.replace(/\/+$/, '');
+  const fetchImpl = options.fetch ?? fetch;
+  const timeoutMs = options.timeoutMs ?? 130_000;
+
+  async function call<T>(schema: z.ZodType<T>, method: string, path: string, body?: unknown, query?: Query): Promise<T> {
+    const url = `${baseUrl}${path}${queryString(query)}`;
+    let response: Response;
+    try {
+      response = await fetchImpl(url, {
+        method,
+        headers: { authorization: `Bearer ${options.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        body: body === undefined ? null : JSON.stringify(body),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+    } catch (error) {
+      throw transportError(error, method, url);
+    }
+    const payload: unknown = await response.json().catch(() => undefined);
+    if (!response.ok) throw responseError(response.status, payload, method, path);
+    return schema.parse(payload);
+  }
+
+  const get = <T>(schema: z.ZodType<T>, path: string, query?: Query) => call(schema, 'GET', path, undefined, query);
+
+  return {
+    health: () => get(z.object({ ok: z.literal(true) }), '/healthz'),
+
+    /** Posts an inbound message; with `wait`, resolves once the turn finished. */
+    inbound(message: InboundMessage, opts: { wait?: boolean } = {}) {
+      return call(z.union([InboundAnswered, InboundAccepted]), 'POST', '/v1/inbound', message, { wait: opts.wait || undefined });
+    },
+
+    contacts: {
+      list: () => get(z.object({ contacts: z.array(Contact) }), '/v1/contacts').then((r) => r.contacts),
+      get: (id: ContactId) => get(z.object({ contact: Contact }), `/v1/contacts/${seg(id)}`).then((r) => r.contact),
+      resolve: (input: Partial<ResolveContactInput> & Pick<ResolveContactInput, 'channel' | 'externalId'>) =>
+        call(z.object({ contact: Contact }), 'POST', '/v1/contacts/resolve', input).then((r) => r.contact),
+      setAccess: (id: ContactId, access: ContactAccess) =>
+        call(z.object({ contact: Contact }), 'PATCH', `/v1/contacts/${seg(id)}`, { access }).then((r) => r.contact),
+      forget: (id: ContactId) => call(ForgetResult, 'DELETE', `/v1/contacts/${seg(id)}`),
+    },
+
+    sessions: {
+      list: (filter: { contact?: Whose } = {}) =>
+        get(z.object({ sessions: z.array(Session) }), '/v1/sessions', filter).then((r) => r.sessions),
+      messages: (id: SessionId) =>
+        get(z.object({ messages: z.array(Message) }), `/v1/sessions/${seg(id)}/messages`).then((r) => r.messages),
+      reset: (input: { contact: Whose; agent?: string; thread?: string }) =>
+        call(z.object({ reset: z.boolean(), session: Session.nullable() }), 'POST', '/v1/sessions/reset', input),
+    },
+
+    memories: {
+      list: (filter: { contact?: MemoryOwnerFilter; q?: string; limit?: number } = {}) =>
+        get(z.object({ memories: z.array(Memory) }), '/v1/memories', filter).then((r) => r.memories),
+      add: (input: { content: string; contact?: ContactId | null; visibility?: Visibility }) =>
+        call(z.object({ memory: Memory }), 'POST', '/v1/memories', input).then((r) => r.memory),
+      get: (id: MemoryId) => get(z.object({ memory: Memory }), `/v1/memories/${seg(id)}`).then((r) => r.memory),
+      update: (id: MemoryId, change: { content?: string; visibility?: Visibility }) =>
+        call(z.object({ memory: Memory }), 'PATCH', `/v1/memories/${seg(id)}`, change).then((r) => r.memory),
+      delete: (id: MemoryId) => call(z.object({ memory: Memory }), 'DELETE', `/v1/memories/${seg(id)}`).then((r) => r.memory),
+      history: (id: MemoryId) =>
+        get(z.object({ events: z.array(MemoryEvent) }), `/v1/memories/${seg(id)}/history`).then((r) => r.events),
+    },
+
+    agents: {
+      list: () => get(z.object({ agents: z.array(Agent) }), '/v1/agents').then((r) => r.agents),
+      get: (name: string) => get(z.object({ agent: Agent }), `/v1/agents/${seg(name)}`).then((r) => r.agent),
+      update: (name: string, patch: AgentPatch) =>
+        call(z.object({ agent: Agent }), 'PATCH', `/v1/agents/${seg(name)}`, patch).then((r) => r.agent),
+    },
+
+    pairing: {
+      list: () => get(z.object({ requests: z.array(PairingRequest) }), '/v1/pairing').then((r) => r.requests),
+      approve: (code: string) =>
+        call(z.object({ contactId: z.string() }), 'POST', '/v1/pairing/approve', { code }),
+    },
+
+    outbox: {
+      list: (filter: { channel?: string; account?: string; status?: 'pending' | 'failed'; limit?: number } = {}) =>
+        get(z.object({ items: z.array(OutboxItem) }), '/v1/outbox', filter).then((r) => r.items),
+      ack: (id: string) => call(z.object({ item: OutboxItem }), 'POST', `/v1/outbox/${seg(id)}/ack`, {}).then((r) => r.item),
+    },
+  };
+}
+
+function seg(value: string): string {
+  return encodeURIComponent(value);
+}
+
+function queryString(query: Query | undefined): string {
+  const entries = Object.entries(query ?? {}).filter((entry): entry is [string, string | number | boolean] => entry[1] !== undefined);
+  return entries.length === 0 ? '' : `?${new URLSearchParams(entries.map(([k, v]): [string, string] => [k, String(v)])).toString()}`;
+}
+
+function transportError(error: unknown, method: string, url: string): AppError {
+  const name = (error as { name?: unknown } | null)?.name;
+  if (name === 'TimeoutError') return new AppError('timeout', `${method} ${url} timed out`, { cause: error });
+  return new AppError('unavailable', `Cannot reach Switchboard at ${url} (is \`sb serve\` running?)`, { cause: error });
+}
+
+function responseError(status: number, payload: unknown, method: string, path: string): AppError {
+  const parsed = ErrorBody.safeParse(payload);
+  if (!parsed.success) return new AppError(codeForStatus(status), `${method} ${path} failed with HTTP ${status}`);
+  const { code, message, details } = parsed.data.error;
+  return new AppError(isErrorCode(code) ? code : codeForStatus(status), message, { details });
+}
+
+function isErrorCode(code: string): code is ErrorCode {
+  return code in errorStatus;
+}
+
+function codeForStatus(status: number): ErrorCode {
+  const match = (Object.entries(errorStatus) as [ErrorCode, number][]).find(([, s]) => s === status);
+  return match?.[0] ?? (status >= 500 ? 'upstream_failed' : 'invalid_input');
+}
