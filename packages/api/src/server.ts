@@ -9,6 +9,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AppError } from '@switchboard/shared';
 import type { Config } from './config';
+import type { Db } from './db/db';
 import { openDb } from './db/open-db';
 import { createEchoProvider } from './agents/echo-provider';
 import { loadOrCreateToken } from './auth/token-files';
@@ -28,9 +29,15 @@ export interface RunningServer {
 
 const TOKEN_CACHE_MS = 5000;
 
-export async function startServer(config: Config, options: { log?: (line: string) => void } = {}): Promise<RunningServer> {
+export interface ServerOptions {
+  log?: (line: string) => void;
+  /** An opened, migrated database to serve from (tests); the server closes it on `close`. */
+  db?: Db;
+}
+
+export async function startServer(config: Config, options: ServerOptions = {}): Promise<RunningServer> {
   const log = options.log ?? ((line: string) => console.log(line));
-  const db = await openDb(config);
+  const db = options.db ?? (await openDb(config));
   try {
     const tenantId = await findTenantId(db, 'default');
     if (!tenantId) throw new AppError('not_found', 'The database has no default tenant');

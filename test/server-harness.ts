@@ -1,0 +1,79 @@
+/**
+ * Starts the real server (HTTP on a random port, worker, tokens) once per suite on each engine:
+ * `describeEachServer('x', server => ...)` registers `x [pglite]` and `x [postgres]`. The database
+ * is a fresh copy (test/engines.ts); SB_HOME is a temporary directory with the generated tokens.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createApiClient, type ApiClient, type TenantId } from '@switchboard/shared';
+import { findTenantId, parseConfig, readTokenFile, startServer, tokenFilePath, type Db, type Engine, type RunningServer } from '@switchboard/api';
+import { availableEngines, openTestDatabase } from './engines';
+
+export class TestServer {
+  private state?: { running: RunningServer; db: Db; home: string; tenantId: TenantId; drop: () => Promise<void> };
+
+  constructor(readonly engine: Engine, private readonly env: Record<string, string>) {}
+
+  get url(): string { return this.current.running.url; }
+  get home(): string { return this.current.home; }
+  get db(): Db { return this.current.db; }
+  get tenantId(): TenantId { return this.current.tenantId; }
+  get ownerToken(): string { return readTokenFile(tokenFilePath(this.home, 'owner')); }
+  get gatewayToken(): string { return readTokenFile(tokenFilePath(this.home, 'gateway')); }
+
+  /** A typed client with the owner token (or another token). */
+  client(token = this.ownerToken): ApiClient {
+    return createApiClient({ baseUrl: this.url, token });
+  }
+
+  /** Raw HTTP with the owner token unless `token` says otherwise; for malformed requests. */
+  fetch(path: string, init: RequestInit & { token?: string | null } = {}): Promise<Response> {
+    const { token = this.ownerToken, headers, ...rest } = init;
+    return fetch(`${this.url}${path}`, {
+      ...rest,
+      headers: { ...(token === null ? {} : { authorization: `Bearer ${token}` }), ...(headers as Record<string, string> | undefined) },
+    });
+  }
+
+  /** SQL as the schema owner, outside row-level security (assertions over whole tables). */
+  async admin<R = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<R[]> {
+    const { rows } = await this.db.adminTransaction((tx) => tx.query<R>(sql, params));
+    return rows;
+  }
+
+  async start(): Promise<void> {
+    const home = mkdtempSync(join(tmpdir(), 'sb-test-home-'));
+    const { db, drop } = await openTestDatabase(this.engine);
+    const tenantId = await findTenantId(db, 'default');
+    if (!tenantId) throw new Error('the migrated test database has no default tenant');
+    const config = parseConfig({ SB_HOME: home, SB_PORT: '0', ...this.env });
+    const running = await startServer(config, { db, log: () => undefined });
+    this.state = { running, db, home, tenantId, drop };
+  }
+
+  async stop(): Promise<void> {
+    const state = this.state;
+    this.state = undefined;
+    if (!state) return;
+    await state.running.close();
+    await state.drop();
+    rmSync(state.home, { recursive: true, force: true });
+  }
+
+  private get current() {
+    if (!this.state) throw new Error('TestServer used outside its describe block');
+    return this.state;
+  }
+}
+
+export function describeEachServer(title: string, body: (server: TestServer) => void, env: Record<string, string> = {}): void {
+  for (const engine of availableEngines()) {
+    describe(`${title} [${engine}]`, () => {
+      const server = new TestServer(engine, env);
+      beforeAll(() => server.start(), 120_000);
+      afterAll(() => server.stop(), 60_000);
+      body(server);
+    });
+  }
+}
