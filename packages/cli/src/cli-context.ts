@@ -1,0 +1,92 @@
+/**
+ * Where `sb` connects and as whom: `--url`, else SB_URL, else 127.0.0.1 on SB_PORT (8787); the
+ * owner token from SB_OWNER_TOKEN, else `$SB_HOME/owner-token`. A command's action runs through
+ * `run`, which builds the typed client for this invocation and explains connection failures.
+ */
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { AppError, createApiClient, type ApiClient } from '@switchboard/shared';
+import { explainConnectionError, type TokenSource } from './cli-errors';
+import { parseFlags, PortText, ServerUrl } from './cli-flags';
+import { createCliOutput, type CliIo, type CliOutput } from './cli-output';
+
+const CliEnv = z.object({
+  SB_URL: ServerUrl.optional(),
+  SB_PORT: PortText.optional(),
+  SB_OWNER_TOKEN: z.string().min(1).optional(),
+  SB_HOME: z.string().min(1).optional(),
+});
+type CliEnv = z.infer<typeof CliEnv>;
+
+const GlobalFlags = z.object({ url: ServerUrl.optional(), json: z.boolean().optional() });
+
+export interface CliContextDeps {
+  env: Record<string, string | undefined>;
+  io: CliIo;
+  /** The transport; tests pass a fake server's. */
+  fetch?: typeof fetch;
+}
+
+export interface CommandContext {
+  client: ApiClient;
+  url: string;
+  out: CliOutput;
+}
+
+export interface CliContext {
+  /** The output for this invocation (`--json` or not). */
+  output(command: Command): CliOutput;
+  /** Runs an action with the client for this invocation; failures to connect name the URL. */
+  run(command: Command, action: (context: CommandContext) => Promise<void>): Promise<void>;
+}
+
+export function createCliContext(deps: CliContextDeps): CliContext {
+  const output = (command: Command) => createCliOutput(deps.io, { isJson: parseFlags(GlobalFlags, command.optsWithGlobals()).json === true });
+  return {
+    output,
+    async run(command, action) {
+      const flags = parseFlags(GlobalFlags, command.optsWithGlobals());
+      const env = parseEnv(deps.env);
+      const url = flags.url ?? env.SB_URL ?? `http://127.0.0.1:${env.SB_PORT ?? 8787}`;
+      const { token, source } = loadOwnerToken(env);
+      const client = createApiClient({ baseUrl: url, token, ...(deps.fetch ? { fetch: deps.fetch } : {}) });
+      try {
+        await action({ client, url, out: output(command) });
+      } catch (error) {
+        throw explainConnectionError(error, url, source);
+      }
+    },
+  };
+}
+
+function parseEnv(env: Record<string, string | undefined>): CliEnv {
+  const set = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = CliEnv.safeParse(set);
+  if (parsed.success) return parsed.data;
+  const message = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
+  throw new AppError('invalid_input', `bad environment: ${message}`);
+}
+
+function loadOwnerToken(env: CliEnv): { token: string; source: TokenSource } {
+  if (env.SB_OWNER_TOKEN) return { token: env.SB_OWNER_TOKEN, source: { kind: 'env' } };
+  const path = join(env.SB_HOME ?? join(homedir(), '.switchboard'), 'owner-token');
+  const token = readTokenFile(path);
+  if (!token) throw new AppError('not_found', 'no owner token: start the server with `sb serve` first or set SB_OWNER_TOKEN');
+  return { token, source: { kind: 'file', path } };
+}
+
+const FsError = z.object({ code: z.string().optional(), message: z.string() });
+
+function readTokenFile(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8').trim() || undefined;
+  } catch (error) {
+    const failure = FsError.safeParse(error);
+    if (failure.success && failure.data.code === 'ENOENT') return undefined;
+    const reason = failure.success ? failure.data.message : String(error);
+    throw new AppError('forbidden', `cannot read the owner token from ${path}: ${reason}`, { cause: error });
+  }
+}

@@ -1,0 +1,59 @@
+/**
+ * The `sb` program: global `--url` and `--json`, one subcommand per noun. `runCli` parses argv and
+ * returns the exit code: 0, commander's own for usage errors and help, 1 after printing one line
+ * for any other failure. Nothing here touches the process; main.ts passes it in.
+ */
+import { Command, CommanderError } from 'commander';
+import { createCliContext } from './cli-context';
+import { formatCliError } from './cli-errors';
+import type { CliIo } from './cli-output';
+import { registerAgentsCommand } from './commands/agents';
+import { registerChatCommand } from './commands/chat';
+import { registerContactsCommand } from './commands/contacts';
+import { registerMemoriesCommand } from './commands/memories';
+import { registerPairingCommand } from './commands/pairing';
+import { registerServeCommand, type ServerModule } from './commands/serve';
+import { registerSessionsCommand } from './commands/sessions';
+
+export interface CliDeps {
+  env: Record<string, string | undefined>;
+  io: CliIo;
+  /** The HTTP transport of the client; tests pass a fake server's. */
+  fetch?: typeof fetch;
+  /** `sb chat`'s interactive input, and where its prompt goes (none when not a terminal). */
+  input: NodeJS.ReadableStream;
+  prompt?: NodeJS.WritableStream | undefined;
+  loadServer: () => Promise<ServerModule>;
+  untilShutdown: () => Promise<string>;
+}
+
+export function createCliProgram(deps: CliDeps): Command {
+  const context = createCliContext({ env: deps.env, io: deps.io, ...(deps.fetch ? { fetch: deps.fetch } : {}) });
+  const program = new Command('sb')
+    .description('Switchboard: one agent gateway for many contacts')
+    .option('--url <url>', 'the Switchboard server (default: SB_URL or http://127.0.0.1:<SB_PORT or 8787>)')
+    .option('--json', 'print machine-readable JSON instead of tables')
+    .configureOutput({ writeOut: deps.io.out, writeErr: deps.io.err })
+    .exitOverride()
+    .showHelpAfterError('(run sb --help for usage)');
+  registerServeCommand(program, { context, env: deps.env, loadServer: deps.loadServer, untilShutdown: deps.untilShutdown });
+  registerChatCommand(program, { context, input: deps.input, prompt: deps.prompt });
+  registerContactsCommand(program, { context });
+  registerSessionsCommand(program, { context });
+  registerMemoriesCommand(program, { context });
+  registerPairingCommand(program, { context });
+  registerAgentsCommand(program, { context });
+  return program;
+}
+
+/** Runs `sb` with the arguments after the program name; resolves with the exit code. */
+export async function runCli(args: string[], deps: CliDeps): Promise<number> {
+  try {
+    await createCliProgram(deps).parseAsync(args, { from: 'user' });
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode;
+    deps.io.err(`sb: ${formatCliError(error)}\n`);
+    return 1;
+  }
+}

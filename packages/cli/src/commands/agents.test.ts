@@ -1,0 +1,38 @@
+import { createFakeServer, fakeAgent } from '../cli-fake-server';
+
+describe('sb agents (fake HTTP server responses)', () => {
+  it('lists agents with their effective policies, defaults filled in', async () => {
+    const server = createFakeServer({ agents: [fakeAgent(), fakeAgent({ name: 'helper', provider: 'claude', config: { dmPolicy: 'pairing', groupReplies: 'all' } })] });
+    const result = await server.run(['agents']);
+    expect(result.stdout).toMatch(/│ default │ echo\s+│ open\s+│ mention\s+│ 30 at once, 30\/min │/);
+    expect(result.stdout).toMatch(/│ helper\s+│ claude\s+│ pairing\s+│ all\s+│ 30 at once, 30\/min │/);
+  });
+
+  it('sets only the given fields, parsing the rate limit as burst/perMinute', async () => {
+    const server = createFakeServer();
+    const result = await server.run(['agents', 'set', 'default', '--dm-policy', 'allowlist', '--group-replies', 'all', '--rate-limit', '5/60', '--provider', 'claude', '--system-prompt', 'Be brief.']);
+    expect(server.requests[0]).toMatchObject({ method: 'PATCH', path: '/v1/agents/default' });
+    expect(server.requests[0]?.body).toEqual({ provider: 'claude', dmPolicy: 'allowlist', groupReplies: 'all', rateLimit: { burst: 5, perMinute: 60 }, systemPrompt: 'Be brief.' });
+    expect(result.stdout).toContain('dm policy      allowlist\n');
+    expect(result.stdout).toContain('rate limit     5 at once, 60/min\n');
+  });
+
+  it('reports every bad flag by name and exits 1 without calling the server', async () => {
+    const server = createFakeServer();
+    const result = await server.run(['agents', 'set', 'default', '--dm-policy', 'everyone', '--rate-limit', 'fast']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe('sb: --dm-policy: Invalid option: expected one of "open"|"allowlist"|"pairing"; --rate-limit: expected <burst>/<perMinute>, e.g. 30/30\n');
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('refuses a set with nothing to change', async () => {
+    const result = await createFakeServer().run(['agents', 'set', 'default']);
+    expect(result).toMatchObject({ code: 1, stderr: expect.stringMatching(/^sb: nothing to change/) });
+  });
+
+  it('shows one agent and says which agent is missing', async () => {
+    const server = createFakeServer();
+    expect((await server.run(['agents', 'show', 'default'])).stdout).toContain('provider       echo\n');
+    expect((await server.run(['agents', 'show', 'nobody'])).stderr).toBe('sb: Agent nobody not found\n');
+  });
+});

@@ -1,0 +1,62 @@
+import { createFakeServer, fakeContact } from '../cli-fake-server';
+
+describe('sb contacts (fake HTTP server responses)', () => {
+  const ana = fakeContact({ displayName: 'Ana', identities: [{ channel: 'telegram', externalId: '123' }, { channel: 'discord', externalId: '9' }] });
+  const group = fakeContact({ kind: 'group', access: 'blocked', identities: [{ channel: 'telegram', externalId: '-100' }] });
+
+  it('lists contacts as a table with full ids, names, access and identities', async () => {
+    const result = await createFakeServer({ contacts: [ana, group] }).run(['contacts']);
+    expect(result.code).toBe(0);
+    const lines = result.stdout.split('\n');
+    expect(lines[1]).toMatch(/│ id\s+│ kind\s+│ name\s+│ access\s+│ identities\s+│ created\s+│/);
+    expect(lines.find((line) => line.includes(ana.id))).toMatch(/│ person │ Ana\s+│ default │ telegram:123, discord:9 │ 2026-05-01 12:00:00Z │/);
+    expect(lines.find((line) => line.includes(group.id))).toMatch(/│ group\s+│\s+│ blocked │ telegram:-100\s+│/);
+  });
+
+  it('prints the full contact objects as JSON with --json, before or after the subcommand', async () => {
+    const server = createFakeServer({ contacts: [ana, group] });
+    const expected = JSON.parse(JSON.stringify([ana, group]));
+    expect(JSON.parse((await server.run(['contacts', '--json'])).stdout)).toEqual(expected);
+    expect(JSON.parse((await server.run(['--json', 'contacts', 'list'])).stdout)).toEqual(expected);
+  });
+
+  it('says so when there are no contacts', async () => {
+    expect((await createFakeServer().run(['contacts'])).stdout).toBe('no contacts\n');
+  });
+
+  it('shows one contact', async () => {
+    const result = await createFakeServer({ contacts: [ana] }).run(['contacts', 'show', ana.id]);
+    expect(result.stdout).toContain(`id          ${ana.id}\n`);
+    expect(result.stdout).toContain('identities  telegram:123, discord:9\n');
+  });
+
+  it('forgets a contact and prints the deleted counts', async () => {
+    const server = createFakeServer({ contacts: [ana] });
+    const result = await server.run(['contacts', 'forget', ana.id]);
+    expect(server.requests[0]).toMatchObject({ method: 'DELETE', path: `/v1/contacts/${ana.id}` });
+    expect(result.stdout).toBe(`forgot contact ${ana.id}: 1 sessions, 4 messages, 2 memories\n`);
+  });
+
+  it.each([
+    ['allow', 'allowed'],
+    ['block', 'blocked'],
+    ['unblock', 'default'],
+  ])('%s sets the contact\'s access to %s', async (command, access) => {
+    const server = createFakeServer({ contacts: [ana] });
+    const result = await server.run(['contacts', command, ana.id]);
+    expect(server.requests[0]).toMatchObject({ method: 'PATCH', path: `/v1/contacts/${ana.id}`, body: { access } });
+    expect(result.stdout).toBe(`contact ${ana.id}: access ${access}\n`);
+  });
+
+  it('rejects an id that is not a uuid before calling the server', async () => {
+    const server = createFakeServer();
+    const result = await server.run(['contacts', 'show', 'ana']);
+    expect(result).toMatchObject({ code: 1, stderr: 'sb: contact id: Invalid UUID\n' });
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('prints the server\'s not-found message in one line', async () => {
+    const result = await createFakeServer().run(['contacts', 'show', ana.id]);
+    expect(result).toEqual({ code: 1, stdout: '', stderr: `sb: Contact ${ana.id} not found\n` });
+  });
+});

@@ -1,0 +1,92 @@
+/**
+ * `sb contacts`: list, show, forget (erase everything kept about a contact, printing the deleted
+ * row counts), and allow, block or unblock (access `default` follows the agent's DM policy).
+ */
+import type { Command } from 'commander';
+import { ContactId, type Contact, type ContactAccess } from '@switchboard/shared';
+import type { CliContext } from '../cli-context';
+import { parseArgument } from '../cli-flags';
+import { formatTime, type CliOutput } from '../cli-output';
+
+export function registerContactsCommand(program: Command, deps: { context: CliContext }): void {
+  const contacts = program.command('contacts').description('the people and groups that talk to the agents');
+  addListCommand(contacts, deps.context);
+  addShowCommand(contacts, deps.context);
+  addForgetCommand(contacts, deps.context);
+  for (const [name, access, description] of ACCESS_COMMANDS) addAccessCommand(contacts, deps.context, { name, access, description });
+}
+
+const ACCESS_COMMANDS: [string, ContactAccess, string][] = [
+  ['allow', 'allowed', 'let a contact talk to the agents whatever their DM policy'],
+  ['block', 'blocked', 'ignore everything a contact sends'],
+  ['unblock', 'default', 'return a contact to the agents\' DM policy'],
+];
+
+function addListCommand(contacts: Command, context: CliContext): void {
+  contacts.command('list', { isDefault: true }).description('list contacts').action(async (_options: unknown, command: Command) => {
+    await context.run(command, async ({ client, out }) => {
+      const list = await client.contacts.list();
+      out.print(list, () => printContacts(out, list));
+    });
+  });
+}
+
+function addShowCommand(contacts: Command, context: CliContext): void {
+  contacts.command('show <id>').description('show one contact').action(async (id: string, _options: unknown, command: Command) => {
+    const contactId = parseArgument(ContactId, id, 'contact id');
+    await context.run(command, async ({ client, out }) => {
+      const contact = await client.contacts.get(contactId);
+      out.print(contact, () => printContact(out, contact));
+    });
+  });
+}
+
+function addForgetCommand(contacts: Command, context: CliContext): void {
+  contacts
+    .command('forget <id>')
+    .description('erase a contact: sessions, messages, memories, history and identities')
+    .action(async (id: string, _options: unknown, command: Command) => {
+      const contactId = parseArgument(ContactId, id, 'contact id');
+      await context.run(command, async ({ client, out }) => {
+        const result = await client.contacts.forget(contactId);
+        out.print(result, () => out.line(`forgot contact ${result.contactId}: ${describeCounts(result.deleted)}`));
+      });
+    });
+}
+
+function addAccessCommand(contacts: Command, context: CliContext, spec: { name: string; access: ContactAccess; description: string }): void {
+  contacts.command(`${spec.name} <id>`).description(spec.description).action(async (id: string, _options: unknown, command: Command) => {
+    const contactId = parseArgument(ContactId, id, 'contact id');
+    await context.run(command, async ({ client, out }) => {
+      const contact = await client.contacts.setAccess(contactId, spec.access);
+      out.print(contact, () => out.line(`contact ${contact.id}: access ${contact.access}`));
+    });
+  });
+}
+
+function printContacts(out: CliOutput, contacts: Contact[]): void {
+  if (contacts.length === 0) return out.line('no contacts');
+  out.table(
+    ['id', 'kind', 'name', 'access', 'identities', 'created'],
+    contacts.map((c) => [c.id, c.kind, c.displayName ?? '', c.access, describeIdentities(c), formatTime(c.createdAt)]),
+  );
+}
+
+function printContact(out: CliOutput, contact: Contact): void {
+  out.line(`id          ${contact.id}`);
+  out.line(`kind        ${contact.kind}`);
+  out.line(`name        ${contact.displayName ?? '-'}`);
+  out.line(`access      ${contact.access}`);
+  out.line(`identities  ${describeIdentities(contact) || '-'}`);
+  if (contact.mergedInto) out.line(`merged into ${contact.mergedInto}`);
+  out.line(`created     ${formatTime(contact.createdAt)}`);
+}
+
+function describeIdentities(contact: Contact): string {
+  return contact.identities.map((identity) => `${identity.channel}:${identity.externalId}`).join(', ');
+}
+
+function describeCounts(deleted: Record<string, number>): string {
+  const entries = Object.entries(deleted);
+  return entries.length === 0 ? 'nothing kept' : entries.map(([what, count]) => `${count} ${what}`).join(', ');
+}

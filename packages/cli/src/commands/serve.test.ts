@@ -1,0 +1,59 @@
+import { Readable } from 'node:stream';
+import type { Config } from '@switchboard/api';
+import { runCli } from '../cli-program';
+import type { ServerModule } from './serve';
+
+function createServeHarness(env: Record<string, string | undefined> = {}) {
+  const events: string[] = [];
+  let started: Config | undefined;
+  const server: ServerModule = {
+    parseConfig: (given) => ({
+      home: given.SB_HOME ?? '/home/sb', databaseUrl: undefined, port: Number(given.SB_PORT ?? 8787), host: '127.0.0.1',
+      ownerToken: undefined, gatewayToken: undefined, concurrency: 1, leaseMs: 1000, waitTimeoutMs: 1000,
+    }),
+    async startServer(config, options) {
+      started = config;
+      options.log?.('worker started');
+      return { url: `http://127.0.0.1:${config.port}`, port: config.port, close: async () => void events.push('closed') };
+    },
+  };
+  let stdout = '';
+  let stderr = '';
+  const run = (args: string[]) => runCli(args, {
+    env,
+    io: { out: (text) => { stdout += text; }, err: (text) => { stderr += text; } },
+    input: Readable.from([]),
+    loadServer: async () => server,
+    untilShutdown: async () => {
+      events.push('waiting');
+      return 'SIGTERM';
+    },
+  });
+  return { run, events, started: () => started, output: () => ({ stdout, stderr }) };
+}
+
+describe('sb serve', () => {
+  it('starts the server with --port over SB_PORT, prints its URL, and closes on a signal', async () => {
+    const harness = createServeHarness({ SB_PORT: '9999', SB_HOME: '/tmp/sb' });
+    const code = await harness.run(['serve', '--port', '0']);
+    expect(code).toBe(0);
+    expect(harness.started()).toMatchObject({ port: 0, home: '/tmp/sb' });
+    expect(harness.output().stdout).toBe('switchboard: listening on http://127.0.0.1:0\nswitchboard: SIGTERM, closing\nswitchboard: stopped\n');
+    expect(harness.output().stderr).toBe('worker started\n');
+    expect(harness.events).toEqual(['waiting', 'closed']);
+  });
+
+  it('keeps the configured port without --port', async () => {
+    const harness = createServeHarness({ SB_PORT: '9999' });
+    await harness.run(['serve']);
+    expect(harness.started()?.port).toBe(9999);
+  });
+
+  it('rejects a bad --port before starting anything', async () => {
+    const harness = createServeHarness();
+    const code = await harness.run(['serve', '--port', '70000']);
+    expect(code).toBe(1);
+    expect(harness.output().stderr).toBe('sb: --port: expected a port number up to 65535\n');
+    expect(harness.started()).toBeUndefined();
+  });
+});

@@ -1,0 +1,63 @@
+/**
+ * `sb serve`: the server configured from the environment (SB_HOME, DATABASE_URL, SB_PORT, tokens),
+ * with `--port` over SB_PORT. Stdout gets one line, `switchboard: listening on <url>`, once it accepts
+ * requests; the server's log goes to stderr. Closes on SIGINT or SIGTERM. The server module is
+ * loaded only here, so the other commands start fast.
+ */
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { AppError } from '@switchboard/shared';
+import type { Config } from '@switchboard/api';
+import type { CliContext } from '../cli-context';
+import { parseFlags, PortText } from '../cli-flags';
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/** The part of `@switchboard/api` that `sb serve` uses. */
+export interface ServerModule {
+  parseConfig(env: Record<string, string | undefined>): Config;
+  startServer(config: Config, options: { log?: (line: string) => void }): Promise<RunningServer>;
+}
+
+export interface ServeDeps {
+  context: CliContext;
+  env: Record<string, string | undefined>;
+  loadServer: () => Promise<ServerModule>;
+  /** Resolves with the signal's name when the process is asked to stop. */
+  untilShutdown: () => Promise<string>;
+}
+
+const ServeFlags = z.object({ port: PortText.optional() });
+
+export function registerServeCommand(program: Command, deps: ServeDeps): void {
+  program
+    .command('serve')
+    .description('run the Switchboard server (embedded PGlite in $SB_HOME unless DATABASE_URL is set)')
+    .option('--port <port>', 'the port to listen on (default: SB_PORT or 8787; 0 picks a free one)')
+    .action(async (options: unknown, command: Command) => {
+      const flags = parseFlags(ServeFlags, options);
+      const out = deps.context.output(command);
+      const server = await deps.loadServer();
+      const config = readConfig(server, deps.env);
+      const running = await server.startServer({ ...config, ...(flags.port === undefined ? {} : { port: flags.port }) }, { log: out.warn });
+      out.line(`switchboard: listening on ${running.url}`);
+      const signal = await deps.untilShutdown();
+      out.line(`switchboard: ${signal}, closing`);
+      await running.close();
+      out.line('switchboard: stopped');
+    });
+}
+
+function readConfig(server: ServerModule, env: Record<string, string | undefined>): Config {
+  try {
+    return server.parseConfig(env);
+  } catch (error) {
+    if (!(error instanceof z.ZodError)) throw error;
+    const issues = error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
+    throw new AppError('invalid_input', `bad environment: ${issues}`);
+  }
+}

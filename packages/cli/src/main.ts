@@ -1,0 +1,25 @@
+#!/usr/bin/env node
+/**
+ * `sb`, the composition root: the only reader of process.env, argv and the standard streams.
+ * Runs the program and sets the exit code; `sb serve` loads the server module and stops on
+ * SIGINT or SIGTERM.
+ */
+import { runCli } from './cli-program';
+
+function untilShutdown(): Promise<string> {
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
+  return new Promise((resolve) => {
+    for (const signal of signals) process.once(signal, () => resolve(signal));
+  });
+}
+
+runCli(process.argv.slice(2), {
+  env: process.env,
+  io: { out: (text) => void process.stdout.write(text), err: (text) => void process.stderr.write(text) },
+  input: process.stdin,
+  prompt: process.stdin.isTTY ? process.stdout : undefined,
+  loadServer: () => import('@switchboard/api'),
+  untilShutdown,
+}).then((code) => {
+  process.exitCode = code;
+});
