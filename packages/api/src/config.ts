@@ -8,7 +8,7 @@ const Token = z.string().regex(/^[\x21-\x7e]{16,512}$/, 'must be 16 to 512 print
 const Env = z.object({
   SB_HOME: z.string().min(1).optional(),
   DATABASE_URL: z.string().min(1).optional(),
-  SB_PORT: z.coerce.number().int().min(0).max(65535).default(8787),
+  SB_PORT: z.string().trim().regex(/^\d{1,5}$/, 'a port number').transform(Number).pipe(z.number().int().max(65535)).default(8787),
   SB_HOST: z.string().min(1).default('127.0.0.1'),
   SB_OWNER_TOKEN: Token.optional(),
   SB_GATEWAY_TOKEN: Token.optional(),
@@ -33,7 +33,9 @@ export interface Config {
 }
 
 export function parseConfig(env: Record<string, string | undefined>): Config {
-  const parsed = Env.parse(env);
+  // An empty variable (`SB_PORT= npm start`) means unset, as in most tools.
+  const set = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value.trim() !== ''));
+  const parsed = Env.parse(set);
   return {
     home: parsed.SB_HOME ?? join(homedir(), '.switchboard'),
     databaseUrl: parsed.DATABASE_URL,

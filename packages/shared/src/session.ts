@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { AgentId, ContactId, MessageId, SessionId } from './ids';
 import { Channel } from './contact';
+import { storableText } from './text';
 
 export const Provider = z.enum(['echo', 'claude', 'codex', 'opencode', 'openai', 'anthropic']);
 export type Provider = z.infer<typeof Provider>;
@@ -9,7 +10,7 @@ export type Provider = z.infer<typeof Provider>;
 export const SessionStatus = z.enum(['open', 'closed']);
 export type SessionStatus = z.infer<typeof SessionStatus>;
 
-export const ThreadKey = z.string().max(200).regex(/^[^\u0000]*$/, 'must not contain NUL characters');
+export const ThreadKey = storableText().max(200);
 
 export const Session = z.object({
   id: SessionId,

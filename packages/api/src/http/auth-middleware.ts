@@ -20,7 +20,7 @@ export type Authenticate = (token: string) => Promise<TokenOwner | undefined>;
 
 export function authMiddleware(authenticate: Authenticate): RequestHandler {
   return async (req, res, next) => {
-    const match = /^Bearer ([\x21-\x7e]{1,512})$/.exec(req.get('authorization') ?? '');
+    const match = /^Bearer ([\x21-\x7e]{1,512})$/i.exec(req.get('authorization') ?? '');
     if (!match?.[1]) throw new AppError('unauthorized', 'Missing or malformed bearer token');
     const caller = await authenticate(match[1]);
     if (!caller) throw new AppError('unauthorized', 'Unknown token');

@@ -74,11 +74,14 @@ export interface NewMemory {
 const EVENT_INSERT = `insert into memory_events (tenant_id, memory_id, contact_id, author_contact_id, kind,
   old_content, new_content, old_visibility, new_visibility)`;
 
-export async function insertMemory(tx: ScopedTx, memory: NewMemory): Promise<Memory> {
+/** Inserts the memory and its `add` event; undefined when its contact does not exist (in scope). */
+export async function insertMemory(tx: ScopedTx, memory: NewMemory): Promise<Memory | undefined> {
   const { rows } = await tx.query(
     `with m as (
        insert into memories (tenant_id, contact_id, author_contact_id, visibility, content)
-       values ($1, $2, $3, $4, $5) returning *
+       select $1, $2::uuid, $3, $4, $5
+       where $2::uuid is null or exists (select 1 from contacts c where c.tenant_id = $1 and c.id = $2::uuid)
+       returning *
      ), e as (
        ${EVENT_INSERT}
        select tenant_id, id, contact_id, author_contact_id, 'add', null, content, null, visibility from m
@@ -86,7 +89,7 @@ export async function insertMemory(tx: ScopedTx, memory: NewMemory): Promise<Mem
      select ${MEMORY_COLUMNS} from m`,
     [tx.scope.tenantId, memory.contactId, memory.authorContactId, memory.visibility, memory.content],
   );
-  return parseMemory(rows[0]);
+  return rows[0] === undefined ? undefined : parseMemory(rows[0]);
 }
 
 export interface MemoryQuery {

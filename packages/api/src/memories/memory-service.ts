@@ -42,7 +42,9 @@ export function createMemoryService(deps: { db: Db }) {
 
     async remember(scope: Scope, input: RememberInput): Promise<Memory> {
       const memory = newMemory(scope, input);
-      return db.transaction(scope, (tx) => repo.insertMemory(tx, memory));
+      const stored = await db.transaction(scope, (tx) => repo.insertMemory(tx, memory));
+      if (!stored) throw notFound('Contact', String(memory.contactId));
+      return stored;
     },
 
     /** Visible memories for a turn: ranked matches for a query, or the most recent without one. */
