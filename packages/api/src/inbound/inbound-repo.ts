@@ -142,6 +142,12 @@ export async function takeRateToken(tx: ScopedTx, contactId: ContactId, limit: R
 /** Erasure: events the contacts were the scope or the speaker of, their queue rows and buckets. */
 export async function eraseInbound(tx: ScopedTx, contactIds: ContactId[]): Promise<Record<string, number>> {
   const tenant = tx.scope.tenantId;
+  // Replies to what an erased speaker said in a group carry their words: they go too.
+  await tx.query(
+    `delete from outbox o using inbound_events e
+     where o.tenant_id = $1 and e.tenant_id = $1 and o.event_id = e.id and e.sender_contact_id = any($2)`,
+    [tenant, contactIds],
+  );
   await tx.query(
     `delete from turn_queue q using inbound_events e
      where q.tenant_id = $1 and e.tenant_id = $1 and q.event_id = e.id

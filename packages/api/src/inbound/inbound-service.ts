@@ -33,7 +33,7 @@ export function createInboundService(deps: { db: Db; agents: AgentService; wake:
       const scope = ownerScope(caller.tenantId);
       const { agent, policy } = await agents.findForTurn(scope, message.agent ?? 'default');
       const envelope = envelopeOf(message);
-      const accepted = await db.transaction(scope, async (tx) => {
+      const accepted = await db.transaction(scope, async (tx): Promise<InboundAccepted> => {
         const seen = await repo.findEventByKey(tx, envelope);
         if (seen) return duplicateOf(seen);
         const who = await resolveSpeaker(tx, message);
@@ -46,15 +46,17 @@ export function createInboundService(deps: { db: Db; agents: AgentService; wake:
             mentioned: message.mentioned ?? false, status: decision.status, reason },
           lane,
         );
-        if (eventId === undefined) {
-          const raced = await repo.findEventByKey(tx, envelope);
-          if (!raced) throw new Error('an inbound event vanished while deduplicating');
-          return duplicateOf(raced);
-        }
+        // A copy committed first: roll back (returning its rate token), then answer duplicate.
+        if (eventId === undefined) throw new RacedDuplicate();
         const reply = decision.status === 'blocked' && decision.reason === 'pairing_pending' && who.contactId
           ? await pairingReply(tx, who.contactId, eventId, envelope)
           : undefined;
         return { eventId, contactId: who.contactId, status: decision.status, ...(reason ? { reason } : {}), ...(reply ? { reply } : {}) };
+      }).catch(async (error: unknown) => {
+        if (!(error instanceof RacedDuplicate)) throw error;
+        const first = await db.transaction(scope, (tx) => repo.findEventByKey(tx, envelope));
+        if (!first) throw new Error('an inbound event vanished while deduplicating', { cause: error });
+        return duplicateOf(first);
       });
       if (accepted.status === 'queued') wake();
       return accepted;
@@ -68,6 +70,8 @@ export function createInboundService(deps: { db: Db; agents: AgentService; wake:
     eraseContact: ((tx: ScopedTx, contactIds: ContactId[]) => repo.eraseInbound(tx, contactIds)) satisfies ContactEraser,
   };
 }
+
+class RacedDuplicate extends Error {}
 
 function envelopeOf(message: InboundMessage): repo.Envelope {
   const chat = message.chat ?? (message.sender ? { id: message.sender.id, type: 'direct' as const } : undefined);

@@ -48,6 +48,8 @@ export interface NewMessage {
   chatId: string;
   platformMessageId?: string | undefined;
   senderContactId?: ContactId | null | undefined;
+  /** For a reply: the speaker it answers (a group member), erased with that speaker. */
+  answeredContactId?: ContactId | null | undefined;
   text: string;
 }
 
@@ -56,9 +58,10 @@ export async function insertMessage(tx: ScopedTx, sessionId: SessionId, message:
   const params = new SqlParams();
   const where = reachableRowsSql(tx.scope, params, 's');
   const { rows } = await tx.query(
-    `insert into messages as m (tenant_id, session_id, contact_id, sender_contact_id, direction, channel, account_key,
-       chat_id, platform_message_id, text)
-     select s.tenant_id, s.id, s.contact_id, ${params.add(message.senderContactId ?? null)}, ${params.add(message.direction)},
+    `insert into messages as m (tenant_id, session_id, contact_id, sender_contact_id, answered_contact_id, direction,
+       channel, account_key, chat_id, platform_message_id, text)
+     select s.tenant_id, s.id, s.contact_id, ${params.add(message.senderContactId ?? null)},
+       ${params.add(message.answeredContactId ?? null)}, ${params.add(message.direction)},
        ${params.add(message.channel)}, ${params.add(message.accountKey ?? 'default')}, ${params.add(message.chatId)},
        ${params.add(message.platformMessageId ?? null)}, ${params.add(message.text)}
      from sessions s where ${where} and s.id = ${params.add(sessionId)}
@@ -84,10 +87,11 @@ export async function listMessages(tx: ScopedTx, sessionId: SessionId, limit: nu
   return rows.map((row) => MessageRow.parse(row));
 }
 
-/** Deletes what the contacts said anywhere (groups included) and every message of their sessions. */
+/** Deletes what the contacts said anywhere (groups included), the replies to it, and every message of their sessions. */
 export async function eraseMessages(tx: ScopedTx, contactIds: ContactId[]): Promise<number> {
   const { rowCount } = await tx.query(
-    `delete from messages where tenant_id = $1 and (contact_id = any($2) or sender_contact_id = any($2))`,
+    `delete from messages
+     where tenant_id = $1 and (contact_id = any($2) or sender_contact_id = any($2) or answered_contact_id = any($2))`,
     [tx.scope.tenantId, contactIds],
   );
   return rowCount;

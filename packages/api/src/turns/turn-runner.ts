@@ -164,7 +164,8 @@ async function recordTranscript(tx: ScopedTx, event: inboundRepo.InboundEvent, s
     ...address, direction: 'inbound', platformMessageId: event.platformMessageId, senderContactId: event.senderContactId, text: event.text,
   });
   if (!reply) return;
-  await messageRepo.insertMessage(tx, session.id, { ...address, direction: 'outbound', text: reply.text });
+  const answered = event.senderContactId !== event.contactId ? event.senderContactId : null;
+  await messageRepo.insertMessage(tx, session.id, { ...address, direction: 'outbound', answeredContactId: answered, text: reply.text });
   if (reply.providerSessionId !== null && reply.providerSessionId !== session.providerSessionId) {
     // Compare-and-set: a reset since this turn began wins; the new id is then not stored on the closed session.
     await sessionRepo.swapProviderSessionId(tx, session.id, session.providerSessionId, reply.providerSessionId);
