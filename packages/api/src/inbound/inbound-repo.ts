@@ -1,10 +1,10 @@
 /**
- * SQL for inbound events and per-contact rate buckets. An event is inserted once per platform
+ * SQL for inbound events, their queue rows and per-contact rate buckets. An event is inserted once per platform
  * message id (per channel, account and chat); a queued event's turn_queue row is written by the
  * same statement, so an accepted message is never without its queue entry.
  */
 import { z } from 'zod';
-import { AgentId, Channel, ChatType, ContactId, SessionId, type RateLimit } from '@switchboard/shared';
+import { Agent, AgentId, Channel, ChatType, ContactId, SessionId, type RateLimit } from '@switchboard/shared';
 import type { ScopedTx } from '../db/db';
 import { SqlParams, reachableRowsSql } from '../db/scope-sql';
 
@@ -110,17 +110,40 @@ export async function insertEvent(tx: ScopedTx, event: NewEvent, lane: string | 
   return typeof id === 'string' ? id : undefined;
 }
 
-/** Marks a turn's event finished (done or failed) with its session and reply. */
-export async function finishEvent(
-  tx: ScopedTx,
-  id: string,
-  outcome: { status: 'done' | 'failed'; sessionId: SessionId | null; replyText: string | null; error: string | null },
-): Promise<void> {
-  await tx.query(
-    `update inbound_events set status = $3, session_id = $4, reply_text = $5, error = $6, finished_at = now()
-     where tenant_id = $1 and id = $2`,
-    [tx.scope.tenantId, id, outcome.status, outcome.sessionId, outcome.replyText, outcome.error],
+/** A queued event with the agent it is addressed to, read together for a turn. */
+export async function findQueuedEventWithAgent(tx: ScopedTx, id: string): Promise<{ event: InboundEvent; agent: Agent } | undefined> {
+  const { rows } = await tx.query(
+    `select ${EVENT_COLUMNS}, json_build_object('id', a.id, 'name', a.name, 'provider', a.provider,
+       'systemPrompt', a.system_prompt, 'config', a.config) as agent
+     from inbound_events e join agents a on a.tenant_id = e.tenant_id and a.id = e.agent_id
+     where e.tenant_id = $1 and e.id = $2 and e.status = 'queued'`,
+    [tx.scope.tenantId, id],
   );
+  if (rows[0] === undefined) return undefined;
+  return { event: EventRow.parse(rows[0]), agent: Agent.parse(rows[0].agent) };
+}
+
+export interface EventOutcome {
+  status: 'done' | 'failed';
+  sessionId: SessionId | null;
+  replyText: string | null;
+  error: string | null;
+}
+
+/**
+ * Ends a claimed turn: deletes its queue row if `claim` still holds it and records the outcome on
+ * the event, in one statement. False when the claim was lost (nothing changed).
+ */
+export async function finishClaimedEvent(tx: ScopedTx, eventId: string, claim: string, outcome: EventOutcome): Promise<boolean> {
+  const { rowCount } = await tx.query(
+    `with claimed as (
+       delete from turn_queue where tenant_id = $1 and event_id = $2 and claimed_by = $3 returning event_id
+     )
+     update inbound_events e set status = $4, session_id = $5, reply_text = $6, error = $7, finished_at = now()
+     from claimed where e.tenant_id = $1 and e.id = claimed.event_id`,
+    [tx.scope.tenantId, eventId, claim, outcome.status, outcome.sessionId, outcome.replyText, outcome.error],
+  );
+  return rowCount === 1;
 }
 
 /**

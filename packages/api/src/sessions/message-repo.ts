@@ -7,10 +7,10 @@ import { Channel, ContactId, Direction, MessageId, SessionId, type Message } fro
 import type { ScopedTx } from '../db/db';
 import { SqlParams, reachableRowsSql } from '../db/scope-sql';
 
-const MESSAGE_COLUMNS = `m.id, m.session_id, m.contact_id, m.sender_contact_id, m.direction, m.channel, m.account_key, m.chat_id,
+export const MESSAGE_COLUMNS = `m.id, m.session_id, m.contact_id, m.sender_contact_id, m.direction, m.channel, m.account_key, m.chat_id,
   m.platform_message_id, m.text, m.created_at`;
 
-const MessageRow = z
+export const MessageRow = z
   .object({
     id: MessageId,
     session_id: SessionId,
@@ -55,21 +55,39 @@ export interface NewMessage {
 
 /** Appends to a session in scope; undefined when that platform message was already stored. */
 export async function insertMessage(tx: ScopedTx, sessionId: SessionId, message: NewMessage): Promise<Message | undefined> {
+  const [stored] = await insertMessages(tx, sessionId, [message]);
+  return stored;
+}
+
+/**
+ * Appends several messages to a session in one statement, in the given order (a turn's inbound
+ * message and its reply); messages already stored (same platform id) are skipped.
+ */
+export async function insertMessages(tx: ScopedTx, sessionId: SessionId, batch: NewMessage[]): Promise<Message[]> {
   const params = new SqlParams();
   const where = reachableRowsSql(tx.scope, params, 's');
-  const { rows } = await tx.query(
+  const rows = batch.map((message, index) => {
+    const values = [
+      index, message.senderContactId ?? null, message.answeredContactId ?? null, message.direction, message.channel,
+      message.accountKey ?? 'default', message.chatId, message.platformMessageId ?? null, message.text,
+    ].map((value) => params.add(value));
+    return `(${values[0]}::int, ${values[1]}::uuid, ${values[2]}::uuid, ${values.slice(3).map((v) => `${v}::text`).join(', ')})`;
+  });
+  const { rows: stored } = await tx.query(
     `insert into messages as m (tenant_id, session_id, contact_id, sender_contact_id, answered_contact_id, direction,
        channel, account_key, chat_id, platform_message_id, text)
-     select s.tenant_id, s.id, s.contact_id, ${params.add(message.senderContactId ?? null)},
-       ${params.add(message.answeredContactId ?? null)}, ${params.add(message.direction)},
-       ${params.add(message.channel)}, ${params.add(message.accountKey ?? 'default')}, ${params.add(message.chatId)},
-       ${params.add(message.platformMessageId ?? null)}, ${params.add(message.text)}
-     from sessions s where ${where} and s.id = ${params.add(sessionId)}
+     select s.tenant_id, s.id, s.contact_id, v.sender, v.answered, v.direction, v.channel, v.account_key, v.chat_id,
+       v.platform_message_id, v.text
+     from sessions s
+     cross join (values ${rows.join(', ')})
+       as v (ord, sender, answered, direction, channel, account_key, chat_id, platform_message_id, text)
+     where ${where} and s.id = ${params.add(sessionId)}
+     order by v.ord
      on conflict (tenant_id, channel, account_key, chat_id, direction, platform_message_id) do nothing
      returning ${MESSAGE_COLUMNS}`,
     params.values,
   );
-  return rows[0] === undefined ? undefined : MessageRow.parse(rows[0]);
+  return stored.map((row) => MessageRow.parse(row));
 }
 
 /** The session's last `limit` messages, oldest first. */

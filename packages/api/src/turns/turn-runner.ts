@@ -9,13 +9,13 @@ import { AppError, type Agent, type ContactId, type Provider, type Session, type
 import type { Db, ScopedTx } from '../db/db';
 import { contactScope, ownerScope, type Scope } from '../db/scope';
 import type { AgentProvider, ProviderReply, Turn } from '../agents/agent-provider';
-import * as agentRepo from '../agents/agent-repo';
 import * as contactRepo from '../contacts/contact-repo';
 import * as inboundRepo from '../inbound/inbound-repo';
 import type { MemoryService } from '../memories/memory-service';
 import * as memoryRepo from '../memories/memory-repo';
 import * as outboxRepo from '../outbox/outbox-repo';
 import * as messageRepo from '../sessions/message-repo';
+import * as sessionContextRepo from '../sessions/session-context-repo';
 import * as sessionRepo from '../sessions/session-repo';
 import { parseChatCommand, type ChatCommand } from './chat-command';
 import * as queueRepo from './turn-queue-repo';
@@ -58,14 +58,13 @@ export function createTurnRunner(deps: TurnRunnerDeps) {
   const { db, memories, providers } = deps;
 
   async function prepare(tx: ScopedTx, eventId: string): Promise<Prepared> {
-    const event = await inboundRepo.findEvent(tx, eventId);
-    if (!event || event.status !== 'queued') return { kind: 'skip' };
+    const found = await inboundRepo.findQueuedEventWithAgent(tx, eventId);
+    if (!found) return { kind: 'skip' };
+    const { event, agent } = found;
     const command = parseChatCommand(event.text);
     if (command) return { kind: 'command', event, command };
-    const agent = await agentRepo.findAgentById(tx, event.agentId);
-    if (!agent) throw new AppError('not_found', `Agent ${event.agentId} not found`);
-    const session = await sessionRepo.openOrResumeSession(tx, { agentId: agent.id, threadKey: event.threadKey }, agent.provider);
-    const history = await messageRepo.listMessages(tx, session.id, HISTORY_MESSAGES);
+    const key = { agentId: agent.id, threadKey: event.threadKey };
+    const { session, history } = await sessionContextRepo.openSessionWithHistory(tx, key, agent.provider, HISTORY_MESSAGES);
     const query = event.text.slice(0, RECALL_QUERY_CHARS);
     const recalled = await memoryRepo.searchMemories(tx, query, { limit: CONTEXT_MEMORIES });
     return { kind: 'agent', event, agent, turn: { agent, session, text: event.text, history, memories: recalled } };
@@ -124,12 +123,11 @@ export function createTurnRunner(deps: TurnRunnerDeps) {
   /** A turn that kept crashing its worker: recorded as failed without running it again. */
   async function failExhausted(claimed: queueRepo.ClaimedTurn): Promise<TurnOutcome> {
     const scope = claimed.contactId ? contactScope(claimed.tenantId, claimed.contactId) : ownerScope(claimed.tenantId);
-    return db.transaction(scope, async (tx) => {
-      if (!(await queueRepo.completeClaim(tx, claimed))) throw new LeaseLostError(claimed.eventId);
-      const error = `gave up after ${MAX_ATTEMPTS} attempts`;
-      await inboundRepo.finishEvent(tx, claimed.eventId, { status: 'failed', sessionId: null, replyText: null, error });
-      return { eventId: claimed.eventId, contactId: claimed.contactId, status: 'failed', sessionId: null, replyText: null, error };
-    });
+    const error = `gave up after ${MAX_ATTEMPTS} attempts`;
+    const outcome = { status: 'failed' as const, sessionId: null, replyText: null, error };
+    const finished = await db.transaction(scope, (tx) => inboundRepo.finishClaimedEvent(tx, claimed.eventId, claimed.claim, outcome));
+    if (!finished) throw new LeaseLostError(claimed.eventId);
+    return { eventId: claimed.eventId, contactId: claimed.contactId, ...outcome };
   }
 }
 
@@ -143,31 +141,31 @@ async function finish(
   reply: ProviderReply | undefined,
   error: string | null,
 ): Promise<TurnOutcome> {
-  if (!(await queueRepo.completeClaim(tx, claimed))) throw new LeaseLostError(claimed.eventId);
+  const outcome: inboundRepo.EventOutcome = {
+    status: reply ? 'done' : 'failed', sessionId: session?.id ?? null, replyText: reply?.text ?? null, error,
+  };
+  if (!(await inboundRepo.finishClaimedEvent(tx, event.id, claimed.claim, outcome))) throw new LeaseLostError(claimed.eventId);
   if (session) await recordTranscript(tx, event, session, reply);
-  const status = reply ? 'done' : 'failed';
-  const replyText = reply?.text ?? null;
-  const sessionId = session?.id ?? null;
-  await inboundRepo.finishEvent(tx, event.id, { status, sessionId, replyText, error });
   if (event.channel !== 'cli') {
     await outboxRepo.insertOutboxItem(tx, {
       eventId: event.id, contactId: event.contactId, channel: event.channel, accountKey: event.accountKey,
-      chatId: event.chatId, threadKey: event.threadKey, replyTo: event.platformMessageId, text: replyText ?? FAILURE_NOTICE,
+      chatId: event.chatId, threadKey: event.threadKey, replyTo: event.platformMessageId, text: outcome.replyText ?? FAILURE_NOTICE,
     });
   }
-  return { eventId: event.id, contactId: event.contactId, status, sessionId, replyText, error };
+  return { eventId: event.id, contactId: event.contactId, ...outcome };
 }
 
+/** The inbound message and its reply in one statement; then the provider's session id, compare-and-set. */
 async function recordTranscript(tx: ScopedTx, event: inboundRepo.InboundEvent, session: Session, reply: ProviderReply | undefined) {
   const address = { channel: event.channel, accountKey: event.accountKey, chatId: event.chatId };
-  await messageRepo.insertMessage(tx, session.id, {
+  const inbound: messageRepo.NewMessage = {
     ...address, direction: 'inbound', platformMessageId: event.platformMessageId, senderContactId: event.senderContactId, text: event.text,
-  });
-  if (!reply) return;
+  };
   const answered = event.senderContactId !== event.contactId ? event.senderContactId : null;
-  await messageRepo.insertMessage(tx, session.id, { ...address, direction: 'outbound', answeredContactId: answered, text: reply.text });
-  if (reply.providerSessionId !== null && reply.providerSessionId !== session.providerSessionId) {
-    // Compare-and-set: a reset since this turn began wins; the new id is then not stored on the closed session.
+  const outbound: messageRepo.NewMessage[] = reply ? [{ ...address, direction: 'outbound', answeredContactId: answered, text: reply.text }] : [];
+  await messageRepo.insertMessages(tx, session.id, [inbound, ...outbound]);
+  if (reply?.providerSessionId != null && reply.providerSessionId !== session.providerSessionId) {
+    // A reset since this turn began wins: the new id is then not stored on the closed session.
     await sessionRepo.swapProviderSessionId(tx, session.id, session.providerSessionId, reply.providerSessionId);
   }
 }
