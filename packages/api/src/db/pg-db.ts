@@ -2,6 +2,7 @@
  * The PostgreSQL adapter (any PostgreSQL >= 15, Supabase included) over a node-postgres Pool.
  * Each transaction checks out one client, sets its scope and releases the client on every path.
  */
+import { createHash } from 'node:crypto';
 import { Pool, type PoolClient } from 'pg';
 import { type Db, type SqlRunner, SET_APP_ROLE_SQL, SET_WORKER_SQL, beginScopedSql, withScope } from './db';
 
@@ -43,10 +44,20 @@ export function createPgDb(options: PgDbOptions): Db {
   };
 }
 
+/**
+ * Parameterized statements are prepared once per connection under a name derived from their text,
+ * so the server parses and plans each distinct statement once instead of on every call.
+ */
+function statementName(sql: string): string {
+  return `sb_${createHash('sha1').update(sql).digest('hex').slice(0, 20)}`;
+}
+
 function toRunner(client: PoolClient): SqlRunner {
   return {
     async query<R>(sql: string, params?: readonly unknown[]) {
-      const result = await client.query(sql, params as unknown[] | undefined);
+      const result = params === undefined
+        ? await client.query(sql)
+        : await client.query({ name: statementName(sql), text: sql, values: params as unknown[] });
       return { rows: result.rows as R[], rowCount: result.rowCount ?? 0 };
     },
     async exec(sql: string) {
