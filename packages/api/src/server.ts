@@ -28,6 +28,7 @@ export interface RunningServer {
 }
 
 const TOKEN_CACHE_MS = 5000;
+const WAIT_POLL_MS = 1000;
 
 export interface ServerOptions {
   log?: (line: string) => void;
@@ -37,7 +38,8 @@ export interface ServerOptions {
 
 export async function startServer(config: Config, options: ServerOptions = {}): Promise<RunningServer> {
   const log = options.log ?? ((line: string) => console.log(line));
-  const db = options.db ?? (await openDb(config));
+  // Enough connections for every running turn plus the requests being accepted meanwhile.
+  const db = options.db ?? (await openDb({ ...config, maxConnections: config.concurrency + 8 }));
   try {
     const tenantId = await findTenantId(db, 'default');
     if (!tenantId) throw new AppError('not_found', 'The database has no default tenant');
@@ -59,7 +61,8 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       authenticate: createCachedAuthenticate(db, TOKEN_CACHE_MS),
       waitForTurn: ({ tenantId: tenant, eventId }, signal) =>
         waiters.wait(eventId, {
-          findEvent: (id) => services.inbound.findEvent(tenant, id), pollMs, timeoutMs: config.waitTimeoutMs, signal,
+          // This process's worker settles its own turns at once; polling only finds turns other processes ran.
+          findEvent: (id) => services.inbound.findEvent(tenant, id), pollMs: WAIT_POLL_MS, timeoutMs: config.waitTimeoutMs, signal,
         }),
     });
     await worker.start(db.engine === 'pglite');

@@ -12,11 +12,13 @@ export interface DbConfig {
   home: string;
   databaseUrl?: string | undefined;
   migrationsDir?: string | undefined;
+  /** PostgreSQL pool size. */
+  maxConnections?: number | undefined;
 }
 
 export async function openDb(config: DbConfig): Promise<Db> {
   const db = config.databaseUrl
-    ? createPgDb({ connectionString: config.databaseUrl })
+    ? createPgDb({ connectionString: config.databaseUrl, maxConnections: config.maxConnections ?? 10 })
     : await createPgliteDb({ kind: 'directory', path: join(config.home, 'data') });
   try {
     await migrate(db, config.migrationsDir ?? MIGRATIONS_DIR);

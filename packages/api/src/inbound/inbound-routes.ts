@@ -29,7 +29,9 @@ export function inboundRoutes(inbound: InboundService, waitForTurn: WaitForTurn)
       return;
     }
     const gone = new AbortController();
-    res.on('close', () => gone.abort());
+    res.on('close', () => {
+      if (!res.writableFinished) gone.abort();
+    });
     const outcome = await waitForTurn({ tenantId: caller.tenantId, eventId: accepted.eventId }, gone.signal);
     if (outcome.status === 'failed' || outcome.replyText === null) {
       throw new AppError('upstream_failed', `The agent failed to answer: ${outcome.error ?? 'no reply'}`);

@@ -25,9 +25,12 @@ export async function openSessionWithHistory(
          do update set updated_at = now()
        returning ${SESSION_COLUMNS}
      ), recent as (
-       select ${MESSAGE_COLUMNS}, m.seq from messages m, s
-       where m.tenant_id = $1 and m.session_id = s.id
-       order by m.seq desc limit $6
+       -- A lateral index lookup by session: a plan cached before the tables had statistics stays cheap.
+       select m.* from s cross join lateral (
+         select ${MESSAGE_COLUMNS}, m.seq from messages m
+         where m.tenant_id = $1 and m.session_id = s.id
+         order by m.seq desc limit $6
+       ) m
      )
      select (select row_to_json(s) from s) as session,
        (select coalesce(json_agg(recent order by recent.seq), '[]'::json) from recent) as history`,

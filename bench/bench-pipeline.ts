@@ -1,0 +1,304 @@
+/**
+ * `npm run bench`: throughput and added latency of the inbound pipeline (accept → turn → reply)
+ * on each engine, driving the real server process with `POST /v1/inbound?wait=true` from 1,000
+ * telegram senders and the echo agent. Per engine: raise the agent's rate limit, send each sender
+ * a first message, then a latency run (low concurrency) and a throughput run (high concurrency),
+ * each after an unmeasured warm-up, then turns one at a time. Each run also records CPU use and,
+ * on PostgreSQL, pg_stat_statements. Prints a table and writes bench/results/<date>.json.
+ */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
+import { join, relative, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { createApiClient, type RateLimit } from '@switchboard/shared';
+import { chooseLoadClient, postInbound, round, runOneAtATime, type LoadClient, type LoadResult, type LoadTarget } from './bench-load';
+import { cpuBetween, sampleCpu, type CpuUsage } from './bench-cpu';
+import { startBenchServer, type BenchEngine, type BenchServer } from './bench-server';
+import { openSqlStats, type SqlStats, type SqlStatsReader } from './bench-sql-stats';
+
+/** bench/dist/bench/bench-pipeline.js → the repository root. */
+const REPO_ROOT = resolve(__dirname, '..', '..', '..');
+const BENCH_RATE_LIMIT: RateLimit = { burst: 100_000, perMinute: 1_000_000 };
+const PRIME_CONCURRENCY = 16;
+const PRIME_TIMEOUT_MS = 60_000;
+/** PGlite's queue cannot be read while the server holds the database: time for leftover turns. */
+const SETTLE_MS = 5_000;
+/** The issue's targets for this 2-core machine; a run with errors never meets one. */
+const TARGETS: { engine: BenchEngine; role: Role; metric: string; target: string; value: (run: RunResult) => number; met: (v: number) => boolean }[] = [
+  { engine: 'postgres', role: 'throughput', metric: 'turns/s', target: '>= 2000', value: (r) => r.turnsPerSec, met: (v) => v >= 2000 },
+  { engine: 'postgres', role: 'latency', metric: 'p99 ms', target: '<= 10', value: (r) => r.latencyMs.p99, met: (v) => v <= 10 },
+  { engine: 'pglite', role: 'throughput', metric: 'turns/s', target: '>= 500', value: (r) => r.turnsPerSec, met: (v) => v >= 500 },
+];
+
+interface Options {
+  engines: BenchEngine[];
+  durationS: number;
+  warmupS: number;
+  senders: number;
+  latencyConcurrency: number;
+  throughputConcurrency: number;
+  client: 'wrk' | 'node' | undefined;
+  sequentialTurns: number;
+  /** PostgreSQL: ANALYZE after the first messages, so the runs see steady-state plans. */
+  analyze: boolean;
+  cpuProfDir: string | undefined;
+  resultsDir: string;
+}
+
+type Role = 'latency' | 'throughput' | 'one-at-a-time';
+interface RunResult extends LoadResult { role: Role; cpu: CpuUsage | null; sql?: SqlStats }
+interface EngineResult {
+  engine: BenchEngine;
+  version: string;
+  settings?: Record<string, string>;
+  prime?: { senders: number; seconds: number; turnsPerSec: number; non200: number };
+  runs: RunResult[];
+  serverLog: string[];
+  error?: string;
+}
+
+/** The clean-up of the engine being measured, for Ctrl-C. */
+let cleanup: (() => Promise<void>) | undefined;
+
+async function main(): Promise<number> {
+  const options = parseOptions(process.argv.slice(2));
+  const client = chooseLoadClient(options.client, log);
+  const workDir = mkdtempSync(join(tmpdir(), 'sb-bench-work-'));
+  onInterrupt(workDir);
+  const loadAtStart = loadavg().map((v) => round(v));
+  log(`bench: ${client.version}; ${options.senders} senders; warm-up ${options.warmupS} s, runs ${options.durationS} s; load average ${loadAtStart.join(' ')}`);
+  log(`bench: the default agent's rate limit is raised to burst ${BENCH_RATE_LIMIT.burst}, ${BENCH_RATE_LIMIT.perMinute}/min (PATCH /v1/agents/default) so it does not throttle the load`);
+  const engines: EngineResult[] = [];
+  try {
+    for (const engine of options.engines) engines.push(await benchEngine(engine, client, options, workDir));
+  } finally {
+    rmSync(workDir, { recursive: true, force: true });
+  }
+  const targets = evaluateTargets(engines);
+  printReport(engines, targets);
+  const path = writeResults(options, client, loadAtStart, engines, targets);
+  log(`bench: results written to ${relative(process.cwd(), path)}`);
+  return engines.some((e) => e.error) ? 1 : 0;
+}
+
+async function benchEngine(engine: BenchEngine, client: LoadClient, options: Options, workDir: string): Promise<EngineResult> {
+  log(`\nbench [${engine}]: starting the server`);
+  const version = engineVersion(engine);
+  let server: BenchServer;
+  try {
+    server = await startBenchServer(engine, {
+      repoRoot: REPO_ROOT, cpuProfDir: options.cpuProfDir && join(options.cpuProfDir, engine), onCleanup: (stop) => (cleanup = stop),
+    });
+  } catch (error) {
+    cleanup = undefined;
+    return { engine, version, runs: [], serverLog: [], error: messageOf(error) };
+  }
+  const result: EngineResult = { engine, version: server.postgres?.version ?? version, runs: [], serverLog: [] };
+  if (server.postgres) result.settings = server.postgres.settings;
+  let stats: SqlStatsReader | undefined;
+  try {
+    const postgres = server.postgres;
+    if (postgres) stats = await phase('opening pg_stat_statements', () => openSqlStats(postgres.url));
+    await phase('preparing the agent', () => prepareAgent(server));
+    const target: LoadTarget = { baseUrl: server.url, token: server.ownerToken, senders: options.senders, workDir };
+    result.prime = await phase('priming the senders', () => primeSenders(target));
+    log(`bench [${engine}]: first message of ${options.senders} senders: ${result.prime.turnsPerSec} turns/s`);
+    const reader = stats;
+    if (reader && options.analyze) await phase('analyzing', () => reader.analyze());
+    for (const [role, concurrency] of [['latency', options.latencyConcurrency], ['throughput', options.throughputConcurrency]] as const) {
+      const run = { concurrency, seconds: options.durationS };
+      if (options.warmupS > 0) await phase(`the ${role} warm-up`, () => client.run(target, { concurrency, seconds: options.warmupS }));
+      result.runs.push(await phase(`the ${role} run`, () => measure(server, role, stats, () => client.run(target, run))));
+    }
+    if (options.sequentialTurns > 0) {
+      await (stats ? stats.waitForEmptyQueue() : new Promise((resolve) => setTimeout(resolve, SETTLE_MS)));
+      result.runs.push(await phase('the one-at-a-time run', () => measure(server, 'one-at-a-time', stats, () => runOneAtATime(target, options.sequentialTurns))));
+    }
+  } catch (error) {
+    result.error = messageOf(error);
+  } finally {
+    await stats?.close().catch(() => undefined);
+    result.serverLog = server.logLines();
+    cleanup = undefined;
+    await server.stop();
+  }
+  return result;
+}
+
+/** Raises the rate limit (and makes sure DMs are open), then checks that one turn answers. */
+async function prepareAgent(server: BenchServer): Promise<void> {
+  const api = createApiClient({ baseUrl: server.url, token: server.ownerToken, timeoutMs: 30_000 });
+  await api.agents.update('default', { rateLimit: BENCH_RATE_LIMIT, dmPolicy: 'open' });
+  const answer = await api.inbound({ channel: 'telegram', sender: { id: 'bench-check' }, messageId: 'bench-check-1', text: 'ping' }, { wait: true });
+  if (answer.status !== 'done' || answer.reply?.text !== 'echo: ping') {
+    throw new Error(`the check turn did not answer "echo: ping": ${JSON.stringify(answer)}`);
+  }
+}
+
+/** Each sender's first message (creates the contact and its session), not part of the runs. */
+async function primeSenders(target: LoadTarget): Promise<NonNullable<EngineResult['prime']>> {
+  let next = 0;
+  let non200 = 0;
+  const started = performance.now();
+  const loop = async () => {
+    for (let i = next++; i < target.senders; i = next++) {
+      if ((await postInbound(target, i, `prime-${i}`, PRIME_TIMEOUT_MS)) !== 200) non200 += 1;
+    }
+  };
+  await Promise.all(Array.from({ length: PRIME_CONCURRENCY }, loop));
+  const seconds = (performance.now() - started) / 1000;
+  return { senders: target.senders, seconds: round(seconds), turnsPerSec: round((target.senders - non200) / seconds), non200 };
+}
+
+/** One measured window: the load, and the CPU and SQL it took. */
+async function measure(server: BenchServer, role: Role, stats: SqlStatsReader | undefined, load: () => Promise<LoadResult>): Promise<RunResult> {
+  await stats?.reset();
+  const before = sampleCpu(server.serverPid, server.postmasterPid);
+  const result = await load();
+  const cpu = cpuBetween(before, sampleCpu(server.serverPid, server.postmasterPid), result.turns);
+  const sql = await stats?.read(result.turns);
+  log(`bench [${server.engine}]: ${role} c${result.concurrency}: ${result.turnsPerSec} turns/s, p50 ${result.latencyMs.p50} ms, ` +
+    `p99 ${result.latencyMs.p99} ms, errors ${errorCount(result)}; CPU per turn: server ${cpu?.serverMsPerTurn ?? '?'} ms` +
+    (sql ? `, PostgreSQL ${cpu?.postgresMsPerTurn ?? '?'} ms (plan ${sql.planMsPerTurn} ms, execute ${sql.execMsPerTurn} ms); ` +
+      `${sql.statementsPerTurn} statements in ${sql.roundTripsPerTurn} round trips and ${sql.transactionsPerTurn} transactions` : ''));
+  return { role, ...result, cpu, ...(sql ? { sql } : {}) };
+}
+
+interface TargetCheck { engine: BenchEngine; metric: string; target: string; measured: number | null; met: boolean; errors: number }
+
+function evaluateTargets(engines: EngineResult[]): TargetCheck[] {
+  return TARGETS.filter((t) => engines.some((e) => e.engine === t.engine)).map((t) => {
+    const run = engines.find((e) => e.engine === t.engine)?.runs.find((r) => r.role === t.role);
+    const measured = run ? t.value(run) : null;
+    const errors = run ? errorCount(run) : 0;
+    return { engine: t.engine, metric: t.metric, target: t.target, measured, errors, met: measured !== null && errors === 0 && t.met(measured) };
+  });
+}
+
+function printReport(engines: EngineResult[], targets: TargetCheck[]): void {
+  const header = ['engine', 'run', 'concurrency', 'turns/s', 'p50 ms', 'p99 ms', 'errors', 'server CPU ms/turn', 'postgres CPU ms/turn'];
+  const rows = engines.flatMap((e) => e.error && e.runs.length === 0
+    ? [[e.engine, 'failed', '', '', '', '', '', '', '']]
+    : e.runs.map((r) => [
+      e.engine, r.role, String(r.concurrency), String(r.turnsPerSec), String(r.latencyMs.p50), String(r.latencyMs.p99),
+      String(errorCount(r)), String(r.cpu?.serverMsPerTurn ?? ''), e.engine === 'postgres' ? String(r.cpu?.postgresMsPerTurn ?? '') : '',
+    ]));
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]?.length ?? 0)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ');
+  console.log(`\n${line(header)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}`);
+  rows.forEach((row) => console.log(line(row)));
+  for (const e of engines) if (e.error) console.log(`\n${e.engine} FAILED: ${e.error}${e.serverLog.length ? `\n  server: ${e.serverLog.slice(-10).join('\n  server: ')}` : ''}`);
+  console.log('');
+  for (const t of targets) {
+    const verdict = t.met ? 'met' : `MISSED${t.errors > 0 ? ` (the run had ${t.errors} errors)` : ''}`;
+    console.log(`target ${t.engine} ${t.metric} ${t.target}: ${t.measured ?? 'not measured'} → ${verdict}`);
+  }
+}
+
+function writeResults(options: Options, client: LoadClient, loadAtStart: number[], engines: EngineResult[], targets: TargetCheck[]): string {
+  const now = new Date();
+  const day = `${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, '0')}-${String(now.getDate()).padStart(2, '0')}`;
+  mkdirSync(options.resultsDir, { recursive: true });
+  const path = join(options.resultsDir, `${day}.json`);
+  const machine = {
+    cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryGiB: round(totalmem() / 2 ** 30),
+    node: process.version, platform: process.platform, kernel: release(), loadAverageAtStart: loadAtStart,
+  };
+  const settings = {
+    senders: options.senders, warmupS: options.warmupS, durationS: options.durationS, latencyConcurrency: options.latencyConcurrency,
+    throughputConcurrency: options.throughputConcurrency, agentRateLimit: BENCH_RATE_LIMIT, dmPolicy: 'open', request: 'POST /v1/inbound?wait=true',
+    oneAtATimeTurns: options.sequentialTurns, postgresAnalyzeAfterPrime: options.analyze, serverEnv: 'defaults (SB_CONCURRENCY 16)', primeConcurrency: PRIME_CONCURRENCY,
+  };
+  writeFileSync(path, `${JSON.stringify({ date: now.toISOString(), machine, client: { name: client.name, version: client.version }, settings, engines, targets }, null, 2)}\n`);
+  return path;
+}
+
+function parseOptions(argv: string[]): Options {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      engines: { type: 'string', default: 'pglite,postgres' },
+      duration: { type: 'string', default: '20' },
+      warmup: { type: 'string', default: '3' },
+      senders: { type: 'string', default: '1000' },
+      'latency-concurrency': { type: 'string', default: '8' },
+      'throughput-concurrency': { type: 'string', default: '64' },
+      client: { type: 'string' },
+      'sequential-turns': { type: 'string', default: '200' },
+      'no-analyze': { type: 'boolean', default: false },
+      'cpu-prof': { type: 'string' },
+      'results-dir': { type: 'string', default: join(REPO_ROOT, 'bench', 'results') },
+    },
+  });
+  const engines = values.engines.split(',').map((e) => e.trim());
+  if (!engines.every((e): e is BenchEngine => e === 'pglite' || e === 'postgres')) throw new Error(`--engines: pglite and/or postgres, not ${values.engines}`);
+  if (values.client !== undefined && values.client !== 'wrk' && values.client !== 'node') throw new Error('--client: wrk or node');
+  return {
+    engines,
+    durationS: positive('--duration', values.duration),
+    warmupS: positive('--warmup', values.warmup, 0),
+    senders: positive('--senders', values.senders),
+    latencyConcurrency: positive('--latency-concurrency', values['latency-concurrency']),
+    throughputConcurrency: positive('--throughput-concurrency', values['throughput-concurrency']),
+    client: values.client,
+    sequentialTurns: positive('--sequential-turns', values['sequential-turns'], 0),
+    analyze: !values['no-analyze'],
+    cpuProfDir: values['cpu-prof'] && resolve(values['cpu-prof']),
+    resultsDir: resolve(values['results-dir']),
+  };
+}
+
+function positive(flag: string, value: string, min = 1): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new Error(`${flag}: an integer >= ${min}, not ${value}`);
+  return n;
+}
+
+function engineVersion(engine: BenchEngine): string {
+  if (engine === 'postgres') return 'postgres';
+  const candidates = ['node_modules/@electric-sql/pglite/package.json', 'packages/api/node_modules/@electric-sql/pglite/package.json'];
+  const file = candidates.map((c) => join(REPO_ROOT, c)).find((c) => existsSync(c));
+  return file ? `PGlite ${(JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version}` : 'PGlite';
+}
+
+function errorCount(result: LoadResult): number {
+  const e = result.errors;
+  return e.connect + e.read + e.write + e.timeout + e.non200;
+}
+
+/** Ctrl-C or SIGTERM mid-run still stops the server and the cluster and removes the temp dirs. */
+function onInterrupt(workDir: string): void {
+  const stop = (signal: NodeJS.Signals) => {
+    log(`bench: ${signal}, cleaning up`);
+    void (cleanup?.() ?? Promise.resolve()).finally(() => {
+      rmSync(workDir, { recursive: true, force: true });
+      process.exit(130);
+    });
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+async function phase<T>(name: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    throw new Error(`${name}: ${messageOf(error)}`, { cause: error });
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function log(line: string): void {
+  console.log(line);
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(`bench: ${messageOf(error)}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,85 @@
+/**
+ * What the turns asked of PostgreSQL, from pg_stat_statements (the bench cluster preloads it, as
+ * Supabase does): reset before a window, read after it, divided by the window's turns. A scoped
+ * transaction opens with `begin; select set_config(...)` in one round trip, so round trips are
+ * statements minus `begin`s; each `commit` ends one transaction. The reader's own queries and the
+ * extension's are left out.
+ */
+import { Client } from 'pg';
+
+export interface SqlStats {
+  statementsPerTurn: number;
+  roundTripsPerTurn: number;
+  transactionsPerTurn: number;
+  /** Time PostgreSQL spent planning and executing the window's statements, per turn. */
+  planMsPerTurn: number;
+  execMsPerTurn: number;
+  /** By statement (normalized, shortened), most time (plan + execute) first. */
+  byStatement: { statement: string; perTurn: number; planMsPerTurn: number; execMsPerTurn: number; meanMs: number }[];
+}
+
+export interface SqlStatsReader {
+  reset(): Promise<void>;
+  /** ANALYZE, as autovacuum soon would: plans made while the tables looked empty are replanned. */
+  analyze(): Promise<void>;
+  read(turns: number): Promise<SqlStats>;
+  /** Waits until no turn is queued (turns left over from a run whose callers went away). */
+  waitForEmptyQueue(): Promise<void>;
+  close(): Promise<void>;
+}
+
+interface StatementRow { query: string; calls: string; total_plan_time: number; total_exec_time: number }
+
+const OWN_QUERIES = /pg_stat_statements|::int as n from turn_queue|^create extension/i;
+
+export async function openSqlStats(url: string): Promise<SqlStatsReader> {
+  const admin = new Client({ connectionString: url });
+  await admin.connect();
+  await admin.query('create extension if not exists pg_stat_statements');
+  return {
+    async reset() {
+      await admin.query('select pg_stat_statements_reset()');
+    },
+    async analyze() {
+      await admin.query('analyze');
+    },
+    async read(turns) {
+      const { rows } = await admin.query<StatementRow>(
+        'select query, calls::text as calls, total_plan_time, total_exec_time from pg_stat_statements where dbid = (select oid from pg_database where datname = current_database())',
+      );
+      return summarize(rows.filter((row) => !OWN_QUERIES.test(row.query.trim())), turns);
+    },
+    async waitForEmptyQueue() {
+      for (let waited = 0; waited < 60_000; waited += 200) {
+        const { rows } = await admin.query<{ n: number }>('select count(*)::int as n from turn_queue');
+        if ((rows[0]?.n ?? 0) === 0) return;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      throw new Error('the turn queue did not drain within 60 s');
+    },
+    close: () => admin.end(),
+  };
+}
+
+function summarize(rows: StatementRow[], turns: number): SqlStats {
+  const per = (value: number) => Math.round((value / Math.max(1, turns)) * 1000) / 1000;
+  const calls = (pattern: RegExp) => rows.filter((r) => pattern.test(r.query.trim())).reduce((sum, r) => sum + Number(r.calls), 0);
+  const statements = rows.reduce((sum, r) => sum + Number(r.calls), 0);
+  const byStatement = rows
+    .map((r) => ({
+      statement: r.query.replace(/\s+/g, ' ').trim().slice(0, 90),
+      perTurn: per(Number(r.calls)),
+      planMsPerTurn: per(r.total_plan_time),
+      execMsPerTurn: per(r.total_exec_time),
+      meanMs: Math.round(((r.total_plan_time + r.total_exec_time) / Math.max(1, Number(r.calls))) * 1000) / 1000,
+    }))
+    .sort((a, b) => b.planMsPerTurn + b.execMsPerTurn - a.planMsPerTurn - a.execMsPerTurn);
+  return {
+    statementsPerTurn: per(statements),
+    roundTripsPerTurn: per(statements - calls(/^begin$/i)),
+    transactionsPerTurn: per(calls(/^commit$/i)),
+    planMsPerTurn: per(rows.reduce((sum, r) => sum + r.total_plan_time, 0)),
+    execMsPerTurn: per(rows.reduce((sum, r) => sum + r.total_exec_time, 0)),
+    byStatement,
+  };
+}
