@@ -43,11 +43,19 @@ async function openPglite(source: PgliteSource): Promise<PGlite> {
 }
 
 function wrapPglite(pg: PGlite, onClose: () => void): PgliteDb {
-  const inTransaction = <T>(prepare: (tx: Transaction) => Promise<unknown>, fn: (runner: SqlRunner) => Promise<T>) =>
-    pg.transaction(async (tx) => {
-      await prepare(tx);
-      return fn(toRunner(tx));
-    });
+  const inTransaction = async <T>(prepare: (tx: Transaction) => Promise<unknown>, fn: (runner: SqlRunner) => Promise<T>) => {
+    try {
+      return await pg.transaction(async (tx) => {
+        await prepare(tx);
+        return fn(toRunner(tx));
+      });
+    } finally {
+      // PGlite runs queries synchronously and settles its promises as microtasks: a busy worker would
+      // chain transactions without ever returning to the event loop, and requests on sockets not yet
+      // read would wait until it ran dry. Yielding once per transaction lets I/O in.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  };
 
   return {
     engine: 'pglite',
