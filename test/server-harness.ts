@@ -48,7 +48,7 @@ export class TestServer {
     const tenantId = await findTenantId(db, 'default');
     if (!tenantId) throw new Error('the migrated test database has no default tenant');
     const config = parseConfig({ SB_HOME: home, SB_PORT: '0', ...this.env });
-    const running = await startServer(config, { db, log: () => undefined });
+    const running = await startServer(config, { db, log: () => undefined, env: { ...process.env, ...this.env } });
     this.state = { running, db, home, tenantId, drop };
   }
 

@@ -3,7 +3,7 @@ import { parseConfig } from './config';
 import { startServer } from './server';
 
 async function main(): Promise<void> {
-  const server = await startServer(parseConfig(process.env));
+  const server = await startServer(parseConfig(process.env), { env: process.env });
   const stop = () => void server.close().finally(() => process.exit(0));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

@@ -5,12 +5,15 @@
  * left behind) and listens. `close` stops listening, lets running turns end, closes the database.
  */
 import { once } from 'node:events';
+import { join } from 'node:path';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AppError } from '@switchboard/shared';
 import type { Config } from './config';
 import type { Db } from './db/db';
 import { openDb } from './db/open-db';
+import { agentEnv } from './agents/agent-env';
+import { createClaudeProvider } from './agents/claude-provider';
 import { createEchoProvider } from './agents/echo-provider';
 import { loadOrCreateToken } from './auth/token-files';
 import { createCachedAuthenticate, registerToken } from './auth/token-repo';
@@ -32,6 +35,8 @@ const WAIT_POLL_MS = 1000;
 
 export interface ServerOptions {
   log?: (line: string) => void;
+  /** The environment agent CLIs run with (PATH, HOME, their own credentials); our tokens are removed. */
+  env?: Record<string, string | undefined>;
   /** An opened, migrated database to serve from (tests); the server closes it on `close`. */
   db?: Db;
 }
@@ -49,7 +54,11 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     let wakeWorker = () => {};
     const services = createServices(db, { wake: () => wakeWorker() });
     const waiters = createTurnWaiters();
-    const runner = createTurnRunner({ db, memories: services.memories, providers: { echo: createEchoProvider() } });
+    const providers = {
+      echo: createEchoProvider(),
+      claude: createClaudeProvider({ workspaceRoot: join(config.home, 'workspaces'), env: agentEnv(options.env ?? {}), log }),
+    };
+    const runner = createTurnRunner({ db, memories: services.memories, providers });
     const pollMs = db.engine === 'pglite' ? 1000 : 200;
     const worker = createTurnWorker({
       db, runner, concurrency: config.concurrency, leaseMs: config.leaseMs, pollMs, onOutcome: waiters.settle, log,

@@ -44,5 +44,9 @@ export const AgentPatch = z.strictObject({
   dmPolicy: DmPolicy.optional(),
   groupReplies: GroupReplies.optional(),
   rateLimit: RateLimit.optional(),
+  /** CLI providers: the executable (a name on PATH or a path). */
+  bin: z.string().min(1).max(1000).regex(/^[^\u0000]*$/).optional(),
+  /** CLI providers: how long one turn may run. */
+  timeoutMs: z.number().int().min(1000).max(3_600_000).optional(),
 });
 export type AgentPatch = z.infer<typeof AgentPatch>;

@@ -15,6 +15,7 @@ const SetFlags = z.object({
   groupReplies: GroupReplies.optional(),
   rateLimit: RateLimitText.optional(),
   systemPrompt: z.string().max(20_000).optional(),
+  bin: z.string().min(1).max(1000).optional(),
 });
 
 export function registerAgentsCommand(program: Command, deps: { context: CliContext }): void {
@@ -52,6 +53,7 @@ function addSetCommand(agents: Command, context: CliContext): void {
     .option('--group-replies <mode>', 'in groups, answer on mention only or all messages: mention or all')
     .option('--rate-limit <burst/perMinute>', 'per contact: messages at once / refilled per minute, e.g. 30/30')
     .option('--system-prompt <text>', 'the agent\'s system prompt')
+    .option('--bin <path>', 'CLI providers (claude): the executable, a name on PATH or a path')
     .action(async (name: string, options: unknown, command: Command) => {
       const agentName = parseArgument(AgentName, name, 'agent name');
       const patch = toPatch(parseFlags(SetFlags, options));
@@ -64,7 +66,7 @@ function addSetCommand(agents: Command, context: CliContext): void {
 
 function toPatch(flags: z.infer<typeof SetFlags>): AgentPatch {
   if (Object.values(flags).every((value) => value === undefined)) {
-    throw new AppError('invalid_input', 'nothing to change: give --provider, --dm-policy, --group-replies, --rate-limit or --system-prompt');
+    throw new AppError('invalid_input', 'nothing to change: give --provider, --dm-policy, --group-replies, --rate-limit, --system-prompt or --bin');
   }
   return flags;
 }

@@ -20,7 +20,7 @@ export interface RunningServer {
 /** The part of `@switchboard/api` that `sb serve` uses. */
 export interface ServerModule {
   parseConfig(env: Record<string, string | undefined>): Config;
-  startServer(config: Config, options: { log?: (line: string) => void }): Promise<RunningServer>;
+  startServer(config: Config, options: { log?: (line: string) => void; env?: Record<string, string | undefined> }): Promise<RunningServer>;
 }
 
 export interface ServeDeps {
@@ -43,7 +43,7 @@ export function registerServeCommand(program: Command, deps: ServeDeps): void {
       const out = deps.context.output(command);
       const server = await deps.loadServer();
       const config = readConfig(server, deps.env);
-      const running = await server.startServer({ ...config, ...(flags.port === undefined ? {} : { port: flags.port }) }, { log: out.warn });
+      const running = await server.startServer({ ...config, ...(flags.port === undefined ? {} : { port: flags.port }) }, { log: out.warn, env: deps.env });
       out.line(`switchboard: listening on ${running.url}`);
       const signal = await deps.untilShutdown();
       out.line(`switchboard: ${signal}, closing`);

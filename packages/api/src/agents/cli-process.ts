@@ -1,0 +1,63 @@
+/**
+ * Runs an agent CLI once: spawned with an argv array (never a shell) in the given working
+ * directory, killed on timeout or abort (SIGTERM, then SIGKILL), stdout and stderr captured. The
+ * result names the binary; a failed run carries the tail of its stderr.
+ */
+import { spawn } from 'node:child_process';
+import { AppError } from '@switchboard/shared';
+
+export interface CliRun {
+  bin: string;
+  args: string[];
+  cwd: string;
+  env: Record<string, string | undefined>;
+  timeoutMs: number;
+  signal: AbortSignal;
+}
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+const KILL_GRACE_MS = 2000;
+const STDERR_TAIL = 2000;
+
+export function runCliProcess(run: CliRun): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(run.bin, run.args, { cwd: run.cwd, env: run.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const stdout: Buffer[] = [];
+    const stderr: Buffer[] = [];
+    let stopped: string | undefined;
+    const stop = (why: string) => {
+      stopped ??= why;
+      child.kill('SIGTERM');
+      setTimeout(() => child.kill('SIGKILL'), KILL_GRACE_MS).unref();
+    };
+    const timer = setTimeout(() => stop(`timed out after ${run.timeoutMs} ms`), run.timeoutMs);
+    const onAbort = () => stop('aborted');
+    run.signal.addEventListener('abort', onAbort, { once: true });
+    child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
+    child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+    child.on('error', (error) => {
+      cleanup();
+      reject(new AppError('upstream_failed', `${run.bin} could not be started: ${error.message}`, { cause: error }));
+    });
+    child.on('close', (code) => {
+      cleanup();
+      const result = { code, stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8') };
+      if (stopped) reject(new AppError('upstream_failed', `${run.bin} ${stopped}${stderrTail(result.stderr)}`));
+      else resolve(result);
+    });
+    function cleanup() {
+      clearTimeout(timer);
+      run.signal.removeEventListener('abort', onAbort);
+    }
+  });
+}
+
+export function stderrTail(stderr: string): string {
+  const text = stderr.trim();
+  return text ? `: ${text.slice(-STDERR_TAIL)}` : '';
+}
