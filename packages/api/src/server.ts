@@ -14,6 +14,7 @@ import type { Db } from './db/db';
 import { openDb } from './db/open-db';
 import { agentEnv } from './agents/agent-env';
 import { createClaudeProvider } from './agents/claude-provider';
+import { createCodexProvider } from './agents/codex-provider';
 import { createEchoProvider } from './agents/echo-provider';
 import { loadOrCreateToken } from './auth/token-files';
 import { createCachedAuthenticate, registerToken } from './auth/token-repo';
@@ -54,9 +55,12 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     let wakeWorker = () => {};
     const services = createServices(db, { wake: () => wakeWorker() });
     const waiters = createTurnWaiters();
+    const workspaceRoot = join(config.home, 'workspaces');
+    const agentProcessEnv = agentEnv(options.env ?? {});
     const providers = {
       echo: createEchoProvider(),
-      claude: createClaudeProvider({ workspaceRoot: join(config.home, 'workspaces'), env: agentEnv(options.env ?? {}), log }),
+      claude: createClaudeProvider({ workspaceRoot, env: agentProcessEnv, log }),
+      codex: createCodexProvider({ workspaceRoot, env: agentProcessEnv }),
     };
     const runner = createTurnRunner({ db, memories: services.memories, providers });
     const pollMs = db.engine === 'pglite' ? 1000 : 200;

@@ -46,6 +46,8 @@ export const AgentPatch = z.strictObject({
   rateLimit: RateLimit.optional(),
   /** CLI providers: the executable (a name on PATH or a path). */
   bin: z.string().min(1).max(1000).regex(/^[^\u0000]*$/).optional(),
+  /** codex: the sandbox of the owner's own turns (contact turns are always read-only). */
+  sandbox: z.enum(['read-only', 'workspace-write', 'danger-full-access']).optional(),
   /** CLI providers: how long one turn may run. */
   timeoutMs: z.number().int().min(1000).max(3_600_000).optional(),
 });

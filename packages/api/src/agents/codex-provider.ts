@@ -1,0 +1,75 @@
+/**
+ * The Codex CLI provider: `codex exec --json [exec flags] <msg>` starts a thread whose id is the
+ * `thread_id` of the first `thread.started` event; later turns run
+ * `codex exec --json [exec flags] resume <id> <msg>`. Exec-level flags (`--sandbox`, `-C`,
+ * `--color`, `--skip-git-repo-check`) always come before `resume`, so a resumed turn keeps its
+ * sandbox. The answer is the last completed `agent_message`. Contact turns run `--sandbox
+ * read-only`; never `--last`.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { AppError } from '@switchboard/shared';
+import type { AgentProvider, ProviderReply } from './agent-provider';
+import { runCliProcess, stderrTail } from './cli-process';
+
+export interface CodexProviderOptions {
+  workspaceRoot: string;
+  env: Record<string, string | undefined>;
+}
+
+const CodexConfig = z.object({
+  bin: z.string().min(1).default('codex'),
+  timeoutMs: z.number().int().min(1000).max(3_600_000).default(600_000),
+  /** The owner's turns: the sandbox the owner chose (contacts are always read-only). */
+  sandbox: z.enum(['read-only', 'workspace-write', 'danger-full-access']).default('read-only'),
+});
+
+const CodexEvent = z.union([
+  z.object({ type: z.literal('thread.started'), thread_id: z.string().min(1) }),
+  z.object({ type: z.literal('item.completed'), item: z.object({ type: z.string(), text: z.string().optional() }) }),
+  z.object({ type: z.string() }),
+]);
+
+export function createCodexProvider(options: CodexProviderOptions): AgentProvider {
+  return {
+    name: 'codex',
+    async run(turn, { signal }) {
+      const config = CodexConfig.parse(turn.agent.config);
+      const cwd = join(options.workspaceRoot, turn.agent.name, turn.session.contactId ?? 'owner');
+      mkdirSync(cwd, { recursive: true });
+      const sandbox = turn.session.contactId === null ? config.sandbox : 'read-only';
+      const execFlags = ['--json', '--sandbox', sandbox, '-C', cwd, '--color', 'never', '--skip-git-repo-check'];
+      const text = turn.agent.systemPrompt ? `${turn.agent.systemPrompt}\n\n${turn.text}` : turn.text;
+      const known = turn.session.providerSessionId;
+      const args = ['exec', ...execFlags, ...(known === null ? [text] : ['resume', known, text])];
+      const result = await runCliProcess({ bin: config.bin, args, cwd, env: options.env, timeoutMs: config.timeoutMs, signal });
+      if (result.code !== 0) throw new AppError('upstream_failed', `codex exited with code ${result.code}${stderrTail(result.stderr)}`);
+      return parseEvents(result.stdout, known);
+    },
+  };
+}
+
+function parseEvents(stdout: string, known: string | null): ProviderReply {
+  let started: string | undefined;
+  let answer: string | undefined;
+  for (const line of stdout.split('\n')) {
+    const event = CodexEvent.safeParse(parseJsonLine(line));
+    if (!event.success) continue;
+    const data = event.data;
+    if ('thread_id' in data) started ??= data.thread_id;
+    if ('item' in data && data.item.type === 'agent_message' && data.item.text !== undefined) answer = data.item.text;
+  }
+  const threadId = started ?? known;
+  if (threadId === null) throw new AppError('upstream_failed', 'codex reported no thread id');
+  if (answer === undefined) throw new AppError('upstream_failed', 'codex printed no agent message');
+  return { text: answer, providerSessionId: threadId };
+}
+
+function parseJsonLine(line: string): unknown {
+  try {
+    return JSON.parse(line);
+  } catch {
+    return undefined; // codex may print non-JSON progress lines; only events count
+  }
+}
