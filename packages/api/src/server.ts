@@ -15,6 +15,7 @@ import { openDb } from './db/open-db';
 import { agentEnv } from './agents/agent-env';
 import { createClaudeProvider } from './agents/claude-provider';
 import { createCodexProvider } from './agents/codex-provider';
+import { createOpencodeProvider } from './agents/opencode-provider';
 import { createEchoProvider } from './agents/echo-provider';
 import { loadOrCreateToken } from './auth/token-files';
 import { createCachedAuthenticate, registerToken } from './auth/token-repo';
@@ -61,6 +62,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       echo: createEchoProvider(),
       claude: createClaudeProvider({ workspaceRoot, env: agentProcessEnv, log }),
       codex: createCodexProvider({ workspaceRoot, env: agentProcessEnv }),
+      opencode: createOpencodeProvider({ workspaceRoot, env: agentProcessEnv }),
     };
     const runner = createTurnRunner({ db, memories: services.memories, providers });
     const pollMs = db.engine === 'pglite' ? 1000 : 200;

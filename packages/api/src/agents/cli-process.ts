@@ -61,3 +61,12 @@ export function stderrTail(stderr: string): string {
   const text = stderr.trim();
   return text ? `: ${text.slice(-STDERR_TAIL)}` : '';
 }
+
+/** One line of a CLI's JSON-lines output; undefined for anything else (progress text, blank lines). */
+export function parseJsonLine(line: string): unknown {
+  try {
+    return JSON.parse(line);
+  } catch {
+    return undefined; // not an event: only JSON lines count
+  }
+}

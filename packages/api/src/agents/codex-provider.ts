@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { AppError } from '@switchboard/shared';
 import type { AgentProvider, ProviderReply } from './agent-provider';
-import { runCliProcess, stderrTail } from './cli-process';
+import { parseJsonLine, runCliProcess, stderrTail } from './cli-process';
 
 export interface CodexProviderOptions {
   workspaceRoot: string;
@@ -64,12 +64,4 @@ function parseEvents(stdout: string, known: string | null): ProviderReply {
   if (threadId === null) throw new AppError('upstream_failed', 'codex reported no thread id');
   if (answer === undefined) throw new AppError('upstream_failed', 'codex printed no agent message');
   return { text: answer, providerSessionId: threadId };
-}
-
-function parseJsonLine(line: string): unknown {
-  try {
-    return JSON.parse(line);
-  } catch {
-    return undefined; // codex may print non-JSON progress lines; only events count
-  }
 }

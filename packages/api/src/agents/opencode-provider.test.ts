@@ -1,0 +1,59 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import type { Agent, ContactId, Session } from '@switchboard/shared';
+import type { Turn } from './agent-provider';
+import { createOpencodeProvider } from './opencode-provider';
+
+const FAKE_OPENCODE = join(__dirname, 'fixtures', 'fake-opencode.js');
+
+describe('opencode provider (fake opencode executable)', () => {
+  let home: string;
+  beforeEach(() => {
+    home = mkdtempSync(join(tmpdir(), 'sb-fake-opencode-'));
+  });
+  afterEach(() => rmSync(home, { recursive: true, force: true }));
+
+  const agent: Agent = { id: randomUUID() as Agent['id'], name: 'default', provider: 'opencode', systemPrompt: '', config: { bin: FAKE_OPENCODE } };
+  const session = (contactId: string | null, providerSessionId: string | null): Session => ({
+    id: randomUUID() as Session['id'], agentId: agent.id, contactId: contactId as ContactId | null, threadKey: '', provider: 'opencode',
+    providerSessionId, status: 'open', createdAt: new Date(), closedAt: null,
+  });
+  const run = (s: Session, text: string) => {
+    const turn: Turn = {
+      agent, session: s, text, history: [], memories: [],
+      tools: { remember: () => Promise.reject(new Error('unused')), recall: () => Promise.resolve([]) },
+    };
+    return createOpencodeProvider({ workspaceRoot: join(home, 'workspaces'), env: { ...process.env, FAKE_OPENCODE_HOME: join(home, 'opencode') } })
+      .run(turn, { signal: new AbortController().signal });
+  };
+  const calls = (): { argv: string[]; cwd: string; projectConfig: unknown }[] =>
+    readFileSync(join(home, 'opencode', 'calls.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+
+  it('stores the sessionID of the events and resumes it with --session', async () => {
+    const first = await run(session('c1', null), 'hello');
+    expect(first.providerSessionId).toMatch(/^ses_/);
+    expect(first.text).toBe(`opencode heard "hello" (turn 1 of ${first.providerSessionId})`);
+    const second = await run(session('c1', first.providerSessionId), 'again');
+    expect(second.text).toBe(`opencode heard "again" (turn 2 of ${first.providerSessionId})`);
+    expect(calls().map((c) => c.argv)).toEqual([
+      ['run', '--format', 'json', 'hello'],
+      ['run', '--format', 'json', '--session', first.providerSessionId, 'again'],
+    ]);
+  });
+
+  it('treats a run that printed no text as an error', async () => {
+    await expect(run(session('c1', null), 'silent')).rejects.toMatchObject({ code: 'upstream_failed', message: expect.stringContaining('no text') });
+  });
+
+  it('denies every permission in a contact\'s working directory but not in the owner\'s', async () => {
+    await run(session('c1', null), 'hi');
+    await run(session(null, null), 'hi');
+    const [contact, owner] = calls();
+    expect(contact?.cwd).toBe(join(home, 'workspaces', 'default', 'c1'));
+    expect(contact?.projectConfig).toMatchObject({ permission: 'deny' });
+    expect(owner?.cwd).toBe(join(home, 'workspaces', 'default', 'owner'));
+    expect(owner?.projectConfig).toBeNull();
+  });
+});
