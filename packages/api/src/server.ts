@@ -16,6 +16,7 @@ import { agentEnv } from './agents/agent-env';
 import { createClaudeProvider } from './agents/claude-provider';
 import { createCodexProvider } from './agents/codex-provider';
 import { createOpencodeProvider } from './agents/opencode-provider';
+import { createOpenaiProvider } from './agents/openai-provider';
 import { createEchoProvider } from './agents/echo-provider';
 import { loadOrCreateToken } from './auth/token-files';
 import { createCachedAuthenticate, registerToken } from './auth/token-repo';
@@ -63,6 +64,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       claude: createClaudeProvider({ workspaceRoot, env: agentProcessEnv, log }),
       codex: createCodexProvider({ workspaceRoot, env: agentProcessEnv }),
       opencode: createOpencodeProvider({ workspaceRoot, env: agentProcessEnv }),
+      openai: createOpenaiProvider({ env: agentProcessEnv }),
     };
     const runner = createTurnRunner({ db, memories: services.memories, providers });
     const pollMs = db.engine === 'pglite' ? 1000 : 200;

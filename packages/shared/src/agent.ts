@@ -48,6 +48,10 @@ export const AgentPatch = z.strictObject({
   bin: z.string().min(1).max(1000).regex(/^[^\u0000]*$/).optional(),
   /** codex: the sandbox of the owner's own turns (contact turns are always read-only). */
   sandbox: z.enum(['read-only', 'workspace-write', 'danger-full-access']).optional(),
+  /** openai: the API's base URL (OpenAI, Ollama, vLLM, LM Studio, OpenRouter), the model, and the env var holding the key. */
+  baseUrl: z.url().optional(),
+  model: z.string().min(1).max(200).optional(),
+  apiKeyEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name').optional(),
   /** CLI providers: how long one turn may run. */
   timeoutMs: z.number().int().min(1000).max(3_600_000).optional(),
 });

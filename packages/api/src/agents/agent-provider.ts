@@ -10,6 +10,8 @@ export interface TurnTools {
   remember(content: string): Promise<Memory>;
   /** Ranked matches for a query; the most recent visible memories without one. */
   recall(query: string): Promise<Memory[]>;
+  /** Deletes one of the scope's own memories; false when the id names nothing the scope owns. */
+  forget(memoryId: string): Promise<boolean>;
 }
 
 export interface Turn {

@@ -26,7 +26,7 @@ describe('claude provider (fake claude executable)', () => {
   });
   const turn = (s: Session, text: string): Turn => ({
     agent, session: s, text, history: [], memories: [],
-    tools: { remember: () => Promise.reject(new Error('unused')), recall: () => Promise.resolve([]) },
+    tools: { remember: () => Promise.reject(new Error('unused')), recall: () => Promise.resolve([]), forget: () => Promise.resolve(false) },
   });
   const run = (s: Session, text: string) => provider().run(turn(s, text), { signal: new AbortController().signal });
   const calls = (): { argv: string[]; cwd: string }[] =>

@@ -23,7 +23,7 @@ describe('opencode provider (fake opencode executable)', () => {
   const run = (s: Session, text: string) => {
     const turn: Turn = {
       agent, session: s, text, history: [], memories: [],
-      tools: { remember: () => Promise.reject(new Error('unused')), recall: () => Promise.resolve([]) },
+      tools: { remember: () => Promise.reject(new Error('unused')), recall: () => Promise.resolve([]), forget: () => Promise.resolve(false) },
     };
     return createOpencodeProvider({ workspaceRoot: join(home, 'workspaces'), env: { ...process.env, FAKE_OPENCODE_HOME: join(home, 'opencode') } })
       .run(turn, { signal: new AbortController().signal });

@@ -5,7 +5,7 @@
  * deletes the queue row only if this claim still holds it (else everything rolls back: another
  * worker owns the turn now). Every step runs in the turn's scope: the contact's, or the owner's.
  */
-import { AppError, type Agent, type ContactId, type Provider, type Session, type SessionId } from '@switchboard/shared';
+import { AppError, isAppError, MemoryId, type Agent, type ContactId, type Provider, type Session, type SessionId } from '@switchboard/shared';
 import type { Db, ScopedTx } from '../db/db';
 import { contactScope, ownerScope, type Scope } from '../db/scope';
 import type { AgentProvider, ProviderReply, Turn } from '../agents/agent-provider';
@@ -78,6 +78,14 @@ export function createTurnRunner(deps: TurnRunnerDeps) {
       remember: (content: string) => memories.remember(scope, { content, authorContactId: author }),
       recall: (query: string) =>
         query ? memories.recall(scope, query, { limit: RECALL_LIMIT }) : memories.list(scope, { limit: RECALL_LIMIT }),
+      forget: async (memoryId: string) => {
+        const id = MemoryId.safeParse(memoryId);
+        if (!id.success) return false;
+        return memories.delete(scope, id.data).then(() => true, (error: unknown) => {
+          if (isAppError(error, 'not_found')) return false;
+          throw error;
+        });
+      },
     };
     return provider.run({ ...prepared.turn, tools }, { signal });
   }

@@ -1,0 +1,75 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { randomUUID } from 'node:crypto';
+import { describeEachServer } from '../../../../test/server-harness';
+
+interface ChatRequest { messages: { role: string; content: string | null }[] }
+type Reply = { content: string } | { tool: string; args: Record<string, unknown> };
+
+/** A local server speaking the OpenAI chat-completions wire format, answering from a script. */
+function startFakeOpenai(script: (request: ChatRequest) => Reply): Promise<{ url: string; requests: ChatRequest[]; server: Server }> {
+  const requests: ChatRequest[] = [];
+  const server = createServer(async (req: IncomingMessage, res) => {
+    let body = '';
+    for await (const chunk of req) body += String(chunk);
+    const request = JSON.parse(body) as ChatRequest;
+    requests.push(request);
+    const reply = script(request);
+    const message = 'content' in reply
+      ? { role: 'assistant', content: reply.content }
+      : { role: 'assistant', content: null, tool_calls: [{ id: `call_${requests.length}`, type: 'function', function: { name: reply.tool, arguments: JSON.stringify(reply.args) } }] };
+    res.setHeader('content-type', 'application/json');
+    res.end(JSON.stringify({ id: 'chatcmpl-1', object: 'chat.completion', choices: [{ index: 0, message, finish_reason: 'stop' }] }));
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`, requests, server })));
+}
+
+/** The script: `remember X`, `recall`, `forget <id>` become tool calls; a tool result is echoed back. */
+function script(request: ChatRequest): Reply {
+  const last = request.messages[request.messages.length - 1];
+  if (last?.role === 'tool') return { content: `tool said: ${last.content}` };
+  const text = last?.content ?? '';
+  const forget = /^forget (\S+)$/.exec(text);
+  if (forget) return { tool: 'forget', args: { id: forget[1], contact: 'someone-else' } };
+  if (text.startsWith('remember ')) return { tool: 'remember', args: { content: text.slice(9) } };
+  if (text === 'recall') return { tool: 'recall', args: { query: '' } };
+  return { content: `model heard: ${text}` };
+}
+
+describeEachServer('openai-compatible agent with memory tools (local fake chat-completions server)', (server) => {
+  let fake: Awaited<ReturnType<typeof startFakeOpenai>>;
+  const say = async (sender: string, text: string) =>
+    (await server.client().inbound({ channel: 'telegram', sender: { id: sender }, messageId: randomUUID(), text }, { wait: true })).reply?.text ?? '';
+
+  beforeAll(async () => {
+    fake = await startFakeOpenai(script);
+    await server.client().agents.update('default', { provider: 'openai', baseUrl: fake.url, model: 'fake-model' });
+  });
+  afterAll(() => new Promise<void>((resolve) => fake.server.close(() => resolve())));
+
+  it('runs remember and recall as tool calls in the turn\'s own scope', async () => {
+    expect(await say('801', 'remember B likes jazz')).toMatch(/^tool said: \{"id":"[0-9a-f-]{36}","content":"B likes jazz"\}$/);
+    expect(await say('801', 'recall')).toContain('B likes jazz');
+    expect(await say('802', 'recall')).toBe('tool said: []');
+  });
+
+  it('changes nothing of another contact when a tool call names their memory id', async () => {
+    const stored = await say('803', 'remember C keeps a secret');
+    const memoryId = /"id":"([0-9a-f-]{36})"/.exec(stored)?.[1] ?? '';
+    expect(await say('804', `forget ${memoryId}`)).toBe('tool said: error: no such memory');
+    const all = await server.client().memories.list();
+    expect(all.map((m) => m.content)).toContain('C keeps a secret');
+    expect(await say('803', `forget ${memoryId}`)).toBe('tool said: forgotten');
+    expect((await server.client().memories.list()).map((m) => m.content)).not.toContain('C keeps a secret');
+  });
+
+  it('sends the stored transcript as history and the model name', async () => {
+    await say('805', 'first words');
+    await say('805', 'second words');
+    const last = fake.requests[fake.requests.length - 1] as ChatRequest & { model?: string };
+    expect(last.model).toBe('fake-model');
+    expect(last.messages.map((m) => [m.role, m.content])).toEqual([
+      ['user', 'first words'], ['assistant', 'model heard: first words'], ['user', 'second words'],
+    ]);
+  });
+});

@@ -1,0 +1,76 @@
+/**
+ * OpenAI-compatible chat completions (OpenAI, Ollama, vLLM, LM Studio, OpenRouter): the history is
+ * our stored transcript, the memory tools are function calls answered with the turn's own tools
+ * (bound to its scope: arguments cannot name another contact), and the loop ends with the first
+ * answer without tool calls, or fails after a few rounds. The API key is read from the environment
+ * variable the agent's config names.
+ */
+import { z } from 'zod';
+import { AppError } from '@switchboard/shared';
+import type { AgentProvider, Turn } from './agent-provider';
+import { runMemoryTool, MEMORY_TOOLS } from './memory-tools';
+
+export interface OpenaiProviderOptions {
+  env: Record<string, string | undefined>;
+  fetch?: typeof fetch;
+}
+
+const OpenaiConfig = z.object({
+  baseUrl: z.url().default('https://api.openai.com/v1'),
+  model: z.string().min(1).default('gpt-4o-mini'),
+  apiKeyEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/).default('OPENAI_API_KEY'),
+  timeoutMs: z.number().int().min(1000).max(3_600_000).default(120_000),
+});
+
+const ToolCall = z.object({ id: z.string(), type: z.literal('function'), function: z.object({ name: z.string(), arguments: z.string() }) });
+const Completion = z.object({
+  choices: z.array(z.object({ message: z.object({ content: z.string().nullable().optional(), tool_calls: z.array(ToolCall).optional() }) })).min(1),
+});
+
+type ChatMessage =
+  | { role: 'system' | 'user' | 'assistant'; content: string }
+  | { role: 'assistant'; content: string | null; tool_calls: z.infer<typeof ToolCall>[] }
+  | { role: 'tool'; tool_call_id: string; content: string };
+
+const MAX_ROUNDS = 5;
+
+export function createOpenaiProvider(options: OpenaiProviderOptions): AgentProvider {
+  const fetchImpl = options.fetch ?? fetch;
+  return {
+    name: 'openai',
+    async run(turn, { signal }) {
+      const config = OpenaiConfig.parse(turn.agent.config);
+      const apiKey = options.env[config.apiKeyEnv];
+      const messages = initialMessages(turn);
+      const tools = MEMORY_TOOLS.map((tool) => ({ type: 'function', function: tool }));
+      for (let round = 0; round < MAX_ROUNDS; round++) {
+        const response = await fetchImpl(`${config.baseUrl.replace(/\/+$/, '')}/chat/completions`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}) },
+          body: JSON.stringify({ model: config.model, messages, tools }),
+          signal: AbortSignal.any([signal, AbortSignal.timeout(config.timeoutMs)]),
+        });
+        if (!response.ok) throw new AppError('upstream_failed', `${config.baseUrl} answered HTTP ${response.status}: ${(await response.text()).slice(0, 500)}`);
+        const message = Completion.parse(await response.json()).choices[0]?.message;
+        const calls = message?.tool_calls ?? [];
+        if (calls.length === 0) return { text: message?.content ?? '', providerSessionId: null };
+        messages.push({ role: 'assistant', content: message?.content ?? null, tool_calls: calls });
+        for (const call of calls) {
+          messages.push({ role: 'tool', tool_call_id: call.id, content: await runMemoryTool(turn.tools, call.function.name, call.function.arguments) });
+        }
+      }
+      throw new AppError('upstream_failed', `the model kept calling tools for ${MAX_ROUNDS} rounds`);
+    },
+  };
+}
+
+function initialMessages(turn: Turn): ChatMessage[] {
+  const memories = turn.memories.map((memory) => `- ${memory.content}`).join('\n');
+  const system = [turn.agent.systemPrompt, memories ? `What you remember that may matter here:\n${memories}` : '']
+    .filter(Boolean).join('\n\n');
+  return [
+    ...(system ? [{ role: 'system' as const, content: system }] : []),
+    ...turn.history.map((m) => ({ role: m.direction === 'inbound' ? ('user' as const) : ('assistant' as const), content: m.text })),
+    { role: 'user', content: turn.text },
+  ];
+}
