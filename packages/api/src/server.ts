@@ -17,6 +17,7 @@ import { createClaudeProvider } from './agents/claude-provider';
 import { createCodexProvider } from './agents/codex-provider';
 import { createOpencodeProvider } from './agents/opencode-provider';
 import { createOpenaiProvider } from './agents/openai-provider';
+import { createAnthropicProvider } from './agents/anthropic-provider';
 import { createEchoProvider } from './agents/echo-provider';
 import { loadOrCreateToken } from './auth/token-files';
 import { createCachedAuthenticate, registerToken } from './auth/token-repo';
@@ -65,6 +66,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       codex: createCodexProvider({ workspaceRoot, env: agentProcessEnv }),
       opencode: createOpencodeProvider({ workspaceRoot, env: agentProcessEnv }),
       openai: createOpenaiProvider({ env: agentProcessEnv }),
+      anthropic: createAnthropicProvider({ env: agentProcessEnv }),
     };
     const runner = createTurnRunner({ db, memories: services.memories, providers });
     const pollMs = db.engine === 'pglite' ? 1000 : 200;

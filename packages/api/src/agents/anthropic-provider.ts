@@ -1,0 +1,93 @@
+/**
+ * The Anthropic Messages API: the history is our stored transcript, the memory tools are `tools`
+ * answered with the turn's own tools (bound to its scope), and the loop ends with the first answer
+ * that asks for no tool, or fails after a few rounds. The API key is read from the environment
+ * variable the agent's config names.
+ */
+import { z } from 'zod';
+import { AppError } from '@switchboard/shared';
+import type { AgentProvider, Turn } from './agent-provider';
+import { MEMORY_TOOLS, runMemoryTool } from './memory-tools';
+
+export interface AnthropicProviderOptions {
+  env: Record<string, string | undefined>;
+  fetch?: typeof fetch;
+}
+
+const AnthropicConfig = z.object({
+  baseUrl: z.url().default('https://api.anthropic.com/v1'),
+  model: z.string().min(1).default('claude-sonnet-4-5'),
+  apiKeyEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/).default('ANTHROPIC_API_KEY'),
+  maxTokens: z.number().int().min(1).max(64_000).default(1024),
+  timeoutMs: z.number().int().min(1000).max(3_600_000).default(120_000),
+});
+
+const Block = z.union([
+  z.object({ type: z.literal('text'), text: z.string() }),
+  z.object({ type: z.literal('tool_use'), id: z.string(), name: z.string(), input: z.unknown() }),
+  z.object({ type: z.string() }),
+]);
+const MessageResponse = z.object({ content: z.array(Block), stop_reason: z.string().nullable().optional() });
+/** The same content, kept as sent, to hand back to the API in the next round. */
+const RawContent = z.object({ content: z.array(z.record(z.string(), z.unknown())) });
+
+type Content = string | Record<string, unknown>[];
+interface ApiMessage { role: 'user' | 'assistant'; content: Content }
+
+const MAX_ROUNDS = 5;
+const API_VERSION = '2023-06-01';
+
+export function createAnthropicProvider(options: AnthropicProviderOptions): AgentProvider {
+  const fetchImpl = options.fetch ?? fetch;
+  return {
+    name: 'anthropic',
+    async run(turn, { signal }) {
+      const config = AnthropicConfig.parse(turn.agent.config);
+      const apiKey = options.env[config.apiKeyEnv] ?? '';
+      const messages = historyOf(turn);
+      const tools = MEMORY_TOOLS.map((tool) => ({ name: tool.name, description: tool.description, input_schema: tool.parameters }));
+      for (let round = 0; round < MAX_ROUNDS; round++) {
+        const response = await fetchImpl(`${config.baseUrl.replace(/\/+$/, '')}/messages`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-api-key': apiKey, 'anthropic-version': API_VERSION },
+          body: JSON.stringify({ model: config.model, max_tokens: config.maxTokens, system: systemOf(turn), messages, tools }),
+          signal: AbortSignal.any([signal, AbortSignal.timeout(config.timeoutMs)]),
+        });
+        if (!response.ok) throw new AppError('upstream_failed', `${config.baseUrl} answered HTTP ${response.status}: ${(await response.text()).slice(0, 500)}`);
+        const body: unknown = await response.json();
+        const content = MessageResponse.parse(body).content;
+        const uses = content.filter((block): block is { type: 'tool_use'; id: string; name: string; input: unknown } => block.type === 'tool_use');
+        if (uses.length === 0) {
+          const text = content.map((block) => ('text' in block && typeof block.text === 'string' ? block.text : '')).join('');
+          return { text, providerSessionId: null };
+        }
+        messages.push({ role: 'assistant', content: RawContent.parse(body).content });
+        const results = [];
+        for (const use of uses) {
+          results.push({ type: 'tool_result', tool_use_id: use.id, content: await runMemoryTool(turn.tools, use.name, JSON.stringify(use.input ?? {})) });
+        }
+        messages.push({ role: 'user', content: results });
+      }
+      throw new AppError('upstream_failed', `the model kept calling tools for ${MAX_ROUNDS} rounds`);
+    },
+  };
+}
+
+function systemOf(turn: Turn): string {
+  const memories = turn.memories.map((memory) => `- ${memory.content}`).join('\n');
+  return [turn.agent.systemPrompt, memories ? `What you remember that may matter here:\n${memories}` : ''].filter(Boolean).join('\n\n');
+}
+
+/** The transcript as alternating turns (consecutive messages of one side are joined), then this message. */
+function historyOf(turn: Turn): ApiMessage[] {
+  const messages: ApiMessage[] = [];
+  const add = (role: 'user' | 'assistant', text: string) => {
+    const last = messages[messages.length - 1];
+    if (last && last.role === role && typeof last.content === 'string') last.content = `${last.content}\n\n${text}`;
+    else messages.push({ role, content: text });
+  };
+  for (const message of turn.history) add(message.direction === 'inbound' ? 'user' : 'assistant', message.text);
+  add('user', turn.text);
+  while (messages[0]?.role === 'assistant') messages.shift();
+  return messages;
+}
