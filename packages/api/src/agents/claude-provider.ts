@@ -7,12 +7,10 @@
  * turns run without tools; the owner's turns with the owner's own Claude Code configuration.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { z } from 'zod';
 import { AppError } from '@switchboard/shared';
 import type { AgentProvider, ProviderReply, Turn } from './agent-provider';
-import { runCliProcess, stderrTail } from './cli-process';
+import { prepareWorkspace, runCliProcess, stderrTail } from './cli-process';
 
 export interface ClaudeProviderOptions {
   /** Working directories live under `<root>/<agent>/<contact id or owner>`. */
@@ -40,8 +38,7 @@ const CONTACT_PROFILE = ['--tools', '', '--strict-mcp-config'];
 export function createClaudeProvider(options: ClaudeProviderOptions): AgentProvider {
   async function invoke(turn: Turn, args: string[], signal: AbortSignal) {
     const config = ClaudeConfig.parse(turn.agent.config);
-    const cwd = join(options.workspaceRoot, turn.agent.name, turn.session.contactId ?? 'owner');
-    mkdirSync(cwd, { recursive: true });
+    const cwd = prepareWorkspace(options.workspaceRoot, turn);
     const system = turn.agent.systemPrompt ? ['--append-system-prompt', turn.agent.systemPrompt] : [];
     const profile = turn.session.contactId === null ? [] : CONTACT_PROFILE;
     return runCliProcess({

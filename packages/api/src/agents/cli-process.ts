@@ -4,7 +4,10 @@
  * result names the binary; a failed run carries the tail of its stderr.
  */
 import { spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { AppError } from '@switchboard/shared';
+import type { Turn } from './agent-provider';
 
 export interface CliRun {
   bin: string;
@@ -69,4 +72,11 @@ export function parseJsonLine(line: string): unknown {
   } catch {
     return undefined; // not an event: only JSON lines count
   }
+}
+
+/** The turn's working directory, `<root>/<agent>/<contact id or owner>`, created if missing. */
+export function prepareWorkspace(root: string, turn: Turn): string {
+  const cwd = join(root, turn.agent.name, turn.session.contactId ?? 'owner');
+  mkdirSync(cwd, { recursive: true });
+  return cwd;
 }

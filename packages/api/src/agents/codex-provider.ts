@@ -6,12 +6,10 @@
  * sandbox. The answer is the last completed `agent_message`. Contact turns run `--sandbox
  * read-only`; never `--last`.
  */
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { z } from 'zod';
 import { AppError } from '@switchboard/shared';
 import type { AgentProvider, ProviderReply } from './agent-provider';
-import { parseJsonLine, runCliProcess, stderrTail } from './cli-process';
+import { parseJsonLine, prepareWorkspace, runCliProcess, stderrTail } from './cli-process';
 
 export interface CodexProviderOptions {
   workspaceRoot: string;
@@ -36,8 +34,7 @@ export function createCodexProvider(options: CodexProviderOptions): AgentProvide
     name: 'codex',
     async run(turn, { signal }) {
       const config = CodexConfig.parse(turn.agent.config);
-      const cwd = join(options.workspaceRoot, turn.agent.name, turn.session.contactId ?? 'owner');
-      mkdirSync(cwd, { recursive: true });
+      const cwd = prepareWorkspace(options.workspaceRoot, turn);
       const sandbox = turn.session.contactId === null ? config.sandbox : 'read-only';
       const execFlags = ['--json', '--sandbox', sandbox, '-C', cwd, '--color', 'never', '--skip-git-repo-check'];
       const text = turn.agent.systemPrompt ? `${turn.agent.systemPrompt}\n\n${turn.text}` : turn.text;

@@ -4,12 +4,12 @@
  * reply is the run's text parts. A run that printed no text is an error, not an empty reply.
  * Contact turns run in a working directory whose `opencode.json` denies every permission.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { AppError } from '@switchboard/shared';
 import type { AgentProvider, ProviderReply } from './agent-provider';
-import { parseJsonLine, runCliProcess, stderrTail } from './cli-process';
+import { parseJsonLine, prepareWorkspace, runCliProcess, stderrTail } from './cli-process';
 
 export interface OpencodeProviderOptions {
   workspaceRoot: string;
@@ -35,8 +35,7 @@ export function createOpencodeProvider(options: OpencodeProviderOptions): AgentP
     name: 'opencode',
     async run(turn, { signal }) {
       const config = OpencodeConfig.parse(turn.agent.config);
-      const cwd = join(options.workspaceRoot, turn.agent.name, turn.session.contactId ?? 'owner');
-      mkdirSync(cwd, { recursive: true });
+      const cwd = prepareWorkspace(options.workspaceRoot, turn);
       if (turn.session.contactId !== null) writeFileSync(join(cwd, 'opencode.json'), JSON.stringify(CONTACT_PROJECT_CONFIG, null, 2));
       const text = turn.agent.systemPrompt ? `${turn.agent.systemPrompt}\n\n${turn.text}` : turn.text;
       const known = turn.session.providerSessionId;

@@ -131,6 +131,6 @@ function duplicateOf(event: repo.InboundEvent): InboundAccepted {
 }
 
 /** FIFO within a lane, parallel across lanes: one lane per tenant, agent, contact (or owner) and thread. */
-export function laneOf(caller: TokenOwner, agentId: string, contactId: ContactId | null, threadKey: string): string {
+function laneOf(caller: TokenOwner, agentId: string, contactId: ContactId | null, threadKey: string): string {
   return `${caller.tenantId}/${agentId}/${contactId ?? 'owner'}/${threadKey}`;
 }

@@ -106,7 +106,7 @@ export function createTurnRunner(deps: TurnRunnerDeps) {
 
   /** Runs a claimed turn to its end; throws LeaseLostError when another worker took it over. */
   async function run(claimed: queueRepo.ClaimedTurn, signal: AbortSignal): Promise<TurnOutcome | undefined> {
-    const scope = claimed.contactId ? contactScope(claimed.tenantId, claimed.contactId) : ownerScope(claimed.tenantId);
+    const scope = scopeOfClaim(claimed);
     const prepared = await db.transaction(scope, (tx) => prepare(tx, claimed.eventId));
     if (prepared.kind === 'skip') {
       await db.transaction(scope, (tx) => queueRepo.completeClaim(tx, claimed));
@@ -130,13 +130,18 @@ export function createTurnRunner(deps: TurnRunnerDeps) {
 
   /** A turn that kept crashing its worker: recorded as failed without running it again. */
   async function failExhausted(claimed: queueRepo.ClaimedTurn): Promise<TurnOutcome> {
-    const scope = claimed.contactId ? contactScope(claimed.tenantId, claimed.contactId) : ownerScope(claimed.tenantId);
+    const scope = scopeOfClaim(claimed);
     const error = `gave up after ${MAX_ATTEMPTS} attempts`;
     const outcome = { status: 'failed' as const, sessionId: null, replyText: null, error };
     const finished = await db.transaction(scope, (tx) => inboundRepo.finishClaimedEvent(tx, claimed.eventId, claimed.claim, outcome));
     if (!finished) throw new LeaseLostError(claimed.eventId);
     return { eventId: claimed.eventId, contactId: claimed.contactId, ...outcome };
   }
+}
+
+/** A turn runs in its event's scope: the contact's (a person or a group), or the owner's own. */
+function scopeOfClaim(claimed: queueRepo.ClaimedTurn): Scope {
+  return claimed.contactId ? contactScope(claimed.tenantId, claimed.contactId) : ownerScope(claimed.tenantId);
 }
 
 const FAILURE_NOTICE = 'Sorry, I could not answer that just now.';

@@ -129,9 +129,5 @@ export function createTurnWorker(options: TurnWorkerOptions) {
       clearTimeout(timer);
       clearInterval(renewTimer);
     },
-
-    get runningCount(): number {
-      return running.size;
-    },
   };
 }
