@@ -9,6 +9,7 @@ const packages = ['shared', 'api', 'gateway', 'cli'];
 
 const config: Config = {
   verbose: true,
+  testTimeout: 30_000,
   passWithNoTests: true,
   globalSetup: '<rootDir>/test/global-setup.ts',
   globalTeardown: '<rootDir>/test/global-teardown.ts',
@@ -20,7 +21,6 @@ const config: Config = {
     testMatch: [`<rootDir>/packages/${name}/src/**/*.test.ts`],
     transform: { '^.+\\.ts$': swc as unknown as [string, Record<string, unknown>] },
     moduleNameMapper: { '^@switchboard/(shared|api|gateway|cli)$': '<rootDir>/packages/$1/src' },
-    testTimeout: 30_000,
   })),
 };
 

@@ -5,6 +5,7 @@
  * left behind) and listens. `close` stops listening, lets running turns end, closes the database.
  */
 import { once } from 'node:events';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -13,12 +14,15 @@ import type { Config } from './config';
 import type { Db } from './db/db';
 import { openDb } from './db/open-db';
 import { agentEnv } from './agents/agent-env';
+import { createAgentCheck } from './agents/agent-check';
 import { createClaudeProvider } from './agents/claude-provider';
 import { createCodexProvider } from './agents/codex-provider';
 import { createOpencodeProvider } from './agents/opencode-provider';
 import { createOpenaiProvider } from './agents/openai-provider';
 import { createAnthropicProvider } from './agents/anthropic-provider';
 import { createEchoProvider } from './agents/echo-provider';
+import { createTurnGrants } from './agents/turn-grants';
+import { MCP_PATH } from './mcp/mcp-names';
 import { loadOrCreateToken } from './auth/token-files';
 import { createCachedAuthenticate, registerToken } from './auth/token-repo';
 import { createApp } from './http/create-app';
@@ -58,25 +62,14 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     let wakeWorker = () => {};
     const services = createServices(db, { wake: () => wakeWorker() });
     const waiters = createTurnWaiters();
+    const grants = createTurnGrants();
     const workspaceRoot = join(config.home, 'workspaces');
     const agentProcessEnv = agentEnv(options.env ?? {});
-    const providers = {
-      echo: createEchoProvider(),
-      claude: createClaudeProvider({ workspaceRoot, env: agentProcessEnv, log }),
-      codex: createCodexProvider({ workspaceRoot, env: agentProcessEnv }),
-      opencode: createOpencodeProvider({ workspaceRoot, env: agentProcessEnv }),
-      openai: createOpenaiProvider({ env: agentProcessEnv }),
-      anthropic: createAnthropicProvider({ env: agentProcessEnv }),
-    };
-    const runner = createTurnRunner({ db, memories: services.memories, providers });
-    const pollMs = db.engine === 'pglite' ? 1000 : 200;
-    const worker = createTurnWorker({
-      db, runner, concurrency: config.concurrency, leaseMs: config.leaseMs, pollMs, onOutcome: waiters.settle, log,
-    });
-    wakeWorker = worker.wake;
-
+    mkdirSync(workspaceRoot, { recursive: true });
     const app = createApp({
       services,
+      grants,
+      checkAgent: createAgentCheck(agentProcessEnv, workspaceRoot),
       authenticate: createCachedAuthenticate(db, TOKEN_CACHE_MS),
       waitForTurn: ({ tenantId: tenant, eventId }, signal) =>
         waiters.wait(eventId, {
@@ -84,17 +77,41 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
           findEvent: (id) => services.inbound.findEvent(tenant, id), pollMs: WAIT_POLL_MS, timeoutMs: config.waitTimeoutMs, signal,
         }),
     });
-    await worker.start(db.engine === 'pglite');
+    // Listening first: the agent CLIs of the first turns reach the memory tools at this address.
     const server = app.listen(config.port, config.host);
     await once(server, 'listening');
     const port = (server.address() as AddressInfo).port;
     const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+
+    const providers = {
+      echo: createEchoProvider(),
+      claude: createClaudeProvider({ workspaceRoot, runDir: join(config.home, 'run'), env: agentProcessEnv, log }),
+      codex: createCodexProvider({ workspaceRoot, env: agentProcessEnv }),
+      opencode: createOpencodeProvider({ workspaceRoot, env: agentProcessEnv }),
+      openai: createOpenaiProvider({ env: agentProcessEnv }),
+      anthropic: createAnthropicProvider({ env: agentProcessEnv }),
+    };
+    const mcpUrl = `${localUrl(config.host, port)}${MCP_PATH}`;
+    const runner = createTurnRunner({ db, memories: services.memories, providers, grants, mcpUrl });
+    const pollMs = db.engine === 'pglite' ? 1000 : 200;
+    const worker = createTurnWorker({
+      db, runner, concurrency: config.concurrency, leaseMs: config.leaseMs, pollMs, onOutcome: waiters.settle, log,
+    });
+    wakeWorker = worker.wake;
+    await worker.start(db.engine === 'pglite');
     log(`switchboard: listening on ${url} (${db.engine}${config.databaseUrl ? '' : ` in ${config.home}`})`);
     return { url, port, close: () => closeAll(server, worker, db) };
   } catch (error) {
     await db.close();
     throw error;
   }
+}
+
+/** How agent CLIs on this machine reach the server: a wildcard address is reached over loopback. */
+function localUrl(host: string, port: number): string {
+  if (host === '0.0.0.0' || host === '') return `http://127.0.0.1:${port}`;
+  if (host === '::') return `http://[::1]:${port}`;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
 async function closeAll(server: Server, worker: ReturnType<typeof createTurnWorker>, db: { close(): Promise<void> }): Promise<void> {

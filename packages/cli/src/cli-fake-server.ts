@@ -8,8 +8,8 @@ import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { z } from 'zod';
 import {
-  AgentId, AgentPatch, ContactAccess, ContactId, InboundMessage, MemoryId, SessionId, Visibility,
-  type Agent, type Contact, type InboundResult, type Memory, type MemoryEvent, type Message, type PairingRequest, type Session,
+  AgentCreate, AgentId, AgentPatch, ContactAccess, ContactId, InboundMessage, MemoryId, SessionId, Visibility,
+  type Agent, type AgentCheck, type Contact, type InboundResult, type Memory, type MemoryEvent, type Message, type PairingRequest, type Session,
 } from '@switchboard/shared';
 import { runCli } from './cli-program';
 
@@ -31,6 +31,8 @@ export interface FakeRecords {
   messages: Message[];
   agents: Agent[];
   pairing: PairingRequest[];
+  /** `GET /v1/agents/:name/check` by agent name; by default the agent can run. */
+  checks: Record<string, AgentCheck>;
   /** The answer to `POST /v1/inbound`; by default the echo agent's `echo: <text>`. */
   answer: (message: InboundMessage) => InboundResult;
 }
@@ -46,7 +48,7 @@ type Route = [method: string, pattern: RegExp, handle: (params: string[], reques
 
 export function createFakeServer(seed: Partial<FakeRecords> = {}) {
   const records: FakeRecords = {
-    contacts: [], memories: [], memoryEvents: [], sessions: [], messages: [], agents: [fakeAgent()], pairing: [],
+    contacts: [], memories: [], memoryEvents: [], sessions: [], messages: [], agents: [fakeAgent()], pairing: [], checks: {},
     answer: (message) => ({ eventId: randomUUID(), contactId: null, sessionId: null, status: 'done', reply: { text: `echo: ${message.text}` } }),
     ...seed,
   };
@@ -124,6 +126,7 @@ function createRoutes(r: FakeRecords): Route[] {
   const agent = (name: string | undefined) => r.agents.find((a) => a.name === name);
   const owned = (whose: string | undefined, contactId: string | null) => whose === undefined || (whose === 'owner' ? contactId === null : contactId === whose);
   return [
+    ['GET', /^\/healthz$/, () => [200, { ok: true }]],
     ['POST', /^\/v1\/inbound$/, (_, req) => [req.query.wait === 'true' ? 200 : 202, r.answer(InboundMessage.parse(req.body))]],
     ['GET', /^\/v1\/contacts$/, () => [200, { contacts: r.contacts }]],
     ['GET', /^\/v1\/contacts\/([^/]+)$/, ([id]) => found('Contact', id, contact(id), (c) => ({ contact: c }))],
@@ -143,6 +146,16 @@ function createRoutes(r: FakeRecords): Route[] {
     ['GET', /^\/v1\/memories\/([^/]+)\/history$/, ([id]) => [200, { events: r.memoryEvents.filter((e) => e.memoryId === id) }]],
     ['GET', /^\/v1\/agents$/, () => [200, { agents: r.agents }]],
     ['GET', /^\/v1\/agents\/([^/]+)$/, ([name]) => found('Agent', name, agent(name), (a) => ({ agent: a }))],
+    ['POST', /^\/v1\/agents$/, (_, req) => {
+      const { name, provider = 'echo', systemPrompt = '', ...config } = AgentCreate.parse(req.body);
+      if (agent(name)) return failure(409, 'conflict', `Agent ${name} already exists`);
+      const created = fakeAgent({ id: AgentId.parse(randomUUID()), name, provider, systemPrompt, config });
+      r.agents.push(created);
+      return [201, { agent: created }];
+    }],
+    ['GET', /^\/v1\/agents\/([^/]+)\/check$/, ([name]) => found('Agent', name, agent(name), (a) => r.checks[a.name] ?? {
+      agent: a.name, provider: a.provider, ok: true, detail: 'built in',
+    })],
     ['PATCH', /^\/v1\/agents\/([^/]+)$/, ([name], req) => found('Agent', name, agent(name), (a) => ({ agent: patchAgent(a, AgentPatch.parse(req.body)) }))],
     ['GET', /^\/v1\/pairing$/, () => [200, { requests: r.pairing }]],
     ['POST', /^\/v1\/pairing\/approve$/, (_, req) => {

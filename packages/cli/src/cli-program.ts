@@ -10,6 +10,7 @@ import type { CliIo } from './cli-output';
 import { registerAgentsCommand } from './commands/agents';
 import { registerChatCommand } from './commands/chat';
 import { registerContactsCommand } from './commands/contacts';
+import { registerDoctorCommand } from './commands/doctor';
 import { registerMemoriesCommand } from './commands/memories';
 import { registerPairingCommand } from './commands/pairing';
 import { registerServeCommand, type ServerModule } from './commands/serve';
@@ -43,6 +44,7 @@ export function createCliProgram(deps: CliDeps): Command {
   registerMemoriesCommand(program, { context });
   registerPairingCommand(program, { context });
   registerAgentsCommand(program, { context });
+  registerDoctorCommand(program, { context });
   return program;
 }
 

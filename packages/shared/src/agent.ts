@@ -37,6 +37,15 @@ export const Agent = z.object({
 });
 export type Agent = z.infer<typeof Agent>;
 
+/** Flags that pick a provider session by themselves ("the latest one") and would cross contacts. */
+export const SESSION_FLAGS = ['-c', '--continue', '--last', '-r', '--resume', '--session-id', '--fork-session', '--session', 'resume'];
+
+const EnvName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name');
+
+/** Memory: recalled into the context and offered as tools (default), recalled only, or neither. */
+export const MemoryMode = z.enum(['tools', 'context', 'off']);
+export type MemoryMode = z.infer<typeof MemoryMode>;
+
 /** What the owner may change on an agent through `PATCH /v1/agents/:name`. */
 export const AgentPatch = z.strictObject({
   provider: Provider.optional(),
@@ -44,15 +53,48 @@ export const AgentPatch = z.strictObject({
   dmPolicy: DmPolicy.optional(),
   groupReplies: GroupReplies.optional(),
   rateLimit: RateLimit.optional(),
+  memory: MemoryMode.optional(),
   /** CLI providers: the executable (a name on PATH or a path). */
   bin: z.string().min(1).max(1000).regex(/^[^\u0000]*$/).optional(),
+  /** The model name the provider is asked for (CLI and HTTP providers). */
+  model: z.string().min(1).max(200).optional(),
+  /** How long one turn may run. */
+  timeoutMs: z.number().int().min(1000).max(3_600_000).optional(),
+  /** claude: on /reset, fork the old provider session into the new one instead of starting empty. */
+  reset: z.enum(['fresh', 'fork']).optional(),
+  /**
+   * The owner's own turns: `full` runs the CLI with the owner's own configuration and tools,
+   * `restricted` like a contact's turn. Contact turns are always restricted.
+   */
+  ownerProfile: z.enum(['full', 'restricted']).optional(),
+  /** CLI providers: extra arguments for the owner's own turns (never contacts'); no session flags. */
+  ownerArgs: z
+    .array(z.string().max(1000).regex(/^[^\u0000]*$/))
+    .max(50)
+    .refine((args) => !args.some((arg) => SESSION_FLAGS.includes(arg.split('=')[0] ?? arg)), {
+      message: `session flags (${SESSION_FLAGS.join(', ')}) are chosen by Switchboard`,
+    })
+    .optional(),
+  /** Environment variables (names) with the owner's credentials: passed to the owner's own turns only. */
+  ownerEnv: z.array(EnvName).max(100).optional(),
   /** codex: the sandbox of the owner's own turns (contact turns are always read-only). */
   sandbox: z.enum(['read-only', 'workspace-write', 'danger-full-access']).optional(),
-  /** openai: the API's base URL (OpenAI, Ollama, vLLM, LM Studio, OpenRouter), the model, and the env var holding the key. */
+  /** HTTP providers: the API's base URL (OpenAI, Ollama, vLLM, LM Studio, OpenRouter, Anthropic). */
   baseUrl: z.url().optional(),
-  model: z.string().min(1).max(200).optional(),
-  apiKeyEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name').optional(),
-  /** CLI providers: how long one turn may run. */
-  timeoutMs: z.number().int().min(1000).max(3_600_000).optional(),
+  /** HTTP providers: the environment variable holding the API key. */
+  apiKeyEnv: EnvName.optional(),
 });
 export type AgentPatch = z.infer<typeof AgentPatch>;
+
+/** `POST /v1/agents`: a new agent (provider defaults to echo) with any of the patch's settings. */
+export const AgentCreate = AgentPatch.extend({ name: AgentName });
+export type AgentCreate = z.infer<typeof AgentCreate>;
+
+/** `GET /v1/agents/:name/check`: whether the agent's provider can run on this server. */
+export const AgentCheck = z.object({
+  agent: AgentName,
+  provider: Provider,
+  ok: z.boolean(),
+  detail: z.string(),
+});
+export type AgentCheck = z.infer<typeof AgentCheck>;

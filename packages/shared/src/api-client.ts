@@ -5,7 +5,7 @@
  * `timeoutMs`.
  */
 import { z } from 'zod';
-import { Agent, type AgentPatch } from './agent';
+import { Agent, AgentCheck, type AgentCreate, type AgentPatch } from './agent';
 import { Contact, ContactAccess, ForgetResult, type ResolveContactInput } from './contact';
 import { AppError, errorStatus, type ErrorCode } from './error';
 import type { ContactId, MemoryId, SessionId } from './ids';
@@ -97,6 +97,8 @@ export function createApiClient(options: ApiClientOptions) {
     agents: {
       list: () => get(z.object({ agents: z.array(Agent) }), '/v1/agents').then((r) => r.agents),
       get: (name: string) => get(z.object({ agent: Agent }), `/v1/agents/${seg(name)}`).then((r) => r.agent),
+      create: (input: AgentCreate) => call(z.object({ agent: Agent }), 'POST', '/v1/agents', input).then((r) => r.agent),
+      check: (name: string) => get(AgentCheck, `/v1/agents/${seg(name)}/check`),
       update: (name: string, patch: AgentPatch) =>
         call(z.object({ agent: Agent }), 'PATCH', `/v1/agents/${seg(name)}`, patch).then((r) => r.agent),
     },

@@ -1,7 +1,7 @@
 /**
  * The agent provider port: one turn in, one reply out. A provider gets the turn's context (the
  * session's recent transcript and the memories recalled for the message, both read in the turn's
- * scope) and memory tools already bound to that scope; it cannot name another scope.
+ * scope) and memory tools bound to the turn token of that scope; it cannot name another scope.
  */
 import type { Agent, Memory, Message, Provider, Session } from '@switchboard/shared';
 
@@ -14,15 +14,26 @@ export interface TurnTools {
   forget(memoryId: string): Promise<boolean>;
 }
 
+/** Where an agent CLI reaches the memory tools: the MCP endpoint and the turn token it sends. */
+export interface McpAccess {
+  url: string;
+  token: string;
+}
+
 export interface Turn {
   agent: Agent;
   session: Session;
   text: string;
   /** The session's recent messages, oldest first (this message not included). */
   history: Message[];
-  /** Memories recalled for this message in the turn's scope, best first. */
+  /** Memories recalled for this message in the turn's scope, best first (none with memory off). */
   memories: Memory[];
-  tools: TurnTools;
+  /** The memory tools; null when the agent's memory mode offers none. */
+  tools: TurnTools | null;
+  /** The same tools over MCP for agent CLIs; null without tools or without a listening server. */
+  mcp: McpAccess | null;
+  /** A fresh session of an agent that forks on reset: the provider session it continues from. */
+  forkFrom: string | null;
 }
 
 export interface ProviderReply {

@@ -3,7 +3,7 @@
  * The pipeline reads an agent on every inbound message, so `findForTurn` keeps each agent for a
  * second; an update in this process drops the cached copy at once (other processes: within a second).
  */
-import { AgentPolicy, AppError, notFound, type Agent, type AgentPatch, type TenantId } from '@switchboard/shared';
+import { AgentPolicy, AppError, notFound, type Agent, type AgentCreate, type AgentPatch, type TenantId } from '@switchboard/shared';
 import type { Db } from '../db/db';
 import type { Scope } from '../db/scope';
 import { requireOwner } from '../db/scope-sql';
@@ -46,11 +46,13 @@ export function createAgentService(deps: { db: Db }) {
       return value;
     },
 
-    async create(scope: Scope, agent: Omit<Agent, 'id'>): Promise<Agent> {
+    /** A new agent: echo unless a provider is given; the other settings go into its config. */
+    async create(scope: Scope, input: AgentCreate): Promise<Agent> {
       requireOwner(scope, 'create agents');
+      const { name, provider = 'echo', systemPrompt = '', ...config } = input;
       return db.transaction(scope, async (tx) => {
-        if (await repo.findAgentByName(tx, agent.name)) throw new AppError('conflict', `Agent ${agent.name} already exists`);
-        return repo.insertAgent(tx, agent);
+        if (await repo.findAgentByName(tx, name)) throw new AppError('conflict', `Agent ${name} already exists`);
+        return repo.insertAgent(tx, { name, provider, systemPrompt, config });
       });
     },
 

@@ -45,12 +45,14 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): Agen
       const config = AnthropicConfig.parse(turn.agent.config);
       const apiKey = options.env[config.apiKeyEnv] ?? '';
       const messages = historyOf(turn);
-      const tools = MEMORY_TOOLS.map((tool) => ({ name: tool.name, description: tool.description, input_schema: tool.parameters }));
+      const tools = turn.tools
+        ? { tools: MEMORY_TOOLS.map((tool) => ({ name: tool.name, description: tool.description, input_schema: tool.parameters })) }
+        : {};
       for (let round = 0; round < MAX_ROUNDS; round++) {
         const response = await fetchImpl(`${config.baseUrl.replace(/\/+$/, '')}/messages`, {
           method: 'POST',
           headers: { 'content-type': 'application/json', 'x-api-key': apiKey, 'anthropic-version': API_VERSION },
-          body: JSON.stringify({ model: config.model, max_tokens: config.maxTokens, system: systemOf(turn), messages, tools }),
+          body: JSON.stringify({ model: config.model, max_tokens: config.maxTokens, system: systemOf(turn), messages, ...tools }),
           signal: AbortSignal.any([signal, AbortSignal.timeout(config.timeoutMs)]),
         });
         if (!response.ok) throw new AppError('upstream_failed', `${config.baseUrl} answered HTTP ${response.status}: ${(await response.text()).slice(0, 500)}`);
@@ -64,7 +66,7 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): Agen
         messages.push({ role: 'assistant', content: RawContent.parse(body).content });
         const results = [];
         for (const use of uses) {
-          results.push({ type: 'tool_result', tool_use_id: use.id, content: await runMemoryTool(turn.tools, use.name, JSON.stringify(use.input ?? {})) });
+          results.push({ type: 'tool_result', tool_use_id: use.id, content: await runMemoryTool(turn.tools, use.name, use.input) });
         }
         messages.push({ role: 'user', content: results });
       }

@@ -17,6 +17,8 @@ describeEachServer('claude agent through the pipeline (fake claude executable)',
       .map((line) => JSON.parse(line) as { argv: string[]; cwd: string })
       .filter((call) => call.cwd.startsWith(server.home));
 
+  const idOf = (text: string | undefined) => /of ([0-9a-f-]{36})\)$/.exec(text ?? '')?.[1];
+
   beforeAll(async () => {
     await server.client().agents.update('default', { provider: 'claude', bin: FAKE_CLAUDE });
   });
@@ -25,7 +27,6 @@ describeEachServer('claude agent through the pipeline (fake claude executable)',
     const a1 = await say('501', 'hello from a');
     const b1 = await say('502', 'hello from b');
     const a2 = await say('501', 'again from a');
-    const idOf = (text: string | undefined) => /of ([0-9a-f-]{36})\)$/.exec(text ?? '')?.[1];
     const aId = idOf(a1.reply?.text);
     expect(aId).toBeDefined();
     expect(idOf(b1.reply?.text)).not.toBe(aId);
@@ -43,5 +44,42 @@ describeEachServer('claude agent through the pipeline (fake claude executable)',
     const resumed = calls().filter((c) => c.argv.includes('-r')).map((c) => c.argv[c.argv.indexOf('-r') + 1]);
     expect(resumed).toEqual([aId]);
     expect(new Set(calls().map((c) => c.cwd)).size).toBe(2);
+  });
+
+  it('forks the old provider session into the new one on /reset when the agent says so', async () => {
+    await server.client().agents.update('default', { reset: 'fork' });
+    try {
+      const first = await say('503', 'before the fork');
+      const oldId = idOf(first.reply?.text);
+      await say('503', '/reset');
+      const forked = await say('503', 'after the fork');
+      const newId = idOf(forked.reply?.text);
+      expect(newId).toBeDefined();
+      expect(newId).not.toBe(oldId);
+      // The fork carries the old conversation: this is the new session's second turn.
+      expect(forked.reply?.text).toBe(`claude heard "after the fork" (turn 2 of ${newId})`);
+      const forkCall = calls().at(-1);
+      expect(forkCall?.argv.slice(0, 7)).toEqual(['-p', 'after the fork', '-r', oldId, '--fork-session', '--session-id', newId]);
+      await say('503', 'and on');
+      expect(calls().at(-1)?.argv.slice(0, 4)).toEqual(['-p', 'and on', '-r', newId]);
+      const sessions = await server.client().sessions.list({ contact: first.contactId ?? undefined });
+      expect(sessions.find((s) => s.status === 'open')?.providerSessionId).toBe(newId);
+    } finally {
+      await server.client().agents.update('default', { reset: 'fresh' });
+    }
+  });
+
+  it('starts a new session when the agent changes provider, never handing one provider another\'s id', async () => {
+    const first = await say('504', 'on claude');
+    const claudeId = idOf(first.reply?.text);
+    await server.client().agents.update('default', { provider: 'echo' });
+    expect((await say('504', 'on echo')).reply?.text).toBe('echo: on echo');
+    await server.client().agents.update('default', { provider: 'claude' });
+    const back = await say('504', 'back on claude');
+    expect(idOf(back.reply?.text)).not.toBe(claudeId);
+    expect(calls().at(-1)?.argv).toContain('--session-id');
+    const sessions = await server.client().sessions.list({ contact: first.contactId ?? undefined });
+    expect(sessions.filter((s) => s.status === 'open').map((s) => s.provider)).toEqual(['claude']);
+    expect(sessions.map((s) => s.provider).sort()).toEqual(['claude', 'claude', 'echo']);
   });
 }, { FAKE_CLAUDE_HOME: fakeHome });

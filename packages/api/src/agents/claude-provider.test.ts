@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -18,7 +18,7 @@ describe('claude provider (fake claude executable)', () => {
   afterEach(() => rmSync(home, { recursive: true, force: true }));
 
   const provider = () =>
-    createClaudeProvider({ workspaceRoot: join(home, 'workspaces'), env: { ...process.env, FAKE_CLAUDE_HOME: join(home, 'claude') }, log: (l) => logs.push(l) });
+    createClaudeProvider({ workspaceRoot: join(home, 'workspaces'), runDir: join(home, 'run'), env: { ...process.env, FAKE_CLAUDE_HOME: join(home, 'claude') }, log: (l) => logs.push(l) });
   const agent: Agent = { id: randomUUID() as Agent['id'], name: 'default', provider: 'claude', systemPrompt: 'Be brief.', config: { bin: FAKE_CLAUDE } };
   const session = (contactId: string | null, providerSessionId: string | null): Session => ({
     id: randomUUID() as Session['id'], agentId: agent.id, contactId: contactId as ContactId | null, threadKey: '', provider: 'claude',
@@ -27,6 +27,7 @@ describe('claude provider (fake claude executable)', () => {
   const turn = (s: Session, text: string): Turn => ({
     agent, session: s, text, history: [], memories: [],
     tools: { remember: () => Promise.reject(new Error('unused')), recall: () => Promise.resolve([]), forget: () => Promise.resolve(false) },
+      mcp: null, forkFrom: null,
   });
   const run = (s: Session, text: string) => provider().run(turn(s, text), { signal: new AbortController().signal });
   const calls = (): { argv: string[]; cwd: string }[] =>
@@ -81,5 +82,24 @@ describe('claude provider (fake claude executable)', () => {
     const broken: Agent = { ...agent, config: { bin: join(home, 'missing-claude') } };
     await expect(provider().run({ ...turn(session('c1', null), 'x'), agent: broken }, { signal: new AbortController().signal }))
       .rejects.toMatchObject({ code: 'upstream_failed', message: expect.stringContaining('could not be started') });
+  });
+
+  it('gives restricted turns only our MCP tools, and the owner its extra arguments and model', async () => {
+    const configured: Agent = { ...agent, config: { bin: FAKE_CLAUDE, model: 'sonnet', ownerArgs: ['--verbose'] } };
+    const withMcp = (s: Session): Turn => ({ ...turn(s, 'hi'), agent: configured, mcp: { url: 'http://127.0.0.1:9/mcp', token: 'sbt_test' } });
+    const signal = new AbortController().signal;
+    await provider().run(withMcp(session('contact-a', null)), { signal }).catch(() => undefined);
+    await provider().run(withMcp(session(null, null)), { signal }).catch(() => undefined);
+    const [contact, owner] = calls();
+    expect(contact?.argv).toEqual(expect.arrayContaining(['--model', 'sonnet', '--tools', '', '--strict-mcp-config']));
+    const allowed = contact?.argv[(contact.argv.indexOf('--allowedTools') ?? -2) + 1];
+    expect(allowed).toBe('mcp__switchboard__remember,mcp__switchboard__recall,mcp__switchboard__forget');
+    expect(contact?.argv).not.toContain('--verbose');
+    expect(owner?.argv).toEqual(expect.arrayContaining(['--model', 'sonnet', '--verbose', '--mcp-config']));
+    expect(owner?.argv).not.toContain('--tools');
+    const mcp = (call: typeof contact) => (call as unknown as { mcpConfig: unknown }).mcpConfig;
+    expect(mcp(contact)).toEqual({ mcpServers: { switchboard: { type: 'http', url: 'http://127.0.0.1:9/mcp', headers: { Authorization: 'Bearer sbt_test' } } } });
+    // The per-turn config file with the token is gone after the turn.
+    expect(readdirSync(join(home, 'run'))).toEqual([]);
   });
 });

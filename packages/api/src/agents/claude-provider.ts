@@ -1,69 +1,96 @@
 /**
  * The Claude Code CLI provider: one provider session per contact (and per agent and thread), in a
  * per-contact working directory. We choose the session id: the first turn runs
- * `claude -p <msg> --session-id <uuid> --output-format json`, later turns `-r <uuid>`; the id the
- * run reports is returned and stored by the caller with a compare-and-set. A stale id ("No
- * conversation found") starts one fresh session, never a loop. Never `-c`/`--continue`. Contact
- * turns run without tools; the owner's turns with the owner's own Claude Code configuration.
+ * `claude -p <msg> --session-id <uuid> --output-format json`, later turns `-r <uuid>`; an agent that
+ * forks on reset starts its new session with `-r <old> --fork-session --session-id <uuid>`. The id
+ * the run reports is returned and stored by the caller with a compare-and-set. A stale id ("No
+ * conversation found") starts one fresh session, never a loop. Never `-c`/`--continue`.
+ *
+ * Memory tools come from our MCP endpoint through a per-turn `--mcp-config` file (mode 0600,
+ * removed after the turn) holding the turn token. Restricted turns (every contact's) run with no
+ * built-in tools, no MCP servers but ours (`--strict-mcp-config`) and only our tools allowed.
  */
 import { randomUUID } from 'node:crypto';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { z } from 'zod';
 import { AppError } from '@switchboard/shared';
-import type { AgentProvider, ProviderReply, Turn } from './agent-provider';
-import { prepareWorkspace, runCliProcess, stderrTail } from './cli-process';
+import type { AgentProvider, McpAccess, ProviderReply, Turn } from './agent-provider';
+import { cliConfigOf, type CliConfig } from './agent-config';
+import { isRestricted, ownerArgsOf, prepareWorkspace, runCliProcess, stderrTail, turnEnv } from './cli-process';
+import { MEMORY_TOOLS } from './memory-tools';
+import { MCP_SERVER_NAME } from '../mcp/mcp-names';
 
 export interface ClaudeProviderOptions {
   /** Working directories live under `<root>/<agent>/<contact id or owner>`. */
   workspaceRoot: string;
+  /** Per-turn files (the MCP config with the turn token) live here while the turn runs. */
+  runDir: string;
   /** The environment the CLI gets (PATH, HOME, its own credentials). */
   env: Record<string, string | undefined>;
   log: (line: string) => void;
 }
 
-const ClaudeConfig = z.object({
-  bin: z.string().min(1).default('claude'),
-  timeoutMs: z.number().int().min(1000).max(3_600_000).default(600_000),
-});
-
 const ClaudeResult = z.object({ result: z.string(), session_id: z.string().min(1), is_error: z.boolean().optional() });
 
 const STALE = /No conversation found with session ID/i;
 
-/**
- * A contact's turn runs with no built-in tools (no Bash, no file access) and no MCP servers from
- * the owner's own configuration; `--allowedTools` alone would only add to the defaults.
- */
-const CONTACT_PROFILE = ['--tools', '', '--strict-mcp-config'];
+const ALLOWED_TOOLS = MEMORY_TOOLS.map((tool) => `mcp__${MCP_SERVER_NAME}__${tool.name}`).join(',');
 
 export function createClaudeProvider(options: ClaudeProviderOptions): AgentProvider {
-  async function invoke(turn: Turn, args: string[], signal: AbortSignal) {
-    const config = ClaudeConfig.parse(turn.agent.config);
+  async function invoke(turn: Turn, config: CliConfig, session: string[], signal: AbortSignal) {
     const cwd = prepareWorkspace(options.workspaceRoot, turn);
-    const system = turn.agent.systemPrompt ? ['--append-system-prompt', turn.agent.systemPrompt] : [];
-    const profile = turn.session.contactId === null ? [] : CONTACT_PROFILE;
-    return runCliProcess({
-      bin: config.bin, args: [...args, '--output-format', 'json', ...system, ...profile], cwd, env: options.env, timeoutMs: config.timeoutMs, signal,
-    });
+    const mcpFile = turn.mcp ? writeMcpConfig(options.runDir, turn.mcp) : undefined;
+    const restricted = isRestricted(turn, config);
+    const args = [
+      '-p', turn.text, ...session, '--output-format', 'json',
+      ...(turn.agent.systemPrompt ? ['--append-system-prompt', turn.agent.systemPrompt] : []),
+      ...(config.model ? ['--model', config.model] : []),
+      ...(mcpFile ? ['--mcp-config', mcpFile] : []),
+      // `--tools ""` removes the built-in tools; `--allowedTools` alone would only add to the defaults.
+      ...(restricted ? ['--tools', '', '--strict-mcp-config', ...(mcpFile ? ['--allowedTools', ALLOWED_TOOLS] : [])] : []),
+      ...ownerArgsOf(turn, config),
+    ];
+    try {
+      return await runCliProcess({ bin: config.bin, args, cwd, env: turnEnv(options.env, turn, config), timeoutMs: config.timeoutMs, signal });
+    } finally {
+      if (mcpFile) rmSync(mcpFile, { force: true });
+    }
   }
 
-  async function start(turn: Turn, signal: AbortSignal): Promise<ProviderReply> {
-    const result = await invoke(turn, ['-p', turn.text, '--session-id', randomUUID()], signal);
+  async function start(turn: Turn, config: CliConfig, signal: AbortSignal, forkFrom: string | null): Promise<ProviderReply> {
+    const fork = forkFrom ? ['-r', forkFrom, '--fork-session'] : [];
+    const result = await invoke(turn, config, [...fork, '--session-id', randomUUID()], signal);
+    if (forkFrom && result.code !== 0 && STALE.test(result.stderr)) {
+      options.log(`switchboard: claude session ${forkFrom} to fork is gone; starting session ${turn.session.id} empty`);
+      return start(turn, config, signal, null);
+    }
     return parseReply(result.code, result.stdout, result.stderr);
   }
 
   return {
     name: 'claude',
     async run(turn, { signal }) {
+      const config = cliConfigOf(turn.agent, 'claude');
       const known = turn.session.providerSessionId;
-      if (known === null) return start(turn, signal);
-      const result = await invoke(turn, ['-p', turn.text, '-r', known], signal);
+      if (known === null) return start(turn, config, signal, turn.forkFrom);
+      const result = await invoke(turn, config, ['-r', known], signal);
       if (result.code !== 0 && STALE.test(result.stderr)) {
         options.log(`switchboard: claude session ${known} of session ${turn.session.id} is gone; starting a fresh one`);
-        return start(turn, signal);
+        return start(turn, config, signal, null);
       }
       return parseReply(result.code, result.stdout, result.stderr);
     },
   };
+}
+
+/** `{"mcpServers": {"switchboard": {"type": "http", url, headers}}}`, readable by this user only. */
+function writeMcpConfig(runDir: string, mcp: McpAccess): string {
+  mkdirSync(runDir, { recursive: true, mode: 0o700 });
+  const file = join(runDir, `mcp-${randomUUID()}.json`);
+  const server = { type: 'http', url: mcp.url, headers: { Authorization: `Bearer ${mcp.token}` } };
+  writeFileSync(file, JSON.stringify({ mcpServers: { [MCP_SERVER_NAME]: server } }), { mode: 0o600 });
+  return file;
 }
 
 function parseReply(code: number | null, stdout: string, stderr: string): ProviderReply {

@@ -1,35 +1,47 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { randomUUID } from 'node:crypto';
+import { promisify } from 'node:util';
 import { useServerProcesses } from '../../../../test/server-process';
 
 const FAKE_CLAUDE = join(__dirname, 'fixtures', 'fake-claude.js');
+const SB = join(__dirname, '..', '..', '..', 'cli', 'bin', 'sb.js');
 const TOKEN = `owner-${randomUUID()}`;
+const run = promisify(execFile);
 
-describe('claude sessions across a server restart (real server process, fake claude executable)', () => {
+describe('claude sessions across a server restart (real server process, real sb, fake claude executable on PATH)', () => {
   const servers = useServerProcesses();
   const dir = mkdtempSync(join(tmpdir(), 'sb-claude-restart-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  const env = { SB_HOME: join(dir, 'home'), SB_PORT: '0', SB_OWNER_TOKEN: TOKEN, FAKE_CLAUDE_HOME: join(dir, 'claude') };
+  const bin = join(dir, 'bin');
+  mkdirSync(bin);
+  symlinkSync(FAKE_CLAUDE, join(bin, 'claude'));
+  const env = {
+    SB_HOME: join(dir, 'home'), SB_PORT: '0', SB_OWNER_TOKEN: TOKEN, FAKE_CLAUDE_HOME: join(dir, 'claude'),
+    PATH: `${bin}${delimiter}${process.env.PATH ?? ''}`,
+  };
+  const sb = async (url: string, ...args: string[]) =>
+    (await run(process.execPath, [SB, '--url', url, ...args], { env: { ...process.env, SB_OWNER_TOKEN: TOKEN } })).stdout;
 
-  it('resumes each contact\'s own claude session by its stored id after a restart', async () => {
+  it('keeps two contacts\' claude sessions apart and resumes each by its stored id after a restart', async () => {
     const first = await servers.start('before-restart', env);
-    const say = async (sender: string, text: string, server = first) => {
-      const answer = await server.client(TOKEN).inbound({ channel: 'telegram', sender: { id: sender }, messageId: randomUUID(), text }, { wait: true });
-      return answer.reply?.text ?? '';
-    };
-    await first.client(TOKEN).agents.update('default', { provider: 'claude', bin: FAKE_CLAUDE });
-    const idOf = (text: string) => /of ([0-9a-f-]{36})\)$/.exec(text)?.[1];
-    const a = idOf(await say('701', 'one'));
-    const b = idOf(await say('702', 'one'));
+    expect(await sb(first.url, 'agents', 'set', 'default', '--provider', 'claude')).toContain('provider       claude');
+    expect(await sb(first.url, 'doctor')).toMatch(/default .*claude .*yes .*Claude Code, fake/);
+    const idOf = (text: string) => /of ([0-9a-f-]{36})\)\n$/.exec(text)?.[1];
+    const a = idOf(await sb(first.url, 'chat', '--sender', 'telegram:701', '-m', 'one'));
+    const b = idOf(await sb(first.url, 'chat', '--sender', 'telegram:702', '-m', 'one'));
     expect(a).toBeDefined();
     expect(b).toBeDefined();
     expect(a).not.toBe(b);
     await first.kill('SIGTERM');
 
     const second = await servers.start('after-restart', env);
-    expect(await say('701', 'two', second)).toBe(`claude heard "two" (turn 2 of ${a})`);
-    expect(await say('702', 'two', second)).toBe(`claude heard "two" (turn 2 of ${b})`);
+    expect(await sb(second.url, 'chat', '--sender', 'telegram:701', '-m', 'two')).toBe(`claude heard "two" (turn 2 of ${a})\n`);
+    expect(await sb(second.url, 'chat', '--sender', 'telegram:702', '-m', 'two')).toBe(`claude heard "two" (turn 2 of ${b})\n`);
+    const calls = readFileSync(join(dir, 'claude', 'calls.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { argv: string[]; cwd: string });
+    expect(calls.filter((call) => call.argv.includes('-r')).map((call) => call.argv[call.argv.indexOf('-r') + 1])).toEqual([a, b]);
+    expect(new Set(calls.map((call) => call.cwd)).size).toBe(2);
   }, 180_000);
 });

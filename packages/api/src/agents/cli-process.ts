@@ -8,6 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { AppError } from '@switchboard/shared';
 import type { Turn } from './agent-provider';
+import type { CliConfig } from './agent-config';
 
 export interface CliRun {
   bin: string;
@@ -45,7 +46,9 @@ export function runCliProcess(run: CliRun): Promise<CliResult> {
     child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
     child.on('error', (error) => {
       cleanup();
-      reject(new AppError('upstream_failed', `${run.bin} could not be started: ${error.message}`, { cause: error }));
+      const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
+      const why = missing ? 'it was not found (install it, or set its path with `sb agents set <agent> --bin <path>`)' : error.message;
+      reject(new AppError('upstream_failed', `${run.bin} could not be started: ${why}`, { cause: error }));
     });
     child.on('close', (code) => {
       cleanup();
@@ -79,4 +82,25 @@ export function prepareWorkspace(root: string, turn: Turn): string {
   const cwd = join(root, turn.agent.name, turn.session.contactId ?? 'owner');
   mkdirSync(cwd, { recursive: true });
   return cwd;
+}
+
+/** The environment variable an agent CLI reads the turn token from (codex, opencode). */
+export const TURN_TOKEN_ENV = 'SB_TURN_TOKEN';
+
+/** Every contact's turn runs restricted; the owner's too when the agent says so. */
+export function isRestricted(turn: Turn, config: CliConfig): boolean {
+  return turn.session.contactId !== null || config.ownerProfile === 'restricted';
+}
+
+/** The owner's extra arguments, on the owner's unrestricted turns only. */
+export function ownerArgsOf(turn: Turn, config: CliConfig): string[] {
+  return isRestricted(turn, config) ? [] : config.ownerArgs;
+}
+
+/** The CLI's environment: the owner's credentials only on the owner's turns; the turn token when tools are on. */
+export function turnEnv(base: Record<string, string | undefined>, turn: Turn, config: CliConfig): Record<string, string | undefined> {
+  const env = { ...base };
+  if (turn.session.contactId !== null) for (const name of config.ownerEnv) delete env[name];
+  if (turn.mcp) env[TURN_TOKEN_ENV] = turn.mcp.token;
+  return env;
 }

@@ -26,6 +26,7 @@ describe('codex provider (fake codex executable)', () => {
     const turn: Turn = {
       agent: a, session: s, text, history: [], memories: [],
       tools: { remember: () => Promise.reject(new Error('unused')), recall: () => Promise.resolve([]), forget: () => Promise.resolve(false) },
+      mcp: null, forkFrom: null,
     };
     return createCodexProvider({ workspaceRoot: join(home, 'workspaces'), env: { ...process.env, FAKE_CODEX_HOME: join(home, 'codex') } })
       .run(turn, { signal: new AbortController().signal });

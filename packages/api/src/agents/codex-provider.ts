@@ -3,23 +3,24 @@
  * `thread_id` of the first `thread.started` event; later turns run
  * `codex exec --json [exec flags] resume <id> <msg>`. Exec-level flags (`--sandbox`, `-C`,
  * `--color`, `--skip-git-repo-check`) always come before `resume`, so a resumed turn keeps its
- * sandbox. The answer is the last completed `agent_message`. Contact turns run `--sandbox
- * read-only`; never `--last`.
+ * sandbox. The answer is the last completed `agent_message`. Restricted turns (every contact's)
+ * run `--sandbox read-only`; never `--last`. The memory tools are our MCP endpoint, configured per
+ * run with `-c mcp_servers.switchboard.*`; the turn token travels in an environment variable.
  */
 import { z } from 'zod';
 import { AppError } from '@switchboard/shared';
 import type { AgentProvider, ProviderReply } from './agent-provider';
-import { parseJsonLine, prepareWorkspace, runCliProcess, stderrTail } from './cli-process';
+import { cliConfigOf } from './agent-config';
+import { isRestricted, ownerArgsOf, parseJsonLine, prepareWorkspace, runCliProcess, stderrTail, TURN_TOKEN_ENV, turnEnv } from './cli-process';
+import { MCP_SERVER_NAME } from '../mcp/mcp-names';
 
 export interface CodexProviderOptions {
   workspaceRoot: string;
   env: Record<string, string | undefined>;
 }
 
-const CodexConfig = z.object({
-  bin: z.string().min(1).default('codex'),
-  timeoutMs: z.number().int().min(1000).max(3_600_000).default(600_000),
-  /** The owner's turns: the sandbox the owner chose (contacts are always read-only). */
+const CodexSandbox = z.object({
+  /** The owner's unrestricted turns: the sandbox the owner chose (contacts are always read-only). */
   sandbox: z.enum(['read-only', 'workspace-write', 'danger-full-access']).default('read-only'),
 });
 
@@ -33,18 +34,30 @@ export function createCodexProvider(options: CodexProviderOptions): AgentProvide
   return {
     name: 'codex',
     async run(turn, { signal }) {
-      const config = CodexConfig.parse(turn.agent.config);
+      const config = cliConfigOf(turn.agent, 'codex');
       const cwd = prepareWorkspace(options.workspaceRoot, turn);
-      const sandbox = turn.session.contactId === null ? config.sandbox : 'read-only';
-      const execFlags = ['--json', '--sandbox', sandbox, '-C', cwd, '--color', 'never', '--skip-git-repo-check'];
+      const sandbox = isRestricted(turn, config) ? 'read-only' : CodexSandbox.parse(turn.agent.config).sandbox;
+      const execFlags = [
+        '--json', '--sandbox', sandbox, '-C', cwd, '--color', 'never', '--skip-git-repo-check',
+        ...(config.model ? ['-m', config.model] : []),
+        ...(turn.mcp ? mcpOverrides(turn.mcp.url) : []),
+        ...ownerArgsOf(turn, config),
+      ];
       const text = turn.agent.systemPrompt ? `${turn.agent.systemPrompt}\n\n${turn.text}` : turn.text;
       const known = turn.session.providerSessionId;
       const args = ['exec', ...execFlags, ...(known === null ? [text] : ['resume', known, text])];
-      const result = await runCliProcess({ bin: config.bin, args, cwd, env: options.env, timeoutMs: config.timeoutMs, signal });
+      const env = turnEnv(options.env, turn, config);
+      const result = await runCliProcess({ bin: config.bin, args, cwd, env, timeoutMs: config.timeoutMs, signal });
       if (result.code !== 0) throw new AppError('upstream_failed', `codex exited with code ${result.code}${stderrTail(result.stderr)}`);
       return parseEvents(result.stdout, known);
     },
   };
+}
+
+/** Our MCP server for this run only (TOML values); codex sends the token from the environment. */
+function mcpOverrides(url: string): string[] {
+  const key = `mcp_servers.${MCP_SERVER_NAME}`;
+  return ['-c', `${key}.url=${JSON.stringify(url)}`, '-c', `${key}.bearer_token_env_var=${JSON.stringify(TURN_TOKEN_ENV)}`];
 }
 
 function parseEvents(stdout: string, known: string | null): ProviderReply {

@@ -14,12 +14,12 @@ export function createEchoProvider(): AgentProvider {
     async run(turn) {
       const text = turn.text.trim();
       const remember = REMEMBER.exec(text);
-      if (remember?.[1]) {
+      if (remember?.[1] && turn.tools) {
         const memory = await turn.tools.remember(remember[1].trim());
         return { text: `remembered: ${memory.content}`, providerSessionId: null };
       }
       const recall = RECALL.exec(text);
-      if (recall) {
+      if (recall && turn.tools) {
         const memories = await turn.tools.recall(recall[1]?.trim() ?? '');
         const lines = memories.map((memory) => memory.content);
         return { text: lines.length === 0 ? 'no memories' : lines.join('\n'), providerSessionId: null };

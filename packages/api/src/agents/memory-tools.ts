@@ -30,14 +30,18 @@ const Args = {
   forget: z.object({ id: z.string() }),
 };
 
-/** Runs one tool call; the result is the text the model sees. */
-export async function runMemoryTool(tools: TurnTools, name: string, rawArguments: string): Promise<string> {
-  let input: unknown;
+/** A function call's arguments as sent by the model: JSON text, or undefined when it is not JSON. */
+export function parseToolArguments(raw: string): unknown {
   try {
-    input = JSON.parse(rawArguments);
+    return JSON.parse(raw);
   } catch {
-    return 'error: the arguments are not JSON';
+    return undefined; // answered as bad arguments by runMemoryTool
   }
+}
+
+/** Runs one tool call; the result is the text the model sees. A failed call's text starts with `error:`. */
+export async function runMemoryTool(tools: TurnTools | null, name: string, input: unknown): Promise<string> {
+  if (!tools) return 'error: memory tools are off for this agent';
   switch (name) {
     case 'remember': {
       const args = Args.remember.safeParse(input);

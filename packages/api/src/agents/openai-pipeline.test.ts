@@ -72,4 +72,23 @@ describeEachServer('openai-compatible agent with memory tools (local fake chat-c
       ['user', 'first words'], ['assistant', 'model heard: first words'], ['user', 'second words'],
     ]);
   });
+
+  it('offers no tools with memory in context only, and neither tools nor memories with memory off', async () => {
+    await say('806', 'remember F flies kites');
+    try {
+      await server.client().agents.update('default', { memory: 'context' });
+      await say('806', 'kites');
+      const inContext = fake.requests[fake.requests.length - 1] as ChatRequest & { tools?: unknown };
+      expect(inContext.tools).toBeUndefined();
+      expect(inContext.messages[0]).toEqual({ role: 'system', content: expect.stringContaining('F flies kites') });
+
+      await server.client().agents.update('default', { memory: 'off' });
+      await say('806', 'kites');
+      const off = fake.requests[fake.requests.length - 1] as ChatRequest & { tools?: unknown };
+      expect(off.tools).toBeUndefined();
+      expect(JSON.stringify(off.messages.filter((m) => m.role === 'system'))).not.toContain('F flies kites');
+    } finally {
+      await server.client().agents.update('default', { memory: 'tools' });
+    }
+  });
 });

@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import { AppError } from '@switchboard/shared';
 import type { AgentProvider, Turn } from './agent-provider';
-import { runMemoryTool, MEMORY_TOOLS } from './memory-tools';
+import { MEMORY_TOOLS, parseToolArguments, runMemoryTool } from './memory-tools';
 
 export interface OpenaiProviderOptions {
   env: Record<string, string | undefined>;
@@ -42,12 +42,12 @@ export function createOpenaiProvider(options: OpenaiProviderOptions): AgentProvi
       const config = OpenaiConfig.parse(turn.agent.config);
       const apiKey = options.env[config.apiKeyEnv];
       const messages = initialMessages(turn);
-      const tools = MEMORY_TOOLS.map((tool) => ({ type: 'function', function: tool }));
+      const tools = turn.tools ? { tools: MEMORY_TOOLS.map((tool) => ({ type: 'function', function: tool })) } : {};
       for (let round = 0; round < MAX_ROUNDS; round++) {
         const response = await fetchImpl(`${config.baseUrl.replace(/\/+$/, '')}/chat/completions`, {
           method: 'POST',
           headers: { 'content-type': 'application/json', ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}) },
-          body: JSON.stringify({ model: config.model, messages, tools }),
+          body: JSON.stringify({ model: config.model, messages, ...tools }),
           signal: AbortSignal.any([signal, AbortSignal.timeout(config.timeoutMs)]),
         });
         if (!response.ok) throw new AppError('upstream_failed', `${config.baseUrl} answered HTTP ${response.status}: ${(await response.text()).slice(0, 500)}`);
@@ -56,7 +56,7 @@ export function createOpenaiProvider(options: OpenaiProviderOptions): AgentProvi
         if (calls.length === 0) return { text: message?.content ?? '', providerSessionId: null };
         messages.push({ role: 'assistant', content: message?.content ?? null, tool_calls: calls });
         for (const call of calls) {
-          messages.push({ role: 'tool', tool_call_id: call.id, content: await runMemoryTool(turn.tools, call.function.name, call.function.arguments) });
+          messages.push({ role: 'tool', tool_call_id: call.id, content: await runMemoryTool(turn.tools, call.function.name, parseToolArguments(call.function.arguments)) });
         }
       }
       throw new AppError('upstream_failed', `the model kept calling tools for ${MAX_ROUNDS} rounds`);

@@ -24,6 +24,7 @@ describe('opencode provider (fake opencode executable)', () => {
     const turn: Turn = {
       agent, session: s, text, history: [], memories: [],
       tools: { remember: () => Promise.reject(new Error('unused')), recall: () => Promise.resolve([]), forget: () => Promise.resolve(false) },
+      mcp: null, forkFrom: null,
     };
     return createOpencodeProvider({ workspaceRoot: join(home, 'workspaces'), env: { ...process.env, FAKE_OPENCODE_HOME: join(home, 'opencode') } })
       .run(turn, { signal: new AbortController().signal });
@@ -52,8 +53,9 @@ describe('opencode provider (fake opencode executable)', () => {
     await run(session(null, null), 'hi');
     const [contact, owner] = calls();
     expect(contact?.cwd).toBe(join(home, 'workspaces', 'default', 'c1'));
-    expect(contact?.projectConfig).toMatchObject({ permission: 'deny' });
+    expect(contact?.projectConfig).toMatchObject({ permission: 'deny', tools: { '*': false, 'switchboard_*': true } });
     expect(owner?.cwd).toBe(join(home, 'workspaces', 'default', 'owner'));
-    expect(owner?.projectConfig).toBeNull();
+    expect(owner?.projectConfig).not.toHaveProperty('permission');
+    expect(owner?.projectConfig).not.toHaveProperty('tools');
   });
 });

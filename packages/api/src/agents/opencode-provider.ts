@@ -2,24 +2,24 @@
  * The OpenCode CLI provider: `opencode run --format json [--session <ses_…>] <msg>`. Every JSON
  * event carries the `sessionID`, which is returned and stored like the other providers' ids; the
  * reply is the run's text parts. A run that printed no text is an error, not an empty reply.
- * Contact turns run in a working directory whose `opencode.json` denies every permission.
+ * The working directory's `opencode.json` names our MCP endpoint (the turn token comes from the
+ * environment, so the file holds no secret) and, on restricted turns (every contact's), denies
+ * every permission and enables no tools but ours.
  */
-import { writeFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { AppError } from '@switchboard/shared';
 import type { AgentProvider, ProviderReply } from './agent-provider';
-import { parseJsonLine, prepareWorkspace, runCliProcess, stderrTail } from './cli-process';
+import { cliConfigOf } from './agent-config';
+import { isRestricted, ownerArgsOf, parseJsonLine, prepareWorkspace, runCliProcess, stderrTail, TURN_TOKEN_ENV, turnEnv } from './cli-process';
+import { MCP_SERVER_NAME } from '../mcp/mcp-names';
 
 export interface OpencodeProviderOptions {
   workspaceRoot: string;
   env: Record<string, string | undefined>;
 }
-
-const OpencodeConfig = z.object({
-  bin: z.string().min(1).default('opencode'),
-  timeoutMs: z.number().int().min(1000).max(3_600_000).default(600_000),
-});
 
 const OpencodeEvent = z.object({
   sessionID: z.string().min(1),
@@ -27,20 +27,37 @@ const OpencodeEvent = z.object({
   part: z.object({ type: z.string(), text: z.string().optional() }).optional(),
 });
 
-/** A contact may not run commands, edit files or fetch the web through the agent. */
-const CONTACT_PROJECT_CONFIG = { $schema: 'https://opencode.ai/config.json', permission: 'deny' };
+/** The project config of a turn: our MCP server; restricted: no permission, no tools but ours. */
+function projectConfig(mcpUrl: string | undefined, restricted: boolean): Record<string, unknown> {
+  const mcp = mcpUrl
+    ? { [MCP_SERVER_NAME]: { type: 'remote', url: mcpUrl, enabled: true, headers: { Authorization: `Bearer {env:${TURN_TOKEN_ENV}}` } } }
+    : {};
+  const lockdown = restricted ? { permission: 'deny', tools: { '*': false, [`${MCP_SERVER_NAME}_*`]: true } } : {};
+  return { $schema: 'https://opencode.ai/config.json', mcp, ...lockdown };
+}
+
+/** Written under a temporary name and renamed, so a run starting meanwhile never reads half a file. */
+function writeProjectConfig(cwd: string, config: Record<string, unknown>): void {
+  const temporary = join(cwd, `.opencode.json.${randomUUID()}`);
+  writeFileSync(temporary, JSON.stringify(config, null, 2));
+  renameSync(temporary, join(cwd, 'opencode.json'));
+}
 
 export function createOpencodeProvider(options: OpencodeProviderOptions): AgentProvider {
   return {
     name: 'opencode',
     async run(turn, { signal }) {
-      const config = OpencodeConfig.parse(turn.agent.config);
+      const config = cliConfigOf(turn.agent, 'opencode');
       const cwd = prepareWorkspace(options.workspaceRoot, turn);
-      if (turn.session.contactId !== null) writeFileSync(join(cwd, 'opencode.json'), JSON.stringify(CONTACT_PROJECT_CONFIG, null, 2));
+      writeProjectConfig(cwd, projectConfig(turn.mcp?.url, isRestricted(turn, config)));
       const text = turn.agent.systemPrompt ? `${turn.agent.systemPrompt}\n\n${turn.text}` : turn.text;
       const known = turn.session.providerSessionId;
-      const args = ['run', '--format', 'json', ...(known === null ? [] : ['--session', known]), text];
-      const result = await runCliProcess({ bin: config.bin, args, cwd, env: options.env, timeoutMs: config.timeoutMs, signal });
+      const args = [
+        'run', '--format', 'json', ...(known === null ? [] : ['--session', known]),
+        ...(config.model ? ['-m', config.model] : []), ...ownerArgsOf(turn, config), text,
+      ];
+      const env = turnEnv(options.env, turn, config);
+      const result = await runCliProcess({ bin: config.bin, args, cwd, env, timeoutMs: config.timeoutMs, signal });
       if (result.code !== 0) throw new AppError('upstream_failed', `opencode exited with code ${result.code}${stderrTail(result.stderr)}`);
       return parseEvents(result.stdout, result.stderr);
     },

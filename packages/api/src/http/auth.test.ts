@@ -20,6 +20,7 @@ const ownerOnly: Route[] = [
   { method: 'GET', path: '/v1/sessions?contact=owner' },
   { method: 'GET', path: '/v1/agents' },
   { method: 'GET', path: '/v1/agents/default' },
+  { method: 'GET', path: '/v1/agents/default/check' },
   { method: 'GET', path: '/v1/pairing' },
   { method: 'POST', path: '/v1/sessions/reset', body: { contact: 'owner', thread: 'auth-test' } },
 ];
@@ -28,6 +29,7 @@ const ownerOnly: Route[] = [
 const ownerOnlyWrites: Route[] = [
   { method: 'POST', path: '/v1/memories', body: { content: 'planted by the gateway' } },
   { method: 'PATCH', path: '/v1/agents/default', body: { dmPolicy: 'allowlist' } },
+  { method: 'POST', path: '/v1/agents', body: { name: 'planted-by-gateway' } },
   { method: 'POST', path: '/v1/pairing/approve', body: { code: 'ABCDEF12' } },
 ];
 

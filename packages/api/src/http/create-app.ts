@@ -1,6 +1,6 @@
 /**
- * The HTTP app: JSON in and out, a body limit, bearer authentication on /v1, one router per
- * component, and one error writer. Built from its dependencies so tests drive the real app.
+ * The HTTP app: JSON in and out, a body limit, bearer authentication on /v1, the memory tools
+ * over MCP on /mcp (turn tokens), one router per component, and one error writer. Built from its dependencies so tests drive the real app.
  */
 import express, { type Express } from 'express';
 import { AppError } from '@switchboard/shared';
@@ -12,6 +12,10 @@ import { agentRoutes } from '../agents/agent-routes';
 import { inboundRoutes, type WaitForTurn } from '../inbound/inbound-routes';
 import { outboxRoutes } from '../outbox/outbox-routes';
 import { pairingRoutes } from '../pairing/pairing-routes';
+import type { CheckAgent } from '../agents/agent-check';
+import type { TurnGrants } from '../agents/turn-grants';
+import { MCP_PATH } from '../mcp/mcp-names';
+import { mcpRoutes } from '../mcp/mcp-routes';
 import { authMiddleware, type Authenticate } from './auth-middleware';
 import { errorMiddleware, notFoundMiddleware } from './error-middleware';
 
@@ -21,6 +25,10 @@ export interface AppDeps {
   /** `?wait=true` on /v1/inbound; without it, waiting answers 503. */
   waitForTurn?: WaitForTurn;
   bodyLimit?: string;
+  /** `GET /v1/agents/:name/check`; without it, a check reports only that nothing was checked. */
+  checkAgent?: CheckAgent;
+  /** The live turn tokens; with them the app serves the memory tools over MCP. */
+  grants?: TurnGrants;
 }
 
 export function createApp(deps: AppDeps): Express {
@@ -32,9 +40,10 @@ export function createApp(deps: AppDeps): Express {
     res.json({ ok: true });
   });
   app.use(express.json({ limit: deps.bodyLimit ?? '256kb' }));
+  if (deps.grants) app.use(MCP_PATH, mcpRoutes(services.memories, deps.grants));
   app.use('/v1', authMiddleware(deps.authenticate));
   app.use('/v1/inbound', inboundRoutes(services.inbound, deps.waitForTurn ?? noWorker));
-  app.use('/v1/agents', agentRoutes(services.agents));
+  app.use('/v1/agents', agentRoutes(services.agents, deps.checkAgent ?? notChecked));
   app.use('/v1/pairing', pairingRoutes(services.pairing));
   app.use('/v1/outbox', outboxRoutes(services.outbox));
   app.use('/v1/contacts', contactRoutes(services.contacts));
@@ -45,4 +54,6 @@ export function createApp(deps: AppDeps): Express {
   return app;
 }
 
+const notChecked: CheckAgent = async (agent) =>
+  ({ agent: agent.name, provider: agent.provider, ok: false, detail: 'this process runs no agents' });
 const noWorker: WaitForTurn = () => Promise.reject(new AppError('unavailable', 'No worker runs turns in this process'));

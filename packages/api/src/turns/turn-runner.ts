@@ -5,10 +5,13 @@
  * deletes the queue row only if this claim still holds it (else everything rolls back: another
  * worker owns the turn now). Every step runs in the turn's scope: the contact's, or the owner's.
  */
-import { AppError, isAppError, MemoryId, type Agent, type ContactId, type Provider, type Session, type SessionId } from '@switchboard/shared';
+import { AppError, type Agent, type ContactId, type Provider, type Session, type SessionId } from '@switchboard/shared';
 import type { Db, ScopedTx } from '../db/db';
 import { contactScope, ownerScope, type Scope } from '../db/scope';
 import type { AgentProvider, ProviderReply, Turn } from '../agents/agent-provider';
+import { turnConfigOf } from '../agents/agent-config';
+import type { TurnGrants } from '../agents/turn-grants';
+import { turnToolsFor } from '../agents/turn-tools';
 import * as contactRepo from '../contacts/contact-repo';
 import * as inboundRepo from '../inbound/inbound-repo';
 import type { MemoryService } from '../memories/memory-service';
@@ -22,7 +25,6 @@ import * as queueRepo from './turn-queue-repo';
 
 const HISTORY_MESSAGES = 20;
 const CONTEXT_MEMORIES = 5;
-const RECALL_LIMIT = 50;
 const RECALL_QUERY_CHARS = 500;
 export const MAX_ATTEMPTS = 5;
 
@@ -47,15 +49,21 @@ export interface TurnRunnerDeps {
   db: Db;
   memories: MemoryService;
   providers: Partial<Record<Provider, AgentProvider>>;
+  grants: TurnGrants;
+  /** The MCP endpoint agent CLIs reach the memory tools at; none, no MCP for CLI agents. */
+  mcpUrl?: string;
 }
+
+/** A turn token outlives its turn's time limit by this much at most (it is revoked when the turn ends). */
+const TOKEN_GRACE_MS = 60_000;
 
 type Prepared =
   | { kind: 'skip' }
   | { kind: 'command'; event: inboundRepo.InboundEvent; command: ChatCommand }
-  | { kind: 'agent'; event: inboundRepo.InboundEvent; agent: Agent; turn: Omit<Turn, 'tools'> };
+  | { kind: 'agent'; event: inboundRepo.InboundEvent; agent: Agent; turn: Omit<Turn, 'tools' | 'mcp'> };
 
 export function createTurnRunner(deps: TurnRunnerDeps) {
-  const { db, memories, providers } = deps;
+  const { db, memories, providers, grants } = deps;
 
   async function prepare(tx: ScopedTx, eventId: string): Promise<Prepared> {
     const found = await inboundRepo.findQueuedEventWithAgent(tx, eventId);
@@ -64,30 +72,36 @@ export function createTurnRunner(deps: TurnRunnerDeps) {
     const command = parseChatCommand(event.text);
     if (command) return { kind: 'command', event, command };
     const key = { agentId: agent.id, threadKey: event.threadKey };
-    const { session, history } = await sessionContextRepo.openSessionWithHistory(tx, key, agent.provider, HISTORY_MESSAGES);
+    const config = turnConfigOf(agent);
+    let { session, history } = await sessionContextRepo.openSessionWithHistory(tx, key, agent.provider, HISTORY_MESSAGES);
+    if (session.provider !== agent.provider) {
+      // The agent changed provider: another provider's session id means nothing to this one.
+      await sessionRepo.closeSession(tx, key, event.contactId);
+      ({ session, history } = await sessionContextRepo.openSessionWithHistory(tx, key, agent.provider, HISTORY_MESSAGES));
+    }
+    const forkFrom = config.reset === 'fork' && session.providerSessionId === null
+      ? await sessionRepo.findLastClosedProviderSessionId(tx, key, agent.provider)
+      : null;
     const query = event.text.slice(0, RECALL_QUERY_CHARS);
-    const recalled = await memoryRepo.searchMemories(tx, query, { limit: CONTEXT_MEMORIES });
-    return { kind: 'agent', event, agent, turn: { agent, session, text: event.text, history, memories: recalled } };
+    const recalled = config.memory === 'off' ? [] : await memoryRepo.searchMemories(tx, query, { limit: CONTEXT_MEMORIES });
+    return { kind: 'agent', event, agent, turn: { agent, session, text: event.text, history, memories: recalled, forkFrom } };
   }
 
+  /** The provider's turn, with memory tools bound to a turn token that is revoked when the turn ends. */
   async function runAgent(scope: Scope, prepared: Extract<Prepared, { kind: 'agent' }>, signal: AbortSignal): Promise<ProviderReply> {
     const provider = providers[prepared.agent.provider];
     if (!provider) throw new AppError('upstream_failed', `Provider ${prepared.agent.provider} is not available`);
+    const config = turnConfigOf(prepared.agent);
+    if (config.memory !== 'tools') return provider.run({ ...prepared.turn, tools: null, mcp: null }, { signal });
     const author = prepared.event.senderContactId !== prepared.event.contactId ? prepared.event.senderContactId : null;
-    const tools = {
-      remember: (content: string) => memories.remember(scope, { content, authorContactId: author }),
-      recall: (query: string) =>
-        query ? memories.recall(scope, query, { limit: RECALL_LIMIT }) : memories.list(scope, { limit: RECALL_LIMIT }),
-      forget: async (memoryId: string) => {
-        const id = MemoryId.safeParse(memoryId);
-        if (!id.success) return false;
-        return memories.delete(scope, id.data).then(() => true, (error: unknown) => {
-          if (isAppError(error, 'not_found')) return false;
-          throw error;
-        });
-      },
-    };
-    return provider.run({ ...prepared.turn, tools }, { signal });
+    const { token, revoke } = grants.mint({ scope, authorContactId: author }, config.timeoutMs + TOKEN_GRACE_MS);
+    try {
+      const tools = turnToolsFor(memories, grants, token);
+      const mcp = deps.mcpUrl ? { url: deps.mcpUrl, token } : null;
+      return await provider.run({ ...prepared.turn, tools, mcp }, { signal });
+    } finally {
+      revoke();
+    }
   }
 
   async function runCommand(scope: Scope, event: inboundRepo.InboundEvent, command: ChatCommand): Promise<string> {

@@ -35,4 +35,37 @@ describe('sb agents (fake HTTP server responses)', () => {
     expect((await server.run(['agents', 'show', 'default'])).stdout).toContain('provider       echo\n');
     expect((await server.run(['agents', 'show', 'nobody'])).stderr).toBe('sb: Agent nobody not found\n');
   });
+
+  it('adds an agent with its provider settings and warns when the server says it cannot run', async () => {
+    const server = createFakeServer({
+      checks: { coder: { agent: 'coder', provider: 'claude', ok: false, detail: 'claude could not be started: it was not found' } },
+    });
+    const result = await server.run([
+      'agents', 'add', 'coder', '--provider', 'claude', '--bin', 'claude', '--model', 'sonnet', '--timeout', '120', '--memory', 'tools',
+      '--reset', 'fork', '--owner-profile', 'restricted', '--owner-arg=--verbose', '--owner-arg', 'extra', '--owner-env', 'GITHUB_TOKEN',
+    ]);
+    expect(server.requests[0]).toMatchObject({ method: 'POST', path: '/v1/agents' });
+    expect(server.requests[0]?.body).toEqual({
+      name: 'coder', provider: 'claude', bin: 'claude', model: 'sonnet', timeoutMs: 120_000, memory: 'tools', reset: 'fork',
+      ownerProfile: 'restricted', ownerArgs: ['--verbose', 'extra'], ownerEnv: ['GITHUB_TOKEN'],
+    });
+    expect(result.stdout).toContain('provider       claude\n');
+    expect(result.stdout).toContain('model          sonnet\n');
+    expect(result.stdout).toContain('ownerArgs      ["--verbose","extra"]\n');
+    expect(result.stderr).toBe('warning: agent coder cannot run: claude could not be started: it was not found\n');
+    expect(result.code).toBe(0);
+  });
+
+  it('refuses session flags among the owner\'s arguments and a bad timeout, naming the flags', async () => {
+    const server = createFakeServer();
+    const result = await server.run(['agents', 'set', 'default', '--owner-arg=--continue', '--timeout', 'soon']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^sb: --timeout: expected whole seconds; --owner-arg: session flags \(.*--continue.*\) are chosen by Switchboard\n$/);
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('says when an agent name is taken', async () => {
+    const result = await createFakeServer().run(['agents', 'add', 'default']);
+    expect(result).toMatchObject({ code: 1, stderr: 'sb: Agent default already exists\n' });
+  });
 });

@@ -1,27 +1,46 @@
 /**
- * `sb agents`: list, show, and set an agent's provider, system prompt and policies (who may DM it,
- * when it answers in groups, its per-contact rate limit). Only the flags given are changed.
+ * `sb agents`: list, show, add, and set an agent's provider, binary, model, prompt, memory mode,
+ * tool profile and policies (who may DM it, when it answers in groups, its per-contact rate
+ * limit). Only the flags given are changed; after a change of provider or binary the server is
+ * asked whether the agent can run, and a warning says why not.
  */
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { AgentName, AgentPolicy, AppError, DmPolicy, GroupReplies, Provider, type Agent, type AgentPatch } from '@switchboard/shared';
+import {
+  AgentName, AgentPatch, AgentPolicy, AppError, DmPolicy, GroupReplies, MemoryMode, Provider, type Agent, type ApiClient,
+} from '@switchboard/shared';
 import type { CliContext } from '../cli-context';
 import { parseArgument, parseFlags, RateLimitText } from '../cli-flags';
 import type { CliOutput } from '../cli-output';
 
-const SetFlags = z.object({
+const TimeoutText = z.string().regex(/^\d+$/, 'expected whole seconds').transform((value) => Number(value) * 1000);
+
+/** Every setting `add` and `set` take; keys are the flags' camelCase names, so errors name the flag. */
+const SettingFlags = z.object({
   provider: Provider.optional(),
+  systemPrompt: AgentPatch.shape.systemPrompt,
   dmPolicy: DmPolicy.optional(),
   groupReplies: GroupReplies.optional(),
   rateLimit: RateLimitText.optional(),
-  systemPrompt: z.string().max(20_000).optional(),
-  bin: z.string().min(1).max(1000).optional(),
+  memory: MemoryMode.optional(),
+  bin: AgentPatch.shape.bin,
+  model: AgentPatch.shape.model,
+  timeout: TimeoutText.pipe(z.number().int().min(1000, 'at least 1 second').max(3_600_000, 'at most 3600 seconds')).optional(),
+  reset: AgentPatch.shape.reset,
+  ownerProfile: AgentPatch.shape.ownerProfile,
+  ownerArg: AgentPatch.shape.ownerArgs,
+  ownerEnv: AgentPatch.shape.ownerEnv,
+  sandbox: AgentPatch.shape.sandbox,
+  baseUrl: AgentPatch.shape.baseUrl,
+  apiKeyEnv: AgentPatch.shape.apiKeyEnv,
 });
+type SettingFlags = z.infer<typeof SettingFlags>;
 
 export function registerAgentsCommand(program: Command, deps: { context: CliContext }): void {
   const agents = program.command('agents').description('the personas contacts talk to');
   addListCommand(agents, deps.context);
   addShowCommand(agents, deps.context);
+  addAddCommand(agents, deps.context);
   addSetCommand(agents, deps.context);
 }
 
@@ -44,31 +63,65 @@ function addShowCommand(agents: Command, context: CliContext): void {
   });
 }
 
-function addSetCommand(agents: Command, context: CliContext): void {
-  agents
-    .command('set <name>')
-    .description('change an agent\'s provider, prompt or policies')
-    .option('--provider <provider>', `the agent runtime (${Provider.options.join(', ')})`)
-    .option('--dm-policy <policy>', 'who may DM the agent: open, allowlist (contacts marked allowed) or pairing (owner-approved codes)')
-    .option('--group-replies <mode>', 'in groups, answer on mention only or all messages: mention or all')
-    .option('--rate-limit <burst/perMinute>', 'per contact: messages at once / refilled per minute, e.g. 30/30')
-    .option('--system-prompt <text>', 'the agent\'s system prompt')
-    .option('--bin <path>', 'CLI providers (claude): the executable, a name on PATH or a path')
+function addAddCommand(agents: Command, context: CliContext): void {
+  withSettingOptions(agents.command('add <name>').description('create an agent (echo unless --provider says otherwise)'))
     .action(async (name: string, options: unknown, command: Command) => {
       const agentName = parseArgument(AgentName, name, 'agent name');
-      const patch = toPatch(parseFlags(SetFlags, options));
+      const patch = toPatch(parseFlags(SettingFlags, options));
       await context.run(command, async ({ client, out }) => {
-        const agent = await client.agents.update(agentName, patch);
+        const agent = await client.agents.create({ name: agentName, ...patch });
         out.print(agent, () => printAgent(out, agent));
+        await warnIfCannotRun(client, out, agent);
       });
     });
 }
 
-function toPatch(flags: z.infer<typeof SetFlags>): AgentPatch {
-  if (Object.values(flags).every((value) => value === undefined)) {
-    throw new AppError('invalid_input', 'nothing to change: give --provider, --dm-policy, --group-replies, --rate-limit, --system-prompt or --bin');
-  }
-  return flags;
+function addSetCommand(agents: Command, context: CliContext): void {
+  withSettingOptions(agents.command('set <name>').description('change an agent\'s settings; only the flags given change'))
+    .action(async (name: string, options: unknown, command: Command) => {
+      const agentName = parseArgument(AgentName, name, 'agent name');
+      const patch = toPatch(parseFlags(SettingFlags, options));
+      if (Object.keys(patch).length === 0) throw new AppError('invalid_input', 'nothing to change: give at least one setting (see sb agents set --help)');
+      await context.run(command, async ({ client, out }) => {
+        const agent = await client.agents.update(agentName, patch);
+        out.print(agent, () => printAgent(out, agent));
+        if (patch.provider !== undefined || patch.bin !== undefined) await warnIfCannotRun(client, out, agent);
+      });
+    });
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+function withSettingOptions(command: Command): Command {
+  return command
+    .option('--provider <provider>', `the agent runtime (${Provider.options.join(', ')})`)
+    .option('--system-prompt <text>', 'the agent\'s system prompt')
+    .option('--dm-policy <policy>', 'who may DM the agent: open, allowlist (contacts marked allowed) or pairing (owner-approved codes)')
+    .option('--group-replies <mode>', 'in groups, answer on mention only or all messages: mention or all')
+    .option('--rate-limit <burst/perMinute>', 'per contact: messages at once / refilled per minute, e.g. 30/30')
+    .option('--memory <mode>', 'tools (recalled and offered as tools), context (recalled only) or off')
+    .option('--bin <path>', 'CLI providers: the executable, a name on PATH or a path')
+    .option('--model <name>', 'the model the provider is asked for')
+    .option('--timeout <seconds>', 'how long one turn may run')
+    .option('--reset <mode>', 'claude: on /reset start fresh or fork the old session')
+    .option('--owner-profile <profile>', 'the owner\'s own turns: full (the CLI\'s own tools and config) or restricted')
+    .option('--owner-arg <arg>', 'CLI providers: an extra argument for the owner\'s own turns (repeatable; --owner-arg=--flag)', collect)
+    .option('--owner-env <NAME>', 'an environment variable with the owner\'s credentials, passed to the owner\'s turns only (repeatable)', collect)
+    .option('--sandbox <mode>', 'codex, the owner\'s turns: read-only, workspace-write or danger-full-access')
+    .option('--base-url <url>', 'HTTP providers: the API\'s base URL (OpenAI, Ollama, vLLM, LM Studio, OpenRouter, Anthropic)')
+    .option('--api-key-env <NAME>', 'HTTP providers: the environment variable holding the API key');
+}
+
+function toPatch(flags: SettingFlags): AgentPatch {
+  const { timeout, ownerArg, ...rest } = flags;
+  const patch: Record<string, unknown> = { ...rest, timeoutMs: timeout, ownerArgs: ownerArg };
+  return Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined)) as AgentPatch;
+}
+
+/** After a change of provider or binary: say so at once when the agent cannot run on the server. */
+async function warnIfCannotRun(client: ApiClient, out: CliOutput, agent: Agent): Promise<void> {
+  const check = await client.agents.check(agent.name);
+  if (!check.ok) out.warn(`warning: agent ${agent.name} cannot run: ${check.detail}`);
 }
 
 function printAgents(out: CliOutput, agents: Agent[]): void {
@@ -87,7 +140,11 @@ function printAgent(out: CliOutput, agent: Agent): void {
   out.line(`group replies  ${policy.groupReplies}`);
   out.line(`rate limit     ${policy.rateLimit}`);
   out.line(`system prompt  ${agent.systemPrompt || '-'}`);
+  const settings = Object.entries(agent.config).filter(([key]) => !POLICY_KEYS.includes(key));
+  for (const [key, value] of settings) out.line(`${key.padEnd(15)}${typeof value === 'string' ? value : JSON.stringify(value)}`);
 }
+
+const POLICY_KEYS = ['dmPolicy', 'groupReplies', 'rateLimit'];
 
 // The effective policy: the config's values over the defaults a fresh agent gets.
 function describePolicy(agent: Agent): { dmPolicy: string; groupReplies: string; rateLimit: string } {

@@ -1,0 +1,32 @@
+/**
+ * The parts of an agent's stored config that every provider reads, with their defaults. The
+ * config was validated when it was written (AgentPatch); parsing here only fills in defaults and
+ * ignores the provider-specific keys.
+ */
+import { z } from 'zod';
+import { MemoryMode, type Agent } from '@switchboard/shared';
+
+const TurnConfig = z.object({
+  memory: MemoryMode.default('tools'),
+  reset: z.enum(['fresh', 'fork']).default('fresh'),
+  timeoutMs: z.number().int().min(1000).max(3_600_000).default(600_000),
+});
+export type TurnConfig = z.infer<typeof TurnConfig>;
+
+const CliConfig = TurnConfig.extend({
+  model: z.string().min(1).optional(),
+  ownerProfile: z.enum(['full', 'restricted']).default('full'),
+  ownerArgs: z.array(z.string()).default([]),
+  ownerEnv: z.array(z.string()).default([]),
+});
+export type CliConfig = z.infer<typeof CliConfig> & { bin: string };
+
+export function turnConfigOf(agent: Agent): TurnConfig {
+  return TurnConfig.parse(agent.config);
+}
+
+/** A CLI provider's config; `bin` defaults to the provider's own command name. */
+export function cliConfigOf(agent: Agent, defaultBin: string): CliConfig {
+  const bin = z.string().min(1).catch(defaultBin).parse(agent.config.bin ?? defaultBin);
+  return { ...CliConfig.parse(agent.config), bin };
+}
