@@ -95,7 +95,11 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     const runner = createTurnRunner({ db, memories: services.memories, providers, grants, mcpUrl });
     const pollMs = db.engine === 'pglite' ? 1000 : 200;
     const worker = createTurnWorker({
-      db, runner, concurrency: config.concurrency, leaseMs: config.leaseMs, pollMs, onOutcome: waiters.settle, log,
+      db, runner, concurrency: config.concurrency, leaseMs: config.leaseMs, pollMs, onOutcome: (outcome) => {
+        waiters.settle(outcome);
+        services.outbox.notify();
+      },
+      log,
     });
     wakeWorker = worker.wake;
     await worker.start(db.engine === 'pglite');

@@ -1,6 +1,7 @@
 /** Wires the domain services over one database; erasure reaches every component that keeps contact data. */
 import type { Db } from './db/db';
 import { createAgentService } from './agents/agent-service';
+import { createChannelService } from './channels/channel-service';
 import { createContactService } from './contacts/contact-service';
 import { createInboundService } from './inbound/inbound-service';
 import { createMemoryService } from './memories/memory-service';
@@ -21,9 +22,10 @@ export function createServices(db: Db, options: ServiceOptions = {}) {
   const memories = createMemoryService({ db });
   const outbox = createOutboxService({ db });
   const pairing = createPairingService({ db });
+  const channels = createChannelService({ db });
   const inbound = createInboundService({ db, agents, wake: options.wake ?? (() => undefined) });
   // Order matters: rows that reference a contact go before the contact itself.
   const erasers = [inbound.eraseContact, outbox.eraseContact, pairing.eraseContact, sessions.eraseContact, memories.eraseContact];
   const contacts = createContactService({ db, erasers });
-  return { agents, contacts, sessions, memories, outbox, pairing, inbound };
+  return { agents, contacts, sessions, memories, outbox, pairing, inbound, channels };
 }

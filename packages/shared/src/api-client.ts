@@ -6,12 +6,13 @@
  */
 import { z } from 'zod';
 import { Agent, AgentCheck, type AgentCreate, type AgentPatch } from './agent';
+import { ChannelAccount, GatewayAccount, type ChannelAccountCreate, type ChannelStateUpdate } from './channel';
 import { Contact, ContactAccess, ForgetResult, type ResolveContactInput } from './contact';
 import { AppError, errorStatus, type ErrorCode } from './error';
 import type { ContactId, MemoryId, SessionId } from './ids';
 import { InboundAccepted, InboundAnswered, type InboundMessage } from './inbound';
 import { Memory, MemoryEvent, type MemoryOwnerFilter, type Visibility } from './memory';
-import { OutboxItem, PairingRequest } from './outbox';
+import { OutboxItem, PairingRequest, type OutboxClaim, type OutboxFailure } from './outbox';
 import { Message, Session } from './session';
 
 export interface ApiClientOptions {
@@ -110,9 +111,26 @@ export function createApiClient(options: ApiClientOptions) {
     },
 
     outbox: {
-      list: (filter: { channel?: string; account?: string; status?: 'pending' | 'failed'; limit?: number } = {}) =>
+      list: (filter: { channel?: string; account?: string; status?: 'pending' | 'failed' | 'sent'; limit?: number } = {}) =>
         get(z.object({ items: z.array(OutboxItem) }), '/v1/outbox', filter).then((r) => r.items),
+      claim: (claim: OutboxClaim) => call(z.object({ items: z.array(OutboxItem) }), 'POST', '/v1/outbox/claim', claim).then((r) => r.items),
       ack: (id: string) => call(z.object({ item: OutboxItem }), 'POST', `/v1/outbox/${seg(id)}/ack`, {}).then((r) => r.item),
+      fail: (id: string, failure: OutboxFailure) =>
+        call(z.object({ item: OutboxItem }), 'POST', `/v1/outbox/${seg(id)}/fail`, failure).then((r) => r.item),
+      retry: (id: string) => call(z.object({ item: OutboxItem }), 'POST', `/v1/outbox/${seg(id)}/retry`, {}).then((r) => r.item),
+    },
+
+    channels: {
+      list: () => get(z.object({ accounts: z.array(ChannelAccount) }), '/v1/channels').then((r) => r.accounts),
+      add: (input: ChannelAccountCreate) => call(z.object({ account: ChannelAccount }), 'POST', '/v1/channels', input).then((r) => r.account),
+      remove: (channel: string, accountId: string) =>
+        call(z.object({ removed: z.boolean() }), 'DELETE', `/v1/channels/${seg(channel)}/${seg(accountId)}`),
+      /** The gateway's view: every account with its token. */
+      forGateway: () => get(z.object({ accounts: z.array(GatewayAccount) }), '/v1/gateway/accounts').then((r) => r.accounts),
+      readState: (channel: string, accountId: string) =>
+        get(z.object({ entries: z.record(z.string(), z.unknown()) }), `/v1/channels/${seg(channel)}/${seg(accountId)}/state`).then((r) => r.entries),
+      writeState: (channel: string, accountId: string, update: ChannelStateUpdate) =>
+        call(z.object({ written: z.number().int() }), 'POST', `/v1/channels/${seg(channel)}/${seg(accountId)}/state`, update),
     },
   };
 }

@@ -8,3 +8,4 @@ export * from './agent';
 export * from './inbound';
 export * from './outbox';
 export * from './api-client';
+export * from './channel';

@@ -29,3 +29,24 @@ export const PairingRequest = z.object({
   createdAt: z.coerce.date(),
 });
 export type PairingRequest = z.infer<typeof PairingRequest>;
+
+/** `POST /v1/outbox/claim`: the due replies of one account, leased to the caller; waits up to `waitMs` for one. */
+export const OutboxClaim = z.strictObject({
+  channel: Channel,
+  account: z.string().min(1).max(128),
+  limit: z.number().int().min(1).max(100).default(20),
+  waitMs: z.number().int().min(0).max(30_000).default(0),
+  leaseMs: z.number().int().min(1000).max(600_000).default(60_000),
+});
+export type OutboxClaim = z.input<typeof OutboxClaim>;
+
+/** `POST /v1/outbox/:id/fail`: a send failed; retried later, or parked as failed after the last attempt. */
+export const OutboxFailure = z.strictObject({
+  error: z.string().min(1).max(2000),
+  /** The platform refused for good (chat gone, bot blocked): park it now. */
+  permanent: z.boolean().optional(),
+});
+export type OutboxFailure = z.infer<typeof OutboxFailure>;
+
+/** A failed reply is parked after this many attempts. */
+export const MAX_DELIVERY_ATTEMPTS = 5;

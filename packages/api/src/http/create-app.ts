@@ -5,6 +5,7 @@
 import express, { type Express } from 'express';
 import { AppError } from '@switchboard/shared';
 import type { Services } from '../services';
+import { channelRoutes, gatewayRoutes } from '../channels/channel-routes';
 import { contactRoutes } from '../contacts/contact-routes';
 import { memoryRoutes } from '../memories/memory-routes';
 import { sessionRoutes } from '../sessions/session-routes';
@@ -46,6 +47,8 @@ export function createApp(deps: AppDeps): Express {
   app.use('/v1/agents', agentRoutes(services.agents, deps.checkAgent ?? notChecked));
   app.use('/v1/pairing', pairingRoutes(services.pairing));
   app.use('/v1/outbox', outboxRoutes(services.outbox));
+  app.use('/v1/channels', channelRoutes(services.channels));
+  app.use('/v1/gateway', gatewayRoutes(services.channels));
   app.use('/v1/contacts', contactRoutes(services.contacts));
   app.use('/v1/memories', memoryRoutes(services.memories));
   app.use('/v1/sessions', sessionRoutes(services.sessions, services.agents));

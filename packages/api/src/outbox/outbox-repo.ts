@@ -74,8 +74,65 @@ export async function ackOutboxItem(tx: ScopedTx, id: string): Promise<OutboxIte
   const params = new SqlParams();
   const where = reachableRowsSql(tx.scope, params, 'o');
   const { rows } = await tx.query(
-    `update outbox o set status = 'sent', sent_at = coalesce(o.sent_at, now()), attempts = o.attempts + (o.status <> 'sent')::int
+    `update outbox o set status = 'sent', sent_at = coalesce(o.sent_at, now()), attempts = o.attempts + (o.status <> 'sent')::int,
+       leased_until = null
      where ${where} and o.id = ${params.add(id)} returning ${COLUMNS}`,
+    params.values,
+  );
+  return rows[0] === undefined ? undefined : OutboxRow.parse(rows[0]);
+}
+
+/** Leases up to `limit` due replies of one account to the caller, oldest first. */
+export async function claimOutbox(
+  tx: ScopedTx,
+  claim: { channel: Channel; accountKey: string; limit: number; leaseMs: number },
+): Promise<OutboxItem[]> {
+  const { rows } = await tx.query(
+    `update outbox o set leased_until = now() + $5 * interval '1 millisecond'
+     where o.id in (
+       select d.id from outbox d
+       where d.tenant_id = $1 and d.channel = $2 and d.account_key = $3 and d.status = 'pending'
+         and d.next_attempt_at <= now() and (d.leased_until is null or d.leased_until < now())
+       order by d.seq limit $4
+       for update skip locked
+     )
+     returning ${COLUMNS}, o.seq`,
+    [tx.scope.tenantId, claim.channel, claim.accountKey, claim.limit, claim.leaseMs],
+  );
+  return rows
+    .map((row) => ({ seq: Number((row as { seq: unknown }).seq), item: OutboxRow.parse(row) }))
+    .sort((a, b) => a.seq - b.seq)
+    .map((entry) => entry.item);
+}
+
+/**
+ * A failed send: counted, and either due again after a backoff with jitter (2 s, 4 s, 8 s, … at
+ * most 5 minutes) or parked as failed after the last attempt (at once when `permanent`).
+ */
+export async function failOutboxItem(
+  tx: ScopedTx,
+  id: string,
+  failure: { error: string; permanent: boolean; maxAttempts: number },
+): Promise<OutboxItem | undefined> {
+  const params = new SqlParams();
+  const where = reachableRowsSql(tx.scope, params, 'o');
+  const { rows } = await tx.query(
+    `update outbox o set attempts = o.attempts + 1, last_error = ${params.add(failure.error)}, leased_until = null,
+       status = case when ${params.add(failure.permanent)} or o.attempts + 1 >= ${params.add(failure.maxAttempts)} then 'failed' else 'pending' end,
+       next_attempt_at = now() + least(300, power(2, o.attempts + 1)) * (0.8 + random() * 0.4) * interval '1 second'
+     where ${where} and o.id = ${params.add(id)} and o.status = 'pending' returning ${COLUMNS}`,
+    params.values,
+  );
+  return rows[0] === undefined ? undefined : OutboxRow.parse(rows[0]);
+}
+
+/** Puts a parked reply back in line with fresh attempts. Undefined when no such failed item. */
+export async function retryOutboxItem(tx: ScopedTx, id: string): Promise<OutboxItem | undefined> {
+  const params = new SqlParams();
+  const where = reachableRowsSql(tx.scope, params, 'o');
+  const { rows } = await tx.query(
+    `update outbox o set status = 'pending', attempts = 0, next_attempt_at = now(), leased_until = null
+     where ${where} and o.id = ${params.add(id)} and o.status = 'failed' returning ${COLUMNS}`,
     params.values,
   );
   return rows[0] === undefined ? undefined : OutboxRow.parse(rows[0]);

@@ -1,0 +1,101 @@
+/** SQL for channel accounts and their session state: the owner's (and the gateway's) only. */
+import { z } from 'zod';
+import { ChatChannel, type ChannelAccount, type GatewayAccount } from '@switchboard/shared';
+import type { AgentId } from '@switchboard/shared';
+import type { ScopedTx } from '../db/db';
+
+const AccountRow = z.object({
+  channel: ChatChannel,
+  account_key: z.string(),
+  agent: z.string(),
+  api_root: z.string().nullable(),
+  token: z.string().nullable(),
+  created_at: z.coerce.date(),
+});
+
+const COLUMNS = 'c.channel, c.account_key, a.name as agent, c.api_root, c.token, c.created_at';
+
+function toGatewayAccount(row: unknown): GatewayAccount {
+  const r = AccountRow.parse(row);
+  return { channel: r.channel, accountId: r.account_key, agent: r.agent, apiRoot: r.api_root, token: r.token, createdAt: r.created_at };
+}
+
+export function withoutToken({ token: _token, ...account }: GatewayAccount): ChannelAccount {
+  return account;
+}
+
+export async function listAccounts(tx: ScopedTx): Promise<GatewayAccount[]> {
+  const { rows } = await tx.query(
+    `select ${COLUMNS} from channel_accounts c join agents a on a.tenant_id = c.tenant_id and a.id = c.agent_id
+     where c.tenant_id = $1 and c.channel in ('telegram', 'discord', 'whatsapp') order by c.channel, c.account_key`,
+    [tx.scope.tenantId],
+  );
+  return rows.map(toGatewayAccount);
+}
+
+/** Undefined when the account exists already. */
+export async function insertAccount(
+  tx: ScopedTx,
+  account: { channel: ChatChannel; accountKey: string; agentId: AgentId; token: string | null; apiRoot: string | null },
+): Promise<GatewayAccount | undefined> {
+  const { rows } = await tx.query(
+    `with c as (
+       insert into channel_accounts (tenant_id, channel, account_key, agent_id, token, api_root) values ($1, $2, $3, $4, $5, $6)
+       on conflict (tenant_id, channel, account_key) do nothing
+       returning *
+     )
+     select ${COLUMNS} from c join agents a on a.tenant_id = c.tenant_id and a.id = c.agent_id`,
+    [tx.scope.tenantId, account.channel, account.accountKey, account.agentId, account.token, account.apiRoot],
+  );
+  return rows[0] === undefined ? undefined : toGatewayAccount(rows[0]);
+}
+
+/** Removes the account and its session state; false when there was none. */
+export async function deleteAccount(tx: ScopedTx, channel: ChatChannel, accountKey: string): Promise<boolean> {
+  const { rowCount } = await tx.query(
+    'delete from channel_accounts where tenant_id = $1 and channel = $2 and account_key = $3',
+    [tx.scope.tenantId, channel, accountKey],
+  );
+  return rowCount > 0;
+}
+
+export async function accountExists(tx: ScopedTx, channel: ChatChannel, accountKey: string): Promise<boolean> {
+  const { rows } = await tx.query(
+    'select 1 from channel_accounts where tenant_id = $1 and channel = $2 and account_key = $3',
+    [tx.scope.tenantId, channel, accountKey],
+  );
+  return rows.length > 0;
+}
+
+export async function readState(tx: ScopedTx, channel: ChatChannel, accountKey: string): Promise<Record<string, unknown>> {
+  const { rows } = await tx.query<{ key: string; value: unknown }>(
+    'select key, value from channel_state where tenant_id = $1 and channel = $2 and account_key = $3',
+    [tx.scope.tenantId, channel, accountKey],
+  );
+  return Object.fromEntries(rows.map((row) => [row.key, row.value]));
+}
+
+/** Sets and deletes (null) keys in one statement each, inside the caller's transaction. */
+export async function writeState(tx: ScopedTx, channel: ChatChannel, accountKey: string, entries: Record<string, unknown>): Promise<number> {
+  const set = Object.entries(entries).filter(([, value]) => value !== null && value !== undefined);
+  const removed = Object.entries(entries).filter(([, value]) => value === null || value === undefined).map(([key]) => key);
+  const base = [tx.scope.tenantId, channel, accountKey];
+  let written = 0;
+  if (set.length > 0) {
+    const result = await tx.query(
+      `insert into channel_state (tenant_id, channel, account_key, key, value)
+       select $1, $2, $3, e.key, e.value from jsonb_each($4::jsonb) e
+       on conflict (tenant_id, channel, account_key, key) do update set value = excluded.value, updated_at = now()`,
+      [...base, JSON.stringify(Object.fromEntries(set))],
+    );
+    written += result.rowCount;
+  }
+  if (removed.length > 0) {
+    const result = await tx.query(
+      'delete from channel_state where tenant_id = $1 and channel = $2 and account_key = $3 and key = any($4)',
+      [...base, removed],
+    );
+    written += result.rowCount;
+  }
+  return written;
+}

@@ -1,0 +1,51 @@
+/**
+ * HTTP for channel accounts: the owner lists, adds and removes them; the gateway (and the owner)
+ * reads them with their tokens and reads and writes a channel's session state.
+ */
+import { Router } from 'express';
+import { ChannelAccountCreate, ChannelStateUpdate, ChatChannel, ExternalId } from '@switchboard/shared';
+import { allow, ownerScopeOf } from '../http/auth-middleware';
+import type { ChannelService } from './channel-service';
+
+export function channelRoutes(channels: ChannelService): Router {
+  const router = Router();
+  const account = (params: Record<string, unknown>) =>
+    ({ channel: ChatChannel.parse(params.channel), accountId: ExternalId.parse(params.account) });
+
+  router.get('/', allow('owner'), async (_req, res) => {
+    res.json({ accounts: await channels.list(ownerScopeOf(res)) });
+  });
+
+  router.post('/', allow('owner'), async (req, res) => {
+    res.status(201).json({ account: await channels.add(ownerScopeOf(res), ChannelAccountCreate.parse(req.body)) });
+  });
+
+  router.delete('/:channel/:account', allow('owner'), async (req, res) => {
+    const { channel, accountId } = account(req.params);
+    await channels.remove(ownerScopeOf(res), channel, accountId);
+    res.json({ removed: true });
+  });
+
+  router.get('/:channel/:account/state', allow('owner', 'gateway'), async (req, res) => {
+    const { channel, accountId } = account(req.params);
+    res.json({ entries: await channels.readState(ownerScopeOf(res), channel, accountId) });
+  });
+
+  router.post('/:channel/:account/state', allow('owner', 'gateway'), async (req, res) => {
+    const { channel, accountId } = account(req.params);
+    const { set } = ChannelStateUpdate.parse(req.body);
+    res.json({ written: await channels.writeState(ownerScopeOf(res), channel, accountId, set) });
+  });
+
+  return router;
+}
+
+/** `GET /v1/gateway/accounts`: what a gateway connects, tokens included. */
+export function gatewayRoutes(channels: ChannelService): Router {
+  const router = Router();
+  router.use(allow('owner', 'gateway'));
+  router.get('/accounts', async (_req, res) => {
+    res.json({ accounts: await channels.forGateway(ownerScopeOf(res)) });
+  });
+  return router;
+}

@@ -1,0 +1,84 @@
+/**
+ * Channel accounts: the owner adds a bot (its account id is read from the token) or a WhatsApp
+ * account bound to an agent; the gateway reads them with their tokens and keeps each channel's
+ * session state here, written atomically, so another machine can take over a connection.
+ */
+import { AppError, notFound, type ChannelAccount, type ChannelAccountCreate, type ChatChannel, type GatewayAccount } from '@switchboard/shared';
+import type { Db, ScopedTx } from '../db/db';
+import type { Scope } from '../db/scope';
+import { requireOwner } from '../db/scope-sql';
+import * as agentRepo from '../agents/agent-repo';
+import * as repo from './channel-repo';
+
+export type ChannelService = ReturnType<typeof createChannelService>;
+
+export function createChannelService(deps: { db: Db }) {
+  const { db } = deps;
+
+  async function requireAccount(tx: ScopedTx, channel: ChatChannel, accountId: string): Promise<void> {
+    if (!(await repo.accountExists(tx, channel, accountId))) throw notFound('Channel account', `${channel}:${accountId}`);
+  }
+
+  return {
+    async list(scope: Scope): Promise<ChannelAccount[]> {
+      requireOwner(scope, 'list channel accounts');
+      return (await db.transaction(scope, (tx) => repo.listAccounts(tx))).map(repo.withoutToken);
+    },
+
+    /** Every account with its token: for the gateway, which connects them. */
+    forGateway(scope: Scope): Promise<GatewayAccount[]> {
+      return db.transaction(scope, (tx) => repo.listAccounts(tx));
+    },
+
+    async add(scope: Scope, input: ChannelAccountCreate): Promise<ChannelAccount> {
+      requireOwner(scope, 'add channel accounts');
+      const accountKey = accountIdOf(input);
+      const agentName = input.agent ?? 'default';
+      const account = await db.transaction(scope, async (tx) => {
+        const agent = await agentRepo.findAgentByName(tx, agentName);
+        if (!agent) throw notFound('Agent', agentName);
+        return repo.insertAccount(tx, { channel: input.channel, accountKey, agentId: agent.id, token: input.token ?? null, apiRoot: input.apiRoot ?? null });
+      });
+      if (!account) throw new AppError('conflict', `Channel account ${input.channel}:${accountKey} already exists`);
+      return repo.withoutToken(account);
+    },
+
+    async remove(scope: Scope, channel: ChatChannel, accountId: string): Promise<void> {
+      requireOwner(scope, 'remove channel accounts');
+      if (!(await db.transaction(scope, (tx) => repo.deleteAccount(tx, channel, accountId)))) throw notFound('Channel account', `${channel}:${accountId}`);
+    },
+
+    readState(scope: Scope, channel: ChatChannel, accountId: string): Promise<Record<string, unknown>> {
+      return db.transaction(scope, async (tx) => {
+        await requireAccount(tx, channel, accountId);
+        return repo.readState(tx, channel, accountId);
+      });
+    },
+
+    /** All the given keys in one transaction: a crash never leaves half the credentials written. */
+    writeState(scope: Scope, channel: ChatChannel, accountId: string, entries: Record<string, unknown>): Promise<number> {
+      return db.transaction(scope, async (tx) => {
+        await requireAccount(tx, channel, accountId);
+        return repo.writeState(tx, channel, accountId, entries);
+      });
+    },
+  };
+}
+
+/** Telegram tokens start with the bot's id (`123456:ABC…`); a Discord token's first part is the bot's id in base64. */
+function accountIdOf(input: ChannelAccountCreate): string {
+  if (input.channel === 'whatsapp') return input.accountId ?? 'default';
+  const token = input.token ?? '';
+  const derived = input.channel === 'telegram' ? /^(\d{1,20}):[\w-]{10,}$/.exec(token)?.[1] : discordBotId(token);
+  if (!derived) throw new AppError('invalid_input', `That is not a ${input.channel} bot token`, { details: [{ path: ['token'], message: 'not a bot token' }] });
+  if (input.accountId !== undefined && input.accountId !== derived) {
+    throw new AppError('invalid_input', `The token belongs to bot ${derived}, not ${input.accountId}`);
+  }
+  return derived;
+}
+
+function discordBotId(token: string): string | undefined {
+  const first = token.split('.')[0] ?? '';
+  const id = Buffer.from(first, 'base64').toString('utf8');
+  return /^\d{15,22}$/.test(id) ? id : undefined;
+}

@@ -1,0 +1,57 @@
+/**
+ * Channel accounts: a bot (Telegram, Discord) or a linked phone (WhatsApp) that receives messages
+ * for one agent. The owner adds and removes them; the gateway reads them with their secrets, keeps
+ * a connection per account, and stores a channel's session state (WhatsApp keys) through the API.
+ */
+import { z } from 'zod';
+import { AgentName } from './agent';
+import { ExternalId } from './contact';
+
+/** The channels that have an adapter in the gateway. */
+export const ChatChannel = z.enum(['telegram', 'discord', 'whatsapp']);
+export type ChatChannel = z.infer<typeof ChatChannel>;
+
+export const ChannelAccount = z.object({
+  channel: ChatChannel,
+  accountId: ExternalId,
+  agent: AgentName,
+  /** Telegram: a Bot API server other than api.telegram.org (a local server, a test fake). */
+  apiRoot: z.string().nullable(),
+  createdAt: z.coerce.date(),
+});
+export type ChannelAccount = z.infer<typeof ChannelAccount>;
+
+/** What the gateway gets: the account with its bot token (none for WhatsApp, which logs in by QR code). */
+export const GatewayAccount = ChannelAccount.extend({ token: z.string().nullable() });
+export type GatewayAccount = z.infer<typeof GatewayAccount>;
+
+const BotToken = z.string().trim().min(1).max(500).regex(/^[\x21-\x7e]+$/, 'a bot token is printable without spaces');
+
+/**
+ * `POST /v1/channels`. Telegram and Discord need the bot token (the account id is read from it);
+ * WhatsApp takes an account name (default `default`) and logs in later with a QR code.
+ */
+export const ChannelAccountCreate = z
+  .strictObject({
+    channel: ChatChannel,
+    token: BotToken.optional(),
+    accountId: ExternalId.optional(),
+    agent: AgentName.optional(),
+    apiRoot: z.url({ protocol: /^https?$/ }).optional(),
+  })
+  .refine((input) => input.channel === 'whatsapp' || input.token !== undefined, {
+    message: 'a bot token is required for telegram and discord',
+    path: ['token'],
+  })
+  .refine((input) => input.channel !== 'whatsapp' || input.token === undefined, {
+    message: 'whatsapp takes no token: it logs in with a QR code (sb channels login whatsapp)',
+    path: ['token'],
+  });
+export type ChannelAccountCreate = z.infer<typeof ChannelAccountCreate>;
+
+/** A channel's session state, key by key (WhatsApp credentials and signal keys); null deletes a key. */
+export const ChannelStateKey = z.string().min(1).max(300).regex(/^[\x21-\x7e]+$/);
+export const ChannelStateUpdate = z.strictObject({
+  set: z.record(ChannelStateKey, z.unknown()).refine((entries) => Object.keys(entries).length <= 5000, 'at most 5000 keys at once'),
+});
+export type ChannelStateUpdate = z.infer<typeof ChannelStateUpdate>;
