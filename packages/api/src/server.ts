@@ -35,6 +35,8 @@ import { createTurnWorker } from './turns/turn-worker';
 export interface RunningServer {
   url: string;
   port: number;
+  /** The tenant's gateway token, for a gateway in this process (`sb serve`). */
+  gatewayToken: string;
   close(): Promise<void>;
 }
 
@@ -57,7 +59,8 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     const tenantId = await findTenantId(db, 'default');
     if (!tenantId) throw new AppError('not_found', 'The database has no default tenant');
     await registerToken(db, tenantId, 'owner', loadOrCreateToken(config.home, 'owner', config.ownerToken));
-    await registerToken(db, tenantId, 'gateway', loadOrCreateToken(config.home, 'gateway', config.gatewayToken));
+    const gatewayToken = loadOrCreateToken(config.home, 'gateway', config.gatewayToken);
+    await registerToken(db, tenantId, 'gateway', gatewayToken);
 
     let wakeWorker = () => {};
     const services = createServices(db, { wake: () => wakeWorker() });
@@ -104,7 +107,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     wakeWorker = worker.wake;
     await worker.start(db.engine === 'pglite');
     log(`switchboard: listening on ${url} (${db.engine}${config.databaseUrl ? '' : ` in ${config.home}`})`);
-    return { url, port, close: () => closeAll(server, worker, db) };
+    return { url, port, gatewayToken, close: () => closeAll(server, worker, db) };
   } catch (error) {
     await db.close();
     throw error;

@@ -80,13 +80,13 @@ function loadOwnerToken(env: CliEnv): { token: string; source: TokenSource } {
 
 const FsError = z.object({ code: z.string().optional(), message: z.string() });
 
-function readTokenFile(path: string): string | undefined {
+export function readTokenFile(path: string): string | undefined {
   try {
     return readFileSync(path, 'utf8').trim() || undefined;
   } catch (error) {
     const failure = FsError.safeParse(error);
     if (failure.success && failure.data.code === 'ENOENT') return undefined;
     const reason = failure.success ? failure.data.message : String(error);
-    throw new AppError('forbidden', `cannot read the owner token from ${path}: ${reason}`, { cause: error });
+    throw new AppError('forbidden', `cannot read the token in ${path}: ${reason}`, { cause: error });
   }
 }

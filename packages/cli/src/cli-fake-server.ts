@@ -8,8 +8,8 @@ import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { z } from 'zod';
 import {
-  AgentCreate, AgentId, AgentPatch, ContactAccess, ContactId, InboundMessage, MemoryId, SessionId, Visibility,
-  type Agent, type AgentCheck, type Contact, type InboundResult, type Memory, type MemoryEvent, type Message, type PairingRequest, type Session,
+  AgentCreate, AgentId, AgentPatch, ChannelAccountCreate, ContactAccess, ContactId, InboundMessage, MemoryId, SessionId, Visibility,
+  type Agent, type AgentCheck, type ChannelAccount, type Contact, type OutboxItem, type InboundResult, type Memory, type MemoryEvent, type Message, type PairingRequest, type Session,
 } from '@switchboard/shared';
 import { runCli } from './cli-program';
 
@@ -31,6 +31,8 @@ export interface FakeRecords {
   messages: Message[];
   agents: Agent[];
   pairing: PairingRequest[];
+  channels: ChannelAccount[];
+  outbox: OutboxItem[];
   /** `GET /v1/agents/:name/check` by agent name; by default the agent can run. */
   checks: Record<string, AgentCheck>;
   /** The answer to `POST /v1/inbound`; by default the echo agent's `echo: <text>`. */
@@ -48,7 +50,7 @@ type Route = [method: string, pattern: RegExp, handle: (params: string[], reques
 
 export function createFakeServer(seed: Partial<FakeRecords> = {}) {
   const records: FakeRecords = {
-    contacts: [], memories: [], memoryEvents: [], sessions: [], messages: [], agents: [fakeAgent()], pairing: [], checks: {},
+    contacts: [], memories: [], memoryEvents: [], sessions: [], messages: [], agents: [fakeAgent()], pairing: [], checks: {}, channels: [], outbox: [],
     answer: (message) => ({ eventId: randomUUID(), contactId: null, sessionId: null, status: 'done', reply: { text: `echo: ${message.text}` } }),
     ...seed,
   };
@@ -87,6 +89,7 @@ export async function runSb(args: string[], options: { env: Record<string, strin
     ...(options.fetch ? { fetch: options.fetch } : {}),
     input: Readable.from([options.input ?? '']),
     loadServer: () => Promise.reject(new Error('no server module in this test')),
+    loadGateway: () => Promise.reject(new Error('no gateway module in this test')),
     untilShutdown: () => new Promise(() => {}),
   });
   return { code, stdout, stderr };
@@ -157,6 +160,26 @@ function createRoutes(r: FakeRecords): Route[] {
       agent: a.name, provider: a.provider, ok: true, detail: 'built in',
     })],
     ['PATCH', /^\/v1\/agents\/([^/]+)$/, ([name], req) => found('Agent', name, agent(name), (a) => ({ agent: patchAgent(a, AgentPatch.parse(req.body)) }))],
+    ['GET', /^\/v1\/channels$/, () => [200, { accounts: r.channels }]],
+    ['POST', /^\/v1\/channels$/, (_, req) => {
+      const input = ChannelAccountCreate.parse(req.body);
+      const accountId = input.accountId ?? (input.channel === 'whatsapp' ? 'default' : (input.token ?? '').split(':')[0] ?? '');
+      if (r.channels.some((a) => a.channel === input.channel && a.accountId === accountId)) return failure(409, 'conflict', `Channel account ${input.channel}:${accountId} already exists`);
+      const account = { channel: input.channel, accountId, agent: input.agent ?? 'default', apiRoot: input.apiRoot ?? null, createdAt: CREATED };
+      r.channels.push(account);
+      return [201, { account }];
+    }],
+    ['DELETE', /^\/v1\/channels\/([^/]+)\/([^/]+)$/, ([channel, accountId]) => {
+      const index = r.channels.findIndex((a) => a.channel === channel && a.accountId === accountId);
+      if (index < 0) return failure(404, 'not_found', `Channel account ${channel}:${accountId} not found`);
+      r.channels.splice(index, 1);
+      return [200, { removed: true }];
+    }],
+    ['GET', /^\/v1\/outbox$/, (_, req) => [200, { items: r.outbox.filter((item) => item.status === (req.query.status ?? 'pending')) }]],
+    ['POST', /^\/v1\/outbox\/([^/]+)\/retry$/, ([id]) => {
+      const item = r.outbox.find((i) => i.id === id && i.status === 'failed');
+      return item ? [200, { item: { ...item, status: 'pending', attempts: 0 } }] : failure(404, 'not_found', `No parked (failed) outbox item ${id}`);
+    }],
     ['GET', /^\/v1\/pairing$/, () => [200, { requests: r.pairing }]],
     ['POST', /^\/v1\/pairing\/approve$/, (_, req) => {
       const { code } = ApproveBody.parse(req.body);

@@ -7,13 +7,17 @@ import { Command, CommanderError } from 'commander';
 import { createCliContext } from './cli-context';
 import { formatCliError } from './cli-errors';
 import type { CliIo } from './cli-output';
+import type { WhatsappLogin } from './commands/channels';
 import { registerAgentsCommand } from './commands/agents';
 import { registerChatCommand } from './commands/chat';
 import { registerContactsCommand } from './commands/contacts';
 import { registerDoctorCommand } from './commands/doctor';
 import { registerMemoriesCommand } from './commands/memories';
 import { registerPairingCommand } from './commands/pairing';
-import { registerServeCommand, type ServerModule } from './commands/serve';
+import { registerServeCommand, type GatewayModule, type ServerModule } from './commands/serve';
+import { registerGatewayCommand } from './commands/gateway';
+import { registerChannelsCommand } from './commands/channels';
+import { registerOutboxCommand } from './commands/outbox';
 import { registerSessionsCommand } from './commands/sessions';
 
 export interface CliDeps {
@@ -25,6 +29,7 @@ export interface CliDeps {
   input: NodeJS.ReadableStream;
   prompt?: NodeJS.WritableStream | undefined;
   loadServer: () => Promise<ServerModule>;
+  loadGateway: () => Promise<GatewayModule & WhatsappLogin>;
   untilShutdown: () => Promise<string>;
 }
 
@@ -37,7 +42,10 @@ export function createCliProgram(deps: CliDeps): Command {
     .configureOutput({ writeOut: deps.io.out, writeErr: deps.io.err })
     .exitOverride()
     .showHelpAfterError('(run sb --help for usage)');
-  registerServeCommand(program, { context, env: deps.env, loadServer: deps.loadServer, untilShutdown: deps.untilShutdown });
+  registerServeCommand(program, { context, env: deps.env, loadServer: deps.loadServer, loadGateway: deps.loadGateway, untilShutdown: deps.untilShutdown });
+  registerGatewayCommand(program, { context, env: deps.env, loadGateway: deps.loadGateway, untilShutdown: deps.untilShutdown });
+  registerChannelsCommand(program, { context, loadGateway: deps.loadGateway });
+  registerOutboxCommand(program, { context });
   registerChatCommand(program, { context, input: deps.input, prompt: deps.prompt });
   registerContactsCommand(program, { context });
   registerSessionsCommand(program, { context });

@@ -19,6 +19,7 @@ runCli(process.argv.slice(2), {
   input: process.stdin,
   prompt: process.stdin.isTTY ? process.stdout : undefined,
   loadServer: () => import('@switchboard/api'),
+  loadGateway: () => import('@switchboard/gateway'),
   untilShutdown,
 }).then((code) => {
   process.exitCode = code;

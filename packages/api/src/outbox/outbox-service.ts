@@ -31,6 +31,7 @@ export function createOutboxService(deps: { db: Db }) {
       const deadline = Date.now() + claim.waitMs;
       const query = { channel: claim.channel, accountKey: claim.account, limit: claim.limit, leaseMs: claim.leaseMs };
       for (;;) {
+        if (signal?.aborted) return []; // the claimer went away: lease nothing to it
         const items = await db.transaction(scope, (tx) => repo.claimOutbox(tx, query));
         const left = deadline - Date.now();
         if (items.length > 0 || left <= 0 || signal?.aborted) return items;

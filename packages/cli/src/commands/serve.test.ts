@@ -5,6 +5,7 @@ import type { ServerModule } from './serve';
 
 function createServeHarness(env: Record<string, string | undefined> = {}) {
   const events: string[] = [];
+  const gatewayClients: unknown[] = [];
   let started: Config | undefined;
   const server: ServerModule = {
     parseConfig: (given) => ({
@@ -14,7 +15,7 @@ function createServeHarness(env: Record<string, string | undefined> = {}) {
     async startServer(config, options) {
       started = config;
       options.log?.('worker started');
-      return { url: `http://127.0.0.1:${config.port}`, port: config.port, close: async () => void events.push('closed') };
+      return { url: `http://127.0.0.1:${config.port}`, port: config.port, gatewayToken: 'gw', close: async () => void events.push('closed') };
     },
   };
   let stdout = '';
@@ -24,12 +25,20 @@ function createServeHarness(env: Record<string, string | undefined> = {}) {
     io: { out: (text) => { stdout += text; }, err: (text) => { stderr += text; } },
     input: Readable.from([]),
     loadServer: async () => server,
+    loadGateway: async () => ({
+      async startGateway(options) {
+        gatewayClients.push(options.client);
+        events.push('gateway started');
+        return { accounts: [], stop: async () => void events.push('gateway stopped') };
+      },
+      loginWhatsapp: () => Promise.reject(new Error('no login in this test')),
+    }),
     untilShutdown: async () => {
       events.push('waiting');
       return 'SIGTERM';
     },
   });
-  return { run, events, started: () => started, output: () => ({ stdout, stderr }) };
+  return { run, events, gatewayClients, started: () => started, output: () => ({ stdout, stderr }) };
 }
 
 describe('sb serve', () => {
@@ -40,7 +49,14 @@ describe('sb serve', () => {
     expect(harness.started()).toMatchObject({ port: 0, home: '/tmp/sb' });
     expect(harness.output().stdout).toBe('switchboard: listening on http://127.0.0.1:0\nswitchboard: SIGTERM, closing\nswitchboard: stopped\n');
     expect(harness.output().stderr).toBe('worker started\n');
+    expect(harness.events).toEqual(['waiting', 'gateway started', 'gateway stopped', 'closed']);
+  });
+
+  it('runs without the gateway when asked', async () => {
+    const harness = createServeHarness();
+    expect(await harness.run(['serve', '--no-gateway'])).toBe(0);
     expect(harness.events).toEqual(['waiting', 'closed']);
+    expect(harness.gatewayClients).toEqual([]);
   });
 
   it('keeps the configured port without --port', async () => {

@@ -1,12 +1,14 @@
 /**
  * `sb serve`: the server configured from the environment (SB_HOME, DATABASE_URL, SB_PORT, tokens),
- * with `--port` over SB_PORT. Stdout gets one line, `switchboard: listening on <url>`, once it accepts
- * requests; the server's log goes to stderr. Closes on SIGINT or SIGTERM. The server module is
- * loaded only here, so the other commands start fast.
+ * with `--port` over SB_PORT, and the gateway for the configured channel accounts in the same
+ * process (unless `--no-gateway`), talking to it with the gateway token. Stdout gets one line,
+ * `switchboard: listening on <url>`, once it accepts requests; logs go to stderr. Closes on SIGINT
+ * or SIGTERM, the gateway first. The server and gateway modules are loaded only here, so the other
+ * commands start fast.
  */
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { AppError } from '@switchboard/shared';
+import { AppError, createApiClient, type ApiClient } from '@switchboard/shared';
 import type { Config } from '@switchboard/api';
 import type { CliContext } from '../cli-context';
 import { parseFlags, PortText } from '../cli-flags';
@@ -14,7 +16,13 @@ import { parseFlags, PortText } from '../cli-flags';
 export interface RunningServer {
   url: string;
   port: number;
+  gatewayToken: string;
   close(): Promise<void>;
+}
+
+/** The part of `@switchboard/gateway` that `sb serve` and `sb gateway` use. */
+export interface GatewayModule {
+  startGateway(options: { client: ApiClient; log: (line: string) => void }): Promise<{ readonly accounts: string[]; stop(): Promise<void> }>;
 }
 
 /** The part of `@switchboard/api` that `sb serve` uses. */
@@ -27,26 +35,35 @@ export interface ServeDeps {
   context: CliContext;
   env: Record<string, string | undefined>;
   loadServer: () => Promise<ServerModule>;
+  loadGateway: () => Promise<GatewayModule>;
   /** Resolves with the signal's name when the process is asked to stop. */
   untilShutdown: () => Promise<string>;
 }
 
-const ServeFlags = z.object({ port: PortText.optional() });
+const ServeFlags = z.object({ port: PortText.optional(), gateway: z.boolean() });
 
 export function registerServeCommand(program: Command, deps: ServeDeps): void {
   program
     .command('serve')
     .description('run the Switchboard server (embedded PGlite in $SB_HOME unless DATABASE_URL is set)')
     .option('--port <port>', 'the port to listen on (default: SB_PORT or 8787; 0 picks a free one)')
+    .option('--no-gateway', 'do not connect the channel accounts (run `sb gateway` elsewhere)')
     .action(async (options: unknown, command: Command) => {
       const flags = parseFlags(ServeFlags, options);
       const out = deps.context.output(command);
       const server = await deps.loadServer();
       const config = readConfig(server, deps.env);
       const running = await server.startServer({ ...config, ...(flags.port === undefined ? {} : { port: flags.port }) }, { log: out.warn, env: deps.env });
+      const shutdown = deps.untilShutdown();
       out.line(`switchboard: listening on ${running.url}`);
-      const signal = await deps.untilShutdown();
+      // The API serves while the channel accounts connect (a platform that is down only delays its own account).
+      const gateway = flags.gateway
+        ? await (await deps.loadGateway()).startGateway({ client: createApiClient({ baseUrl: running.url, token: running.gatewayToken }), log: out.warn })
+            .catch((error: unknown) => out.warn(`switchboard: the gateway did not start: ${error instanceof Error ? error.message : String(error)}`))
+        : undefined;
+      const signal = await shutdown;
       out.line(`switchboard: ${signal}, closing`);
+      await gateway?.stop();
       await running.close();
       out.line('switchboard: stopped');
     });

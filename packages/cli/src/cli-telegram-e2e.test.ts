@@ -1,0 +1,105 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { promisify } from 'node:util';
+import type { Update } from 'grammy/types';
+import { startFakeBotApi, type FakeBotApi } from '../../gateway/src/channels/telegram/testing/fake-bot-api';
+
+const SB = join(__dirname, '..', 'dist', 'main.js');
+const run = promisify(execFile);
+const TOKEN = '123456789:AAFakeTokenForTheFakeBotApi_0123456789';
+
+function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const name of ['DATABASE_URL', 'SB_URL', 'SB_PORT', 'SB_HOST', 'SB_OWNER_TOKEN', 'SB_GATEWAY_TOKEN']) delete env[name];
+  return { ...env, ...extra };
+}
+
+function startServe(home: string): Promise<{ server: ChildProcess; url: string }> {
+  const server = spawn(process.execPath, [SB, 'serve', '--port', '0'], { env: cleanEnv({ SB_HOME: home }), stdio: ['ignore', 'pipe', 'pipe'] });
+  return new Promise((resolve, reject) => {
+    let stderr = '';
+    server.stderr?.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+    server.once('exit', (code) => reject(new Error(`sb serve exited with ${code}: ${stderr}`)));
+    createInterface({ input: server.stdout as NodeJS.ReadableStream }).on('line', (line) => {
+      const match = /^switchboard: listening on (http:\/\/\S+)$/.exec(line);
+      if (match?.[1]) resolve({ server, url: match[1] });
+    });
+  });
+}
+
+async function stop(server: ChildProcess): Promise<void> {
+  if (server.exitCode !== null) return;
+  const exited = new Promise((resolve) => server.once('exit', resolve));
+  server.kill('SIGTERM');
+  const timer = setTimeout(() => server.kill('SIGKILL'), 15_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+let messageId = 1;
+const dm = (userId: number, text: string) => ({
+  message: {
+    message_id: messageId++, date: Math.floor(Date.now() / 1000), text,
+    chat: { id: userId, type: 'private', first_name: `User ${userId}` }, from: { id: userId, is_bot: false, first_name: `User ${userId}` },
+  },
+}) as Omit<Update, 'update_id'>;
+
+async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe('sb serve with a Telegram account (spawns `sb serve`; grammY against a local fake Bot API server)', () => {
+  let home = '';
+  let fake: FakeBotApi;
+  let current: ChildProcess | undefined;
+
+  beforeAll(async () => {
+    if (!existsSync(SB)) throw new Error(`${SB} is missing: run \`npx tsc -b\` first`);
+    home = mkdtempSync(join(tmpdir(), 'sb-telegram-e2e-'));
+    fake = await startFakeBotApi();
+  });
+  afterAll(async () => {
+    if (current) await stop(current);
+    await fake.close();
+    rmSync(home, { recursive: true, force: true });
+  }, 30_000);
+
+  it('answers two users in isolation, and sends nothing twice after a restart', async () => {
+    const first = await startServe(home);
+    current = first.server;
+    const sb = async (...args: string[]) => (await run(process.execPath, [SB, ...args], { env: cleanEnv({ SB_URL: first.url, SB_HOME: home }) })).stdout;
+    expect(await sb('channels', 'add', 'telegram', '--token', TOKEN, '--api-root', fake.apiRoot)).toBe('added telegram account 123456789 for agent default\n');
+    await stop(first.server);
+
+    // At start the gateway connects the configured accounts.
+    const second = await startServe(home);
+    current = second.server;
+    const replies = (chat: number) => fake.sent.filter((m) => String(m.chat_id) === String(chat)).map((m) => m.text);
+    fake.push(dm(11, 'remember my locker code is 4711'));
+    fake.push(dm(22, 'recall'));
+    await until('both replies', () => (replies(11).length > 0 && replies(22).length > 0 ? true : undefined));
+    fake.push(dm(11, 'recall'));
+    await until('the second reply to user 11', () => replies(11)[1]);
+    expect(replies(11)).toEqual(['remembered: my locker code is 4711', 'my locker code is 4711']);
+    expect(replies(22)).toEqual(['no memories']);
+    await stop(second.server);
+
+    const third = await startServe(home);
+    current = third.server;
+    const sentBefore = fake.sent.length;
+    fake.push(dm(22, 'still there?'));
+    await until('the reply after the restart', () => replies(22)[1]);
+    expect(fake.sent.length).toBe(sentBefore + 1);
+    expect(replies(22)).toEqual(['no memories', 'echo: still there?']);
+    expect(fake.maxConcurrentPolls).toBe(1);
+  }, 120_000);
+});

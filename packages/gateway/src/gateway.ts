@@ -1,0 +1,230 @@
+/**
+ * The gateway: one adapter per channel account, all talking to the API over HTTP with the gateway
+ * token (in `sb serve` the API is the same process's; `sb gateway` runs against a remote one).
+ * Inbound: each mapped message is posted to `/v1/inbound` with the account's agent, and "typing…"
+ * shows while the turn runs. Outbound: a loop per account claims due replies, sends them, acks
+ * each one, and reports failures (retried with backoff by the API, parked after the last
+ * attempt). A lost API is retried with backoff and jitter. The account list is read again
+ * every few seconds, so `sb channels add|rm` take effect without a restart; `stop` ends everything.
+ */
+import { backOff } from 'exponential-backoff';
+import { isAppError, type ApiClient, type GatewayAccount, type InboundMessage, type OutboxItem } from '@switchboard/shared';
+import { PermanentSendError, type ChannelAdapter } from './channels/channel-adapter';
+import { createTypingIndicator, type TypingIndicator } from './delivery/typing-indicator';
+import { connectDiscord } from './channels/discord/discord-connect';
+import { connectTelegram } from './channels/telegram/telegram-connect';
+import { connectWhatsapp } from './channels/whatsapp/whatsapp-connect';
+
+export type Connect = (account: GatewayAccount, deps: { client: ApiClient; log: (line: string) => void }) => Promise<ChannelAdapter>;
+
+export interface GatewayOptions {
+  client: ApiClient;
+  log: (line: string) => void;
+  /** How each channel's adapter is built; the default connects the real SDKs. */
+  connect?: Partial<Record<GatewayAccount['channel'], Connect>>;
+  /** How long one outbox claim waits for a reply (the long poll). */
+  claimWaitMs?: number;
+  /** How often the account list is read again: added accounts connect, removed ones disconnect. */
+  refreshMs?: number;
+  /** How long a sync waits for new accounts to come up before they go on connecting in the background. */
+  connectWaitMs?: number;
+  typing?: { refreshMs?: number; limitMs?: number };
+}
+
+export interface RunningGateway {
+  /** The connected accounts, `<channel>:<account id>`. */
+  readonly accounts: string[];
+  /** Reads the account list now and connects or disconnects to match it. */
+  sync(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+interface Connection {
+  adapter: ChannelAdapter;
+  typing: TypingIndicator;
+  abort: AbortController;
+  /** Settles when the adapter has started receiving (or failed to). */
+  started: Promise<void>;
+  /** The delivery loop, once the adapter has started. */
+  delivery?: Promise<void>;
+  /** What the connection was made from; a change reconnects. */
+  fingerprint: string;
+}
+
+const CLAIM_WAIT_MS = 20_000;
+const REFRESH_MS = 10_000;
+const CONNECT_WAIT_MS = 10_000;
+
+export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
+  const { client, log } = options;
+  const connections = new Map<string, Connection>();
+  let stopped = false;
+  let syncing: Promise<void> = Promise.resolve();
+
+  /** Builds the adapter and starts it in the background; a failed start is dropped and retried at the next sync. */
+  async function open(key: string, account: GatewayAccount): Promise<Connection> {
+    const adapter = await (options.connect?.[account.channel] ?? CONNECTORS[account.channel])(account, { client, log });
+    const typing = createTypingIndicator({ send: (chat, thread) => adapter.typing(chat, thread), log, ...options.typing });
+    const abort = new AbortController();
+    const started = adapter.start((message) => receive(client, adapter, typing, account, message, log));
+    const connection: Connection = {
+      adapter, typing, abort, fingerprint: fingerprintOf(account),
+      started: started.then(
+        () => log(`gateway: ${key} connected (agent ${account.agent})`),
+        (error: unknown) => {
+          log(`gateway: ${key} could not connect: ${error instanceof Error ? error.message : String(error)}`);
+          abort.abort();
+          if (connections.get(key) === connection) void disconnect(key, connection);
+        },
+      ),
+    };
+    void connection.started.then(() => {
+      if (!abort.signal.aborted) connection.delivery = deliver(client, adapter, typing, { waitMs: options.claimWaitMs ?? CLAIM_WAIT_MS, signal: abort.signal, log });
+    });
+    return connection;
+  }
+
+  async function disconnect(key: string, connection: Connection): Promise<void> {
+    if (connections.get(key) === connection) connections.delete(key);
+    connection.abort.abort();
+    connection.typing.stopAll();
+    await connection.adapter.stop().catch((error: unknown) => log(`gateway: stopping ${key} failed: ${String(error)}`));
+    await connection.delivery;
+  }
+
+  async function syncOnce(): Promise<void> {
+    const accounts = await client.channels.forGateway();
+    const wanted = new Map(accounts.map((account) => [`${account.channel}:${account.accountId}`, account]));
+    for (const [key, connection] of connections) {
+      const account = wanted.get(key);
+      if (!account || fingerprintOf(account) !== connection.fingerprint) {
+        await disconnect(key, connection);
+        log(`gateway: ${key} disconnected (${account ? 'changed' : 'removed'})`);
+      }
+    }
+    const opened = await Promise.all([...wanted].filter(([key]) => !connections.has(key)).map(async ([key, account]) => {
+      try {
+        const connection = await open(key, account);
+        if (stopped || connection.abort.signal.aborted) {
+          await disconnect(key, connection);
+          return undefined;
+        }
+        connections.set(key, connection);
+        return connection.started;
+      } catch (error) {
+        log(`gateway: ${key} could not connect: ${error instanceof Error ? error.message : String(error)}`);
+        return undefined;
+      }
+    }));
+    // Wait a while for the new accounts to come up; a slow one keeps connecting in the background.
+    await Promise.race([Promise.all(opened), new Promise((resolve) => setTimeout(resolve, options.connectWaitMs ?? CONNECT_WAIT_MS).unref())]);
+  }
+
+  const sync = () => {
+    syncing = syncing.then(() => (stopped ? undefined : syncOnce()));
+    return syncing;
+  };
+
+  await sync();
+  const timer = setInterval(() => {
+    sync().catch((error: unknown) => log(`gateway: reading the channel accounts failed: ${String(error)}`));
+  }, options.refreshMs ?? REFRESH_MS);
+  timer.unref();
+
+  return {
+    get accounts() {
+      return [...connections.keys()];
+    },
+    sync,
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      await syncing.catch(() => undefined);
+      await Promise.all([...connections].map(([key, connection]) => disconnect(key, connection)));
+    },
+  };
+}
+
+function fingerprintOf(account: GatewayAccount): string {
+  return JSON.stringify([account.agent, account.token, account.apiRoot]);
+}
+
+async function receive(
+  client: ApiClient,
+  adapter: ChannelAdapter,
+  typing: TypingIndicator,
+  account: GatewayAccount,
+  message: InboundMessage,
+  log: (line: string) => void,
+): Promise<void> {
+  const chatId = message.chat?.id ?? message.sender?.id ?? '';
+  const threadId = message.thread?.id ?? null;
+  const accepted = await client.inbound({ ...message, agent: account.agent, accountId: account.accountId });
+  if (accepted.status === 'queued') typing.start(chatId, threadId);
+  if (accepted.reply) {
+    // A reply given without a turn (a pairing code) goes straight back.
+    await adapter.send(directReply(account, chatId, threadId, message.messageId, accepted.reply.text))
+      .catch((error: unknown) => log(`gateway: could not answer ${account.channel}:${chatId}: ${String(error)}`));
+  }
+}
+
+function directReply(account: GatewayAccount, chatId: string, threadId: string | null, replyTo: string, text: string): OutboxItem {
+  return {
+    id: '00000000-0000-4000-8000-000000000000', eventId: '00000000-0000-4000-8000-000000000000', contactId: null,
+    channel: account.channel, accountId: account.accountId, chatId, threadId, replyTo, text,
+    status: 'pending', attempts: 0, lastError: null, createdAt: new Date(),
+  };
+}
+
+/** Claims, sends and acks an account's replies until aborted; survives the API going away. */
+async function deliver(
+  client: ApiClient,
+  adapter: ChannelAdapter,
+  typing: TypingIndicator,
+  options: { waitMs: number; signal: AbortSignal; log: (line: string) => void },
+): Promise<void> {
+  const { signal, log } = options;
+  while (!signal.aborted) {
+    let items: OutboxItem[];
+    try {
+      items = await backOff(
+        () => client.outbox.claim({ channel: adapter.channel, account: adapter.accountId, waitMs: options.waitMs }),
+        { numOfAttempts: Number.MAX_SAFE_INTEGER, startingDelay: 500, maxDelay: 30_000, jitter: 'full', retry: (error: unknown) => {
+          if (signal.aborted) return false;
+          log(`gateway: cannot claim replies for ${adapter.channel}:${adapter.accountId}, retrying: ${String(error)}`);
+          return true;
+        } },
+      );
+    } catch {
+      return; // stopped while the API was away
+    }
+    for (const item of items) {
+      if (signal.aborted) return;
+      await sendOne(client, adapter, item, log);
+      typing.stop(item.chatId, item.threadId);
+    }
+  }
+}
+
+async function sendOne(client: ApiClient, adapter: ChannelAdapter, item: OutboxItem, log: (line: string) => void): Promise<void> {
+  try {
+    await adapter.send(item);
+  } catch (error) {
+    const permanent = error instanceof PermanentSendError;
+    const message = error instanceof Error ? error.message : String(error);
+    log(`gateway: sending reply ${item.id} to ${item.channel}:${item.chatId} failed${permanent ? ' for good' : ''}: ${message}`);
+    await client.outbox.fail(item.id, { error: message.slice(0, 2000), permanent }).catch((failure: unknown) => {
+      if (!isAppError(failure, 'not_found')) log(`gateway: could not record the failure of ${item.id}: ${String(failure)}`);
+    });
+    return;
+  }
+  // Sent: a failed ack leaves the lease to expire and the reply to be sent again (at least once).
+  await client.outbox.ack(item.id).catch((error: unknown) => log(`gateway: could not ack reply ${item.id}: ${String(error)}`));
+}
+
+/** The real adapters; each loads its SDK only when an account of its channel connects. */
+const CONNECTORS: Record<GatewayAccount['channel'], Connect> = {
+  telegram: connectTelegram,
+  discord: connectDiscord,
+  whatsapp: connectWhatsapp,
+};
