@@ -12,6 +12,7 @@ import {
   type Agent, type AgentCheck, type ChannelAccount, type Contact, type OutboxItem, type InboundResult, type Memory, type MemoryEvent, type Message, type PairingRequest, type Session,
 } from '@switchboard/shared';
 import { runCli } from './cli-program';
+import type { WhatsappLogin } from './commands/channels';
 
 export const FAKE_TOKEN = 'fake-owner-token-0123456789';
 export const FAKE_URL = 'http://switchboard.test:8787';
@@ -73,14 +74,20 @@ export function createFakeServer(seed: Partial<FakeRecords> = {}) {
     requests,
     fetch: fakeFetch,
     /** Runs `sb <args>` against this server with the owner token in the environment. */
-    run(args: string[], options: { env?: Record<string, string | undefined>; input?: string } = {}): Promise<SbRun> {
-      return runSb(args, { fetch: fakeFetch, env: { SB_URL: FAKE_URL, SB_OWNER_TOKEN: FAKE_TOKEN, ...options.env }, input: options.input ?? '' });
+    run(args: string[], options: { env?: Record<string, string | undefined>; input?: string; gateway?: WhatsappLogin } = {}): Promise<SbRun> {
+      return runSb(args, {
+        fetch: fakeFetch, env: { SB_URL: FAKE_URL, SB_OWNER_TOKEN: FAKE_TOKEN, ...options.env }, input: options.input ?? '',
+        ...(options.gateway ? { gateway: options.gateway } : {}),
+      });
     },
   };
 }
 
 /** Runs `sb <args>` with collected output and no server module. */
-export async function runSb(args: string[], options: { env: Record<string, string | undefined>; fetch?: typeof fetch; input?: string }): Promise<SbRun> {
+export async function runSb(
+  args: string[],
+  options: { env: Record<string, string | undefined>; fetch?: typeof fetch; input?: string; gateway?: WhatsappLogin },
+): Promise<SbRun> {
   let stdout = '';
   let stderr = '';
   const code = await runCli(args, {
@@ -89,7 +96,10 @@ export async function runSb(args: string[], options: { env: Record<string, strin
     ...(options.fetch ? { fetch: options.fetch } : {}),
     input: Readable.from([options.input ?? '']),
     loadServer: () => Promise.reject(new Error('no server module in this test')),
-    loadGateway: () => Promise.reject(new Error('no gateway module in this test')),
+    loadGateway: async () => {
+      if (!options.gateway) throw new Error('no gateway module in this test');
+      return { ...options.gateway, startGateway: () => Promise.reject(new Error('no gateway in this test')) };
+    },
     untilShutdown: () => new Promise(() => {}),
   });
   return { code, stdout, stderr };
@@ -161,6 +171,7 @@ function createRoutes(r: FakeRecords): Route[] {
     })],
     ['PATCH', /^\/v1\/agents\/([^/]+)$/, ([name], req) => found('Agent', name, agent(name), (a) => ({ agent: patchAgent(a, AgentPatch.parse(req.body)) }))],
     ['GET', /^\/v1\/channels$/, () => [200, { accounts: r.channels }]],
+    ['GET', /^\/v1\/gateway\/accounts$/, () => [200, { accounts: r.channels.map((account) => ({ ...account, token: null })) }]],
     ['POST', /^\/v1\/channels$/, (_, req) => {
       const input = ChannelAccountCreate.parse(req.body);
       const accountId = input.accountId ?? (input.channel === 'whatsapp' ? 'default' : (input.token ?? '').split(':')[0] ?? '');

@@ -17,21 +17,27 @@ function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   return { ...env, ...extra };
 }
 
-function startServe(home: string): Promise<{ server: ChildProcess; url: string }> {
-  const server = spawn(process.execPath, [SB, 'serve', '--port', '0'], { env: cleanEnv({ SB_HOME: home }), stdio: ['ignore', 'pipe', 'pipe'] });
+/** Spawns `sb <args>` and resolves with the first stdout line that matches. */
+function spawnSb(args: string[], env: NodeJS.ProcessEnv, ready: RegExp): Promise<{ server: ChildProcess; match: RegExpExecArray }> {
+  const server = spawn(process.execPath, [SB, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   return new Promise((resolve, reject) => {
     let stderr = '';
     server.stderr?.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
-    server.once('exit', (code) => reject(new Error(`sb serve exited with ${code}: ${stderr}`)));
+    server.once('exit', (code) => reject(new Error(`sb ${args[0]} exited with ${code}: ${stderr}`)));
     createInterface({ input: server.stdout as NodeJS.ReadableStream }).on('line', (line) => {
-      const match = /^switchboard: listening on (http:\/\/\S+)$/.exec(line);
-      if (match?.[1]) resolve({ server, url: match[1] });
+      const match = ready.exec(line);
+      if (match) resolve({ server, match });
     });
   });
 }
 
+async function startServe(home: string, ...flags: string[]): Promise<{ server: ChildProcess; url: string }> {
+  const { server, match } = await spawnSb(['serve', '--port', '0', ...flags], cleanEnv({ SB_HOME: home }), /^switchboard: listening on (http:\/\/\S+)$/);
+  return { server, url: match[1] ?? '' };
+}
+
 async function stop(server: ChildProcess): Promise<void> {
-  if (server.exitCode !== null) return;
+  if (server.exitCode !== null || server.signalCode !== null) return;
   const exited = new Promise((resolve) => server.once('exit', resolve));
   server.kill('SIGTERM');
   const timer = setTimeout(() => server.kill('SIGKILL'), 15_000);
@@ -61,6 +67,7 @@ describe('sb serve with a Telegram account (spawns `sb serve`; grammY against a 
   let home = '';
   let fake: FakeBotApi;
   let current: ChildProcess | undefined;
+  let gatewayProcess: ChildProcess | undefined;
 
   beforeAll(async () => {
     if (!existsSync(SB)) throw new Error(`${SB} is missing: run \`npx tsc -b\` first`);
@@ -68,6 +75,7 @@ describe('sb serve with a Telegram account (spawns `sb serve`; grammY against a 
     fake = await startFakeBotApi();
   });
   afterAll(async () => {
+    if (gatewayProcess) await stop(gatewayProcess);
     if (current) await stop(current);
     await fake.close();
     rmSync(home, { recursive: true, force: true });
@@ -102,4 +110,25 @@ describe('sb serve with a Telegram account (spawns `sb serve`; grammY against a 
     expect(replies(22)).toEqual(['no memories', 'echo: still there?']);
     expect(fake.maxConcurrentPolls).toBe(1);
   }, 120_000);
+
+  it('runs the adapters in a separate `sb gateway` against the API of an `sb serve --no-gateway`', async () => {
+    if (current) await stop(current);
+    const served = await startServe(home, '--no-gateway');
+    current = served.server;
+    const started = await spawnSb(['gateway', '--api-url', served.url], cleanEnv({ SB_HOME: home }), /^gateway: running against \S+ with (\d+) account/);
+    gatewayProcess = started.server;
+    expect(started.match[1]).toBe('1');
+    const replies = (chat: number) => fake.sent.filter((m) => String(m.chat_id) === String(chat)).map((m) => m.text);
+    fake.push(dm(33, 'via the separate gateway'));
+    expect(await until('the reply through sb gateway', () => replies(33)[0])).toBe('echo: via the separate gateway');
+    await stop(gatewayProcess);
+    expect(gatewayProcess.exitCode).toBe(0);
+  }, 60_000);
+
+  it('says so when `sb gateway` cannot reach its API', async () => {
+    const failed = await run(process.execPath, [SB, 'gateway', '--api-url', 'http://127.0.0.1:1'], { env: cleanEnv({ SB_GATEWAY_TOKEN: 'x' }) })
+      .then(() => undefined, (error: { code?: number; stderr?: string }) => error);
+    expect(failed?.code).toBe(1);
+    expect(failed?.stderr).toMatch(/^sb: cannot use the API at http:\/\/127\.0\.0\.1:1: /);
+  });
 });

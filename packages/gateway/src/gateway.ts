@@ -188,7 +188,7 @@ async function deliver(
     let items: OutboxItem[];
     try {
       items = await backOff(
-        () => client.outbox.claim({ channel: adapter.channel, account: adapter.accountId, waitMs: options.waitMs }),
+        () => client.outbox.claim({ channel: adapter.channel, account: adapter.accountId, waitMs: options.waitMs }, signal),
         { numOfAttempts: Number.MAX_SAFE_INTEGER, startingDelay: 500, maxDelay: 30_000, jitter: 'full', retry: (error: unknown) => {
           if (signal.aborted) return false;
           log(`gateway: cannot claim replies for ${adapter.channel}:${adapter.accountId}, retrying: ${String(error)}`);

@@ -35,7 +35,7 @@ export function createApiClient(options: ApiClientOptions) {
   const fetchImpl = options.fetch ?? fetch;
   const timeoutMs = options.timeoutMs ?? 130_000;
 
-  async function call<T>(schema: z.ZodType<T>, method: string, path: string, body?: unknown, query?: Query): Promise<T> {
+  async function call<T>(schema: z.ZodType<T>, method: string, path: string, body?: unknown, query?: Query, signal?: AbortSignal): Promise<T> {
     const url = `${baseUrl}${path}${queryString(query)}`;
     let response: Response;
     try {
@@ -43,7 +43,7 @@ export function createApiClient(options: ApiClientOptions) {
         method,
         headers: { authorization: `Bearer ${options.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
         body: body === undefined ? null : JSON.stringify(body),
-        signal: AbortSignal.timeout(timeoutMs),
+        signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs),
       });
     } catch (error) {
       throw transportError(error, method, url);
@@ -113,7 +113,9 @@ export function createApiClient(options: ApiClientOptions) {
     outbox: {
       list: (filter: { channel?: string; account?: string; status?: 'pending' | 'failed' | 'sent'; limit?: number } = {}) =>
         get(z.object({ items: z.array(OutboxItem) }), '/v1/outbox', filter).then((r) => r.items),
-      claim: (claim: OutboxClaim) => call(z.object({ items: z.array(OutboxItem) }), 'POST', '/v1/outbox/claim', claim).then((r) => r.items),
+      /** `signal` gives up a waiting claim (the server then leases nothing to it). */
+      claim: (claim: OutboxClaim, signal?: AbortSignal) =>
+        call(z.object({ items: z.array(OutboxItem) }), 'POST', '/v1/outbox/claim', claim, undefined, signal).then((r) => r.items),
       ack: (id: string) => call(z.object({ item: OutboxItem }), 'POST', `/v1/outbox/${seg(id)}/ack`, {}).then((r) => r.item),
       fail: (id: string, failure: OutboxFailure) =>
         call(z.object({ item: OutboxItem }), 'POST', `/v1/outbox/${seg(id)}/fail`, failure).then((r) => r.item),

@@ -16,8 +16,8 @@ import { formatTime, type CliOutput } from '../cli-output';
 export interface WhatsappLogin {
   loginWhatsapp(
     account: GatewayAccount,
-    deps: { client: ApiClient; log: (line: string) => void; onQr: (qr: string) => void },
-  ): Promise<{ me: string }>;
+    deps: { client: ApiClient; log: (line: string) => void; onQr: (qr: string) => void; relink?: boolean },
+  ): Promise<{ me: string; alreadyLinked: boolean }>;
 }
 
 const AddFlags = z.object({
@@ -79,23 +79,27 @@ export function registerChannelsCommand(program: Command, deps: { context: CliCo
     .command('login <channel>')
     .description('link a phone to a whatsapp account: scan the QR code with WhatsApp → Linked devices')
     .option('--account <name>', 'the whatsapp account (default: default)')
+    .option('--relink', 'forget the linked phone and link again (stop the gateway using it first)')
     .action(async (channelName: string, options: unknown, command: Command) => {
       const channel = parseArgument(ChatChannel, channelName, 'channel');
       if (channel !== 'whatsapp') throw new AppError('invalid_input', `${channel} needs no login: add it with --token`);
-      const { account: accountId = 'default' } = parseFlags(z.object({ account: ExternalId.optional() }), options);
+      const { account: accountId = 'default', relink = false } = parseFlags(z.object({ account: ExternalId.optional(), relink: z.boolean().optional() }), options);
       await context.run(command, async ({ client, out }) => {
         const account = (await client.channels.forGateway()).find((a) => a.channel === 'whatsapp' && a.accountId === accountId);
         if (!account) throw new AppError('not_found', `no whatsapp account ${accountId}: add it with \`sb channels add whatsapp\``);
         const gateway = await deps.loadGateway();
-        const { me } = await gateway.loginWhatsapp(account, {
+        const { me, alreadyLinked } = await gateway.loginWhatsapp(account, {
           client,
           log: out.warn,
+          relink,
           onQr: (qr) => {
             out.line('Scan this code with WhatsApp → Settings → Linked devices → Link a device:');
             qrcode.generate(qr, { small: true }, (code) => out.line(code));
           },
         });
-        out.line(`linked: whatsapp account ${accountId} is ${me}`);
+        out.line(alreadyLinked
+          ? `whatsapp account ${accountId} is already linked as ${me} (--relink links another phone)`
+          : `linked: whatsapp account ${accountId} is ${me}`);
       });
     });
 }

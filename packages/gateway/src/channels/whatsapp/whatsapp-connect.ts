@@ -121,14 +121,26 @@ export interface WhatsAppLoginDeps {
   client: ApiClient;
   log: (line: string) => void;
   onQr: (qr: string) => void;
+  /** Forget a linked phone and link again (a new QR code). */
+  relink?: boolean;
 }
 
-/** Links the account (a QR code to scan, unless stored credentials still work); resolves with our JID. */
-export async function loginWhatsapp(account: Pick<GatewayAccount, 'accountId'>, { client, log, onQr }: WhatsAppLoginDeps): Promise<{ me: string }> {
+/**
+ * Links the account with a QR code and resolves with our JID. An account that is linked already
+ * is left alone unless `relink`: a second session would replace the gateway's (close code 440).
+ */
+export async function loginWhatsapp(
+  account: Pick<GatewayAccount, 'accountId'>,
+  { client, log, onQr, relink = false }: WhatsAppLoginDeps,
+): Promise<{ me: string; alreadyLinked: boolean }> {
   const baileys = await loadBaileys();
   const auth = await loadWhatsAppAuth(client, account.accountId, baileys.codec);
-  const creds = auth.storedCreds ?? baileys.initAuthCreds();
-  return linkWhatsApp({ createSocket: baileys.socketFactory(creds, auth), saveCreds: () => auth.saveCreds(creds), auth, log, onQr });
+  const linked = normalizeJid(auth.storedCreds?.me?.id);
+  if (linked && !relink) return { me: linked, alreadyLinked: true };
+  if (relink) await auth.clear();
+  const creds = relink ? baileys.initAuthCreds() : (auth.storedCreds ?? baileys.initAuthCreds());
+  const { me } = await linkWhatsApp({ createSocket: baileys.socketFactory(creds, auth), saveCreds: () => auth.saveCreds(creds), auth, log, onQr });
+  return { me, alreadyLinked: false };
 }
 
 export interface WhatsAppLinkDeps {
