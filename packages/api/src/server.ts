@@ -37,6 +37,8 @@ export interface RunningServer {
   port: number;
   /** The tenant's gateway token, for a gateway in this process (`sb serve`). */
   gatewayToken: string;
+  /** Called when a channel account is added or removed through this server. */
+  onChannelsChanged(listener: () => void): void;
   close(): Promise<void>;
 }
 
@@ -107,7 +109,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     wakeWorker = worker.wake;
     await worker.start(db.engine === 'pglite');
     log(`switchboard: listening on ${url} (${db.engine}${config.databaseUrl ? '' : ` in ${config.home}`})`);
-    return { url, port, gatewayToken, close: () => closeAll(server, worker, db) };
+    return { url, port, gatewayToken, onChannelsChanged: (listener) => services.channels.onChange(listener), close: () => closeAll(server, worker, db) };
   } catch (error) {
     await db.close();
     throw error;

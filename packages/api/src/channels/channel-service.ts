@@ -3,6 +3,7 @@
  * account bound to an agent; the gateway reads them with their tokens and keeps each channel's
  * session state here, written atomically, so another machine can take over a connection.
  */
+import { EventEmitter } from 'node:events';
 import { AppError, notFound, type ChannelAccount, type ChannelAccountCreate, type ChatChannel, type GatewayAccount } from '@switchboard/shared';
 import type { Db, ScopedTx } from '../db/db';
 import type { Scope } from '../db/scope';
@@ -14,12 +15,19 @@ export type ChannelService = ReturnType<typeof createChannelService>;
 
 export function createChannelService(deps: { db: Db }) {
   const { db } = deps;
+  const changes = new EventEmitter();
+  changes.setMaxListeners(0);
 
   async function requireAccount(tx: ScopedTx, channel: ChatChannel, accountId: string): Promise<void> {
     if (!(await repo.accountExists(tx, channel, accountId))) throw notFound('Channel account', `${channel}:${accountId}`);
   }
 
   return {
+    /** Called after an account is added or removed in this process (a gateway here connects it at once). */
+    onChange(listener: () => void): void {
+      changes.on('change', listener);
+    },
+
     async list(scope: Scope): Promise<ChannelAccount[]> {
       requireOwner(scope, 'list channel accounts');
       return (await db.transaction(scope, (tx) => repo.listAccounts(tx))).map(repo.withoutToken);
@@ -40,12 +48,14 @@ export function createChannelService(deps: { db: Db }) {
         return repo.insertAccount(tx, { channel: input.channel, accountKey, agentId: agent.id, token: input.token ?? null, apiRoot: input.apiRoot ?? null });
       });
       if (!account) throw new AppError('conflict', `Channel account ${input.channel}:${accountKey} already exists`);
+      changes.emit('change');
       return repo.withoutToken(account);
     },
 
     async remove(scope: Scope, channel: ChatChannel, accountId: string): Promise<void> {
       requireOwner(scope, 'remove channel accounts');
       if (!(await db.transaction(scope, (tx) => repo.deleteAccount(tx, channel, accountId)))) throw notFound('Channel account', `${channel}:${accountId}`);
+      changes.emit('change');
     },
 
     readState(scope: Scope, channel: ChatChannel, accountId: string): Promise<Record<string, unknown>> {

@@ -15,7 +15,7 @@ function createServeHarness(env: Record<string, string | undefined> = {}) {
     async startServer(config, options) {
       started = config;
       options.log?.('worker started');
-      return { url: `http://127.0.0.1:${config.port}`, port: config.port, gatewayToken: 'gw', close: async () => void events.push('closed') };
+      return { url: `http://127.0.0.1:${config.port}`, port: config.port, gatewayToken: 'gw', onChannelsChanged: () => undefined, close: async () => void events.push('closed') };
     },
   };
   let stdout = '';
@@ -29,7 +29,7 @@ function createServeHarness(env: Record<string, string | undefined> = {}) {
       async startGateway(options) {
         gatewayClients.push(options.client);
         events.push('gateway started');
-        return { accounts: [], stop: async () => void events.push('gateway stopped') };
+        return { accounts: [], sync: async () => undefined, stop: async () => void events.push('gateway stopped') };
       },
       loginWhatsapp: () => Promise.reject(new Error('no login in this test')),
     }),

@@ -17,12 +17,13 @@ export interface RunningServer {
   url: string;
   port: number;
   gatewayToken: string;
+  onChannelsChanged(listener: () => void): void;
   close(): Promise<void>;
 }
 
 /** The part of `@switchboard/gateway` that `sb serve` and `sb gateway` use. */
 export interface GatewayModule {
-  startGateway(options: { client: ApiClient; log: (line: string) => void }): Promise<{ readonly accounts: string[]; stop(): Promise<void> }>;
+  startGateway(options: { client: ApiClient; log: (line: string) => void }): Promise<{ readonly accounts: string[]; sync(): Promise<void>; stop(): Promise<void> }>;
 }
 
 /** The part of `@switchboard/api` that `sb serve` uses. */
@@ -61,6 +62,8 @@ export function registerServeCommand(program: Command, deps: ServeDeps): void {
         ? await (await deps.loadGateway()).startGateway({ client: createApiClient({ baseUrl: running.url, token: running.gatewayToken }), log: out.warn })
             .catch((error: unknown) => out.warn(`switchboard: the gateway did not start: ${error instanceof Error ? error.message : String(error)}`))
         : undefined;
+      // An account added or removed here connects or disconnects at once (other changes: at the next refresh).
+      if (gateway) running.onChannelsChanged(() => void gateway.sync().catch((error: unknown) => out.warn(`switchboard: ${String(error)}`)));
       const signal = await shutdown;
       out.line(`switchboard: ${signal}, closing`);
       await gateway?.stop();
