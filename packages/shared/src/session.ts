@@ -28,6 +28,10 @@ export type Session = z.infer<typeof Session>;
 export const Direction = z.enum(['inbound', 'outbound']);
 export type Direction = z.infer<typeof Direction>;
 
+/** The tokens a reply cost, as the provider reported them. */
+export const TokenUsage = z.object({ inputTokens: z.number().int().min(0), outputTokens: z.number().int().min(0) });
+export type TokenUsage = z.infer<typeof TokenUsage>;
+
 export const Message = z.object({
   id: MessageId,
   sessionId: SessionId,
@@ -39,6 +43,8 @@ export const Message = z.object({
   chatId: z.string(),
   platformMessageId: z.string().nullable(),
   text: z.string(),
+  /** Replies: what the turn cost, when the provider says. */
+  usage: TokenUsage.nullable(),
   createdAt: z.coerce.date(),
 });
 export type Message = z.infer<typeof Message>;

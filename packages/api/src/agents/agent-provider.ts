@@ -3,7 +3,7 @@
  * session's recent transcript and the memories recalled for the message, both read in the turn's
  * scope) and memory tools bound to the turn token of that scope; it cannot name another scope.
  */
-import type { Agent, Memory, Message, Provider, Session } from '@switchboard/shared';
+import type { Agent, Memory, Message, Provider, Session, TokenUsage } from '@switchboard/shared';
 
 /** Memory tools of one turn, bound to the turn's scope. */
 export interface TurnTools {
@@ -40,6 +40,8 @@ export interface ProviderReply {
   text: string;
   /** The provider's own session id after this turn (null for stateless providers). */
   providerSessionId: string | null;
+  /** What the turn cost, when the provider reports it. */
+  usage?: TokenUsage;
 }
 
 export interface AgentProvider {

@@ -24,7 +24,7 @@ function startFakeAnthropic(): Promise<{ url: string; requests: MessagesRequest[
     else if (content.startsWith('forget ')) blocks = [{ type: 'tool_use', id: 'toolu_3', name: 'forget', input: { id: content.slice(7), tenant: 'other' } }];
     else blocks = [{ type: 'text', text: `claude api heard: ${content}` }];
     res.setHeader('content-type', 'application/json');
-    res.end(JSON.stringify({ id: 'msg_1', type: 'message', role: 'assistant', content: blocks, stop_reason: blocks.some((b) => b.type === 'tool_use') ? 'tool_use' : 'end_turn' }));
+    res.end(JSON.stringify({ id: 'msg_1', type: 'message', role: 'assistant', content: blocks, stop_reason: blocks.some((b) => b.type === 'tool_use') ? 'tool_use' : 'end_turn', usage: { input_tokens: 30, output_tokens: 4 } }));
   });
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`, requests, server })));
 }
@@ -48,6 +48,10 @@ describeEachServer('anthropic agent with memory tools (local fake Messages API s
     expect(last?.model).toBe('fake-claude');
     expect(last?.system).toBe('Be kind.');
     expect(last?.headers['anthropic-version']).toBe('2023-06-01');
+    const [session] = await server.client().sessions.list();
+    const messages = session ? await server.client().sessions.messages(session.id) : [];
+    // Every reply cost two rounds here (tool_use, then the answer).
+    expect(messages.filter((m) => m.direction === 'outbound').map((m) => m.usage)).toContainEqual({ inputTokens: 60, outputTokens: 8 });
   });
 
   it('changes nothing of another contact when a tool_use names their memory id', async () => {

@@ -27,7 +27,11 @@ const Block = z.union([
   z.object({ type: z.literal('tool_use'), id: z.string(), name: z.string(), input: z.unknown() }),
   z.object({ type: z.string() }),
 ]);
-const MessageResponse = z.object({ content: z.array(Block), stop_reason: z.string().nullable().optional() });
+const MessageResponse = z.object({
+  content: z.array(Block),
+  stop_reason: z.string().nullable().optional(),
+  usage: z.object({ input_tokens: z.number().int(), output_tokens: z.number().int() }).optional(),
+});
 /** The same content, kept as sent, to hand back to the API in the next round. */
 const RawContent = z.object({ content: z.array(z.record(z.string(), z.unknown())) });
 
@@ -48,6 +52,7 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): Agen
       const tools = turn.tools
         ? { tools: MEMORY_TOOLS.map((tool) => ({ name: tool.name, description: tool.description, input_schema: tool.parameters })) }
         : {};
+      const usage = { inputTokens: 0, outputTokens: 0 };
       for (let round = 0; round < MAX_ROUNDS; round++) {
         const response = await fetchImpl(`${config.baseUrl.replace(/\/+$/, '')}/messages`, {
           method: 'POST',
@@ -57,11 +62,14 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): Agen
         });
         if (!response.ok) throw new AppError('upstream_failed', `${config.baseUrl} answered HTTP ${response.status}: ${(await response.text()).slice(0, 500)}`);
         const body: unknown = await response.json();
-        const content = MessageResponse.parse(body).content;
+        const parsed = MessageResponse.parse(body);
+        const content = parsed.content;
+        usage.inputTokens += parsed.usage?.input_tokens ?? 0;
+        usage.outputTokens += parsed.usage?.output_tokens ?? 0;
         const uses = content.filter((block): block is { type: 'tool_use'; id: string; name: string; input: unknown } => block.type === 'tool_use');
         if (uses.length === 0) {
           const text = content.map((block) => ('text' in block && typeof block.text === 'string' ? block.text : '')).join('');
-          return { text, providerSessionId: null };
+          return { text, providerSessionId: null, usage };
         }
         messages.push({ role: 'assistant', content: RawContent.parse(body).content });
         const results = [];

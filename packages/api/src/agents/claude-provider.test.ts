@@ -37,7 +37,10 @@ describe('claude provider (fake claude executable)', () => {
     const first = await run(session('c1', null), 'hello');
     expect(first.providerSessionId).toMatch(/^[0-9a-f-]{36}$/);
     const second = await run(session('c1', first.providerSessionId), 'again');
-    expect(second).toEqual({ text: `claude heard "again" (turn 2 of ${first.providerSessionId})`, providerSessionId: first.providerSessionId });
+    expect(second).toEqual({
+      text: `claude heard "again" (turn 2 of ${first.providerSessionId})`, providerSessionId: first.providerSessionId,
+      usage: { inputTokens: 15, outputTokens: 7 },
+    });
     const [a, b] = calls();
     expect(a?.argv).toEqual([
       '-p', 'hello', '--session-id', first.providerSessionId, '--output-format', 'json', '--append-system-prompt', 'Be brief.',

@@ -31,7 +31,17 @@ export interface ClaudeProviderOptions {
   log: (line: string) => void;
 }
 
-const ClaudeResult = z.object({ result: z.string(), session_id: z.string().min(1), is_error: z.boolean().optional() });
+const ClaudeResult = z.object({
+  result: z.string(),
+  session_id: z.string().min(1),
+  is_error: z.boolean().optional(),
+  usage: z.object({
+    input_tokens: z.number().int(),
+    output_tokens: z.number().int(),
+    cache_creation_input_tokens: z.number().int().optional(),
+    cache_read_input_tokens: z.number().int().optional(),
+  }).optional(),
+});
 
 const STALE = /No conversation found with session ID/i;
 
@@ -103,5 +113,9 @@ function parseReply(code: number | null, stdout: string, stderr: string): Provid
     throw new AppError('upstream_failed', 'claude printed no JSON result', { cause: error });
   }
   if (parsed.is_error) throw new AppError('upstream_failed', `claude reported an error: ${parsed.result}`);
-  return { text: parsed.result, providerSessionId: parsed.session_id };
+  const usage = parsed.usage && {
+    inputTokens: parsed.usage.input_tokens + (parsed.usage.cache_creation_input_tokens ?? 0) + (parsed.usage.cache_read_input_tokens ?? 0),
+    outputTokens: parsed.usage.output_tokens,
+  };
+  return { text: parsed.result, providerSessionId: parsed.session_id, ...(usage ? { usage } : {}) };
 }

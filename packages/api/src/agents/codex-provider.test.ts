@@ -39,7 +39,10 @@ describe('codex provider (fake codex executable)', () => {
     expect(first.providerSessionId).toMatch(/^[0-9a-f-]{36}$/);
     expect(first.text).toBe(`codex heard "hello" (turn 1 of ${first.providerSessionId})`);
     const second = await run(session('c1', first.providerSessionId), 'again');
-    expect(second).toEqual({ text: `codex heard "again" (turn 2 of ${first.providerSessionId})`, providerSessionId: first.providerSessionId });
+    expect(second).toEqual({
+      text: `codex heard "again" (turn 2 of ${first.providerSessionId})`, providerSessionId: first.providerSessionId,
+      usage: { inputTokens: 10, outputTokens: 5 },
+    });
     const resumed = calls()[1]?.argv ?? [];
     const at = resumed.indexOf('resume');
     expect(resumed.slice(at)).toEqual(['resume', first.providerSessionId, 'again']);

@@ -3,12 +3,12 @@
  * `thread_id` of the first `thread.started` event; later turns run
  * `codex exec --json [exec flags] resume <id> <msg>`. Exec-level flags (`--sandbox`, `-C`,
  * `--color`, `--skip-git-repo-check`) always come before `resume`, so a resumed turn keeps its
- * sandbox. The answer is the last completed `agent_message`. Restricted turns (every contact's)
+ * sandbox. The answer is the last completed `agent_message`; the usage that of `turn.completed`. Restricted turns (every contact's)
  * run `--sandbox read-only`; never `--last`. The memory tools are our MCP endpoint, configured per
  * run with `-c mcp_servers.switchboard.*`; the turn token travels in an environment variable.
  */
 import { z } from 'zod';
-import { AppError } from '@switchboard/shared';
+import { AppError, type TokenUsage } from '@switchboard/shared';
 import type { AgentProvider, ProviderReply } from './agent-provider';
 import { cliConfigOf } from './agent-config';
 import { isRestricted, ownerArgsOf, parseJsonLine, prepareWorkspace, runCliProcess, stderrTail, TURN_TOKEN_ENV, turnEnv } from './cli-process';
@@ -27,6 +27,7 @@ const CodexSandbox = z.object({
 const CodexEvent = z.union([
   z.object({ type: z.literal('thread.started'), thread_id: z.string().min(1) }),
   z.object({ type: z.literal('item.completed'), item: z.object({ type: z.string(), text: z.string().optional() }) }),
+  z.object({ type: z.literal('turn.completed'), usage: z.object({ input_tokens: z.number().int(), output_tokens: z.number().int() }) }),
   z.object({ type: z.string() }),
 ]);
 
@@ -63,15 +64,17 @@ function mcpOverrides(url: string): string[] {
 function parseEvents(stdout: string, known: string | null): ProviderReply {
   let started: string | undefined;
   let answer: string | undefined;
+  let usage: TokenUsage | undefined;
   for (const line of stdout.split('\n')) {
     const event = CodexEvent.safeParse(parseJsonLine(line));
     if (!event.success) continue;
     const data = event.data;
     if ('thread_id' in data) started ??= data.thread_id;
     if ('item' in data && data.item.type === 'agent_message' && data.item.text !== undefined) answer = data.item.text;
+    if ('usage' in data) usage = { inputTokens: data.usage.input_tokens, outputTokens: data.usage.output_tokens };
   }
   const threadId = started ?? known;
   if (threadId === null) throw new AppError('upstream_failed', 'codex reported no thread id');
   if (answer === undefined) throw new AppError('upstream_failed', 'codex printed no agent message');
-  return { text: answer, providerSessionId: threadId };
+  return { text: answer, providerSessionId: threadId, ...(usage ? { usage } : {}) };
 }

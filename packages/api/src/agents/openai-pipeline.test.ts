@@ -19,7 +19,9 @@ function startFakeOpenai(script: (request: ChatRequest) => Reply): Promise<{ url
       ? { role: 'assistant', content: reply.content }
       : { role: 'assistant', content: null, tool_calls: [{ id: `call_${requests.length}`, type: 'function', function: { name: reply.tool, arguments: JSON.stringify(reply.args) } }] };
     res.setHeader('content-type', 'application/json');
-    res.end(JSON.stringify({ id: 'chatcmpl-1', object: 'chat.completion', choices: [{ index: 0, message, finish_reason: 'stop' }] }));
+    res.end(JSON.stringify({
+      id: 'chatcmpl-1', object: 'chat.completion', choices: [{ index: 0, message, finish_reason: 'stop' }], usage: { prompt_tokens: 20, completion_tokens: 5, total_tokens: 25 },
+    }));
   });
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`, requests, server })));
 }
@@ -71,6 +73,14 @@ describeEachServer('openai-compatible agent with memory tools (local fake chat-c
     expect(last.messages.map((m) => [m.role, m.content])).toEqual([
       ['user', 'first words'], ['assistant', 'model heard: first words'], ['user', 'second words'],
     ]);
+  });
+
+  it('records what a reply cost, summed over its tool rounds', async () => {
+    const answer = await server.client().inbound({ channel: 'telegram', sender: { id: '807' }, messageId: randomUUID(), text: 'remember G grows figs' }, { wait: true });
+    const sessionId = 'sessionId' in answer ? answer.sessionId : null;
+    expect(sessionId).not.toBeNull();
+    const messages = await server.client().sessions.messages(sessionId ?? ('' as never));
+    expect(messages.map((m) => [m.direction, m.usage])).toEqual([['inbound', null], ['outbound', { inputTokens: 40, outputTokens: 10 }]]);
   });
 
   it('offers no tools with memory in context only, and neither tools nor memories with memory off', async () => {

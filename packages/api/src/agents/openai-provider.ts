@@ -24,6 +24,7 @@ const OpenaiConfig = z.object({
 
 const ToolCall = z.object({ id: z.string(), type: z.literal('function'), function: z.object({ name: z.string(), arguments: z.string() }) });
 const Completion = z.object({
+  usage: z.object({ prompt_tokens: z.number().int(), completion_tokens: z.number().int() }).optional(),
   choices: z.array(z.object({ message: z.object({ content: z.string().nullable().optional(), tool_calls: z.array(ToolCall).optional() }) })).min(1),
 });
 
@@ -43,6 +44,7 @@ export function createOpenaiProvider(options: OpenaiProviderOptions): AgentProvi
       const apiKey = options.env[config.apiKeyEnv];
       const messages = initialMessages(turn);
       const tools = turn.tools ? { tools: MEMORY_TOOLS.map((tool) => ({ type: 'function', function: tool })) } : {};
+      const usage = { inputTokens: 0, outputTokens: 0 };
       for (let round = 0; round < MAX_ROUNDS; round++) {
         const response = await fetchImpl(`${config.baseUrl.replace(/\/+$/, '')}/chat/completions`, {
           method: 'POST',
@@ -51,9 +53,12 @@ export function createOpenaiProvider(options: OpenaiProviderOptions): AgentProvi
           signal: AbortSignal.any([signal, AbortSignal.timeout(config.timeoutMs)]),
         });
         if (!response.ok) throw new AppError('upstream_failed', `${config.baseUrl} answered HTTP ${response.status}: ${(await response.text()).slice(0, 500)}`);
-        const message = Completion.parse(await response.json()).choices[0]?.message;
+        const completion = Completion.parse(await response.json());
+        usage.inputTokens += completion.usage?.prompt_tokens ?? 0;
+        usage.outputTokens += completion.usage?.completion_tokens ?? 0;
+        const message = completion.choices[0]?.message;
         const calls = message?.tool_calls ?? [];
-        if (calls.length === 0) return { text: message?.content ?? '', providerSessionId: null };
+        if (calls.length === 0) return { text: message?.content ?? '', providerSessionId: null, usage };
         messages.push({ role: 'assistant', content: message?.content ?? null, tool_calls: calls });
         for (const call of calls) {
           messages.push({ role: 'tool', tool_call_id: call.id, content: await runMemoryTool(turn.tools, call.function.name, parseToolArguments(call.function.arguments)) });

@@ -3,12 +3,12 @@
  * message is stored once per platform message id (per channel and chat).
  */
 import { z } from 'zod';
-import { Channel, ContactId, Direction, MessageId, SessionId, type Message } from '@switchboard/shared';
+import { Channel, ContactId, Direction, MessageId, SessionId, TokenUsage, type Message } from '@switchboard/shared';
 import type { ScopedTx } from '../db/db';
 import { SqlParams, reachableRowsSql } from '../db/scope-sql';
 
 export const MESSAGE_COLUMNS = `m.id, m.session_id, m.contact_id, m.sender_contact_id, m.direction, m.channel, m.account_key, m.chat_id,
-  m.platform_message_id, m.text, m.created_at`;
+  m.platform_message_id, m.text, m.usage, m.created_at`;
 
 export const MessageRow = z
   .object({
@@ -22,6 +22,7 @@ export const MessageRow = z
     chat_id: z.string(),
     platform_message_id: z.string().nullable(),
     text: z.string(),
+    usage: TokenUsage.nullable(),
     created_at: z.coerce.date(),
   })
   .transform(
@@ -36,6 +37,7 @@ export const MessageRow = z
       chatId: row.chat_id,
       platformMessageId: row.platform_message_id,
       text: row.text,
+      usage: row.usage,
       createdAt: row.created_at,
     }),
   );
@@ -51,6 +53,7 @@ export interface NewMessage {
   /** For a reply: the speaker it answers (a group member), erased with that speaker. */
   answeredContactId?: ContactId | null | undefined;
   text: string;
+  usage?: TokenUsage | null | undefined;
 }
 
 /** Appends to a session in scope; undefined when that platform message was already stored. */
@@ -70,17 +73,18 @@ export async function insertMessages(tx: ScopedTx, sessionId: SessionId, batch: 
     const values = [
       index, message.senderContactId ?? null, message.answeredContactId ?? null, message.direction, message.channel,
       message.accountKey ?? 'default', message.chatId, message.platformMessageId ?? null, message.text,
+      message.usage ? JSON.stringify(message.usage) : null,
     ].map((value) => params.add(value));
-    return `(${values[0]}::int, ${values[1]}::uuid, ${values[2]}::uuid, ${values.slice(3).map((v) => `${v}::text`).join(', ')})`;
+    return `(${values[0]}::int, ${values[1]}::uuid, ${values[2]}::uuid, ${values.slice(3, 9).map((v) => `${v}::text`).join(', ')}, ${values[9]}::jsonb)`;
   });
   const { rows: stored } = await tx.query(
     `insert into messages as m (tenant_id, session_id, contact_id, sender_contact_id, answered_contact_id, direction,
-       channel, account_key, chat_id, platform_message_id, text)
+       channel, account_key, chat_id, platform_message_id, text, usage)
      select s.tenant_id, s.id, s.contact_id, v.sender, v.answered, v.direction, v.channel, v.account_key, v.chat_id,
-       v.platform_message_id, v.text
+       v.platform_message_id, v.text, v.usage
      from sessions s
      cross join (values ${rows.join(', ')})
-       as v (ord, sender, answered, direction, channel, account_key, chat_id, platform_message_id, text)
+       as v (ord, sender, answered, direction, channel, account_key, chat_id, platform_message_id, text, usage)
      where ${where} and s.id = ${params.add(sessionId)}
      order by v.ord
      on conflict (tenant_id, channel, account_key, chat_id, direction, platform_message_id) do nothing

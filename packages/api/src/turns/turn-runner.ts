@@ -189,7 +189,9 @@ async function recordTranscript(tx: ScopedTx, event: inboundRepo.InboundEvent, s
     ...address, direction: 'inbound', platformMessageId: event.platformMessageId, senderContactId: event.senderContactId, text: event.text,
   };
   const answered = event.senderContactId !== event.contactId ? event.senderContactId : null;
-  const outbound: messageRepo.NewMessage[] = reply ? [{ ...address, direction: 'outbound', answeredContactId: answered, text: reply.text }] : [];
+  const outbound: messageRepo.NewMessage[] = reply
+    ? [{ ...address, direction: 'outbound', answeredContactId: answered, text: reply.text, usage: reply.usage }]
+    : [];
   await messageRepo.insertMessages(tx, session.id, [inbound, ...outbound]);
   if (reply?.providerSessionId != null && reply.providerSessionId !== session.providerSessionId) {
     // A reset since this turn began wins: the new id is then not stored on the closed session.

@@ -16,13 +16,13 @@ describe('sb sessions (fake HTTP server responses)', () => {
   });
 
   it('prints a transcript one line per message with time, direction and text', async () => {
-    const message = (direction: 'inbound' | 'outbound', text: string, at: string) => ({
+    const message = (direction: 'inbound' | 'outbound', text: string, at: string, usage: { inputTokens: number; outputTokens: number } | null = null) => ({
       id: MessageId.parse(crypto.randomUUID()), sessionId: anas.id, contactId: ana.id, senderContactId: direction === 'inbound' ? ana.id : null, direction,
-      channel: 'telegram' as const, accountKey: 'default', chatId: '123', platformMessageId: null, text, createdAt: new Date(at),
+      channel: 'telegram' as const, accountKey: 'default', chatId: '123', platformMessageId: null, text, usage, createdAt: new Date(at),
     });
-    const server = createFakeServer({ messages: [message('inbound', 'recall', '2026-05-01T12:00:01Z'), message('outbound', 'likes tea', '2026-05-01T12:00:02Z')] });
+    const server = createFakeServer({ messages: [message('inbound', 'recall', '2026-05-01T12:00:01Z'), message('outbound', 'likes tea', '2026-05-01T12:00:02Z', { inputTokens: 120, outputTokens: 30 })] });
     const result = await server.run(['sessions', 'show', anas.id]);
-    expect(result.stdout).toBe('2026-05-01 12:00:01Z → recall\n2026-05-01 12:00:02Z ← likes tea\n');
+    expect(result.stdout).toBe('2026-05-01 12:00:01Z → recall\n2026-05-01 12:00:02Z ← likes tea  (120 in / 30 out tokens)\n');
   });
 
   it('resets the owner\'s chat by default and a contact\'s thread with flags', async () => {

@@ -76,6 +76,7 @@ function printSessions(out: CliOutput, sessions: Session[], agentNames: Map<stri
 function printTranscript(out: CliOutput, messages: Message[]): void {
   if (messages.length === 0) return out.line('no messages');
   for (const message of messages) {
-    out.line(`${formatTime(message.createdAt)} ${message.direction === 'inbound' ? '→' : '←'} ${message.text}`);
+    const cost = message.usage ? `  (${message.usage.inputTokens} in / ${message.usage.outputTokens} out tokens)` : '';
+    out.line(`${formatTime(message.createdAt)} ${message.direction === 'inbound' ? '→' : '←'} ${message.text}${cost}`);
   }
 }
