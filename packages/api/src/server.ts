@@ -76,10 +76,11 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       grants,
       checkAgent: createAgentCheck(agentProcessEnv, workspaceRoot),
       authenticate: createCachedAuthenticate(db, TOKEN_CACHE_MS),
-      waitForTurn: ({ tenantId: tenant, eventId }, signal) =>
+      waitForTurn: ({ tenantId: tenant, eventId }, signal, onText) =>
         waiters.wait(eventId, {
           // This process's worker settles its own turns at once; polling only finds turns other processes ran.
           findEvent: (id) => services.inbound.findEvent(tenant, id), pollMs: WAIT_POLL_MS, timeoutMs: config.waitTimeoutMs, signal,
+          ...(onText ? { onText } : {}),
         }),
     });
     // Listening first: the agent CLIs of the first turns reach the memory tools at this address.
@@ -97,7 +98,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       anthropic: createAnthropicProvider({ env: agentProcessEnv }),
     };
     const mcpUrl = `${localUrl(config.host, port)}${MCP_PATH}`;
-    const runner = createTurnRunner({ db, memories: services.memories, providers, grants, mcpUrl });
+    const runner = createTurnRunner({ db, memories: services.memories, providers, grants, mcpUrl, textSink: waiters.textSink });
     const pollMs = db.engine === 'pglite' ? 1000 : 200;
     const worker = createTurnWorker({
       db, runner, concurrency: config.concurrency, leaseMs: config.leaseMs, pollMs, onOutcome: (outcome) => {

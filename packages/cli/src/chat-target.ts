@@ -16,6 +16,7 @@ export const ChatFlags = z.object({
   name: DisplayName.optional(),
   mention: z.boolean().optional(),
   message: z.string().optional(),
+  stream: z.boolean().optional(),
 });
 export type ChatFlags = z.infer<typeof ChatFlags>;
 

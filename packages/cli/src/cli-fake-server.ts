@@ -66,6 +66,7 @@ export function createFakeServer(seed: Partial<FakeRecords> = {}) {
     };
     requests.push(request);
     const [status, body] = answer(routes, request, new Headers(init?.headers).get('authorization'));
+    if (request.query.stream === 'true' && status === 200) return streamed(body as InboundResult);
     return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
   };
 
@@ -103,6 +104,15 @@ export async function runSb(
     untilShutdown: () => new Promise(() => {}),
   });
   return { code, stdout, stderr };
+}
+
+/** `?stream=true`: the answer as server-sent events, its text in two deltas. */
+function streamed(result: InboundResult): Response {
+  const text = 'reply' in result ? result.reply?.text ?? '' : '';
+  const half = Math.ceil(text.length / 2);
+  const events = [['delta', { text: text.slice(0, half) }], ['delta', { text: text.slice(half) }], ['done', result]] as const;
+  const body = events.map(([event, data]) => `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`).join('');
+  return new Response(body, { status: 200, headers: { 'content-type': 'text/event-stream' } });
 }
 
 function answer(routes: Route[], request: FakeRequest, authorization: string | null): Reply {

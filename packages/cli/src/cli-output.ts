@@ -15,6 +15,8 @@ export interface CliOutput {
   /** With `--json` prints `value`; otherwise runs `human`, which prints for people. */
   print(value: unknown, human: () => void): void;
   line(text: string): void;
+  /** Text without a line break (a reply as it streams). */
+  write(text: string): void;
   table(head: string[], rows: string[][]): void;
   warn(text: string): void;
 }
@@ -28,6 +30,7 @@ export function createCliOutput(io: CliIo, options: { isJson: boolean }): CliOut
       else human();
     },
     line,
+    write: (text) => io.out(text),
     table(head, rows) {
       line(renderTable(head, rows));
     },

@@ -4,13 +4,14 @@
  * `unavailable` when the server cannot be reached (or went away mid-request), `timeout` after
  * `timeoutMs`.
  */
+import { EventSourceParserStream } from 'eventsource-parser/stream';
 import { z } from 'zod';
 import { Agent, AgentCheck, type AgentCreate, type AgentPatch } from './agent';
 import { ChannelAccount, GatewayAccount, type ChannelAccountCreate, type ChannelStateUpdate } from './channel';
 import { Contact, ContactAccess, ForgetResult, type ResolveContactInput } from './contact';
 import { AppError, errorStatus, type ErrorCode } from './error';
 import type { ContactId, MemoryId, SessionId } from './ids';
-import { InboundAccepted, InboundAnswered, type InboundMessage } from './inbound';
+import { InboundAccepted, InboundAnswered, type InboundMessage, type InboundResult } from './inbound';
 import { Memory, MemoryEvent, type MemoryOwnerFilter, type Visibility } from './memory';
 import { OutboxItem, PairingRequest, type OutboxClaim, type OutboxFailure } from './outbox';
 import { Message, Session } from './session';
@@ -61,6 +62,41 @@ export function createApiClient(options: ApiClientOptions) {
     /** Posts an inbound message; with `wait`, resolves once the turn finished. */
     inbound(message: InboundMessage, opts: { wait?: boolean } = {}) {
       return call(z.union([InboundAnswered, InboundAccepted]), 'POST', '/v1/inbound', message, { wait: opts.wait || undefined });
+    },
+
+    /**
+     * Like `inbound(message, {wait: true})`, with the reply's text so far passed to `onText` while
+     * a streaming provider writes it (`?stream=true`).
+     */
+    async inboundStream(message: InboundMessage, onText: (textSoFar: string) => void): Promise<InboundResult> {
+      const path = '/v1/inbound?wait=true&stream=true';
+      let response: Response;
+      try {
+        response = await fetchImpl(`${baseUrl}${path}`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${options.token}`, 'content-type': 'application/json', accept: 'text/event-stream' },
+          body: JSON.stringify(message),
+          signal: AbortSignal.timeout(timeoutMs),
+        });
+      } catch (error) {
+        throw transportError(error, 'POST', `${baseUrl}${path}`);
+      }
+      if (!response.headers.get('content-type')?.startsWith('text/event-stream')) {
+        const payload: unknown = await response.json().catch(() => undefined);
+        if (!response.ok) throw responseError(response.status, payload, 'POST', path);
+        return InboundAccepted.parse(payload);
+      }
+      let text = '';
+      const events = (response.body ?? new ReadableStream()).pipeThrough(new TextDecoderStream()).pipeThrough(new EventSourceParserStream());
+      for await (const event of events as unknown as AsyncIterable<{ event?: string; data: string }>) {
+        const data: unknown = JSON.parse(event.data);
+        if (event.event === 'done') return InboundAnswered.parse(data);
+        if (event.event === 'error') throw responseError(502, data, 'POST', path);
+        const chunk = z.object({ text: z.string() }).parse(data).text;
+        text = event.event === 'replace' ? chunk : text + chunk;
+        onText(text);
+      }
+      throw new AppError('unavailable', `POST ${path} ended without an answer`);
     },
 
     contacts: {

@@ -44,7 +44,16 @@ export interface ProviderReply {
   usage?: TokenUsage;
 }
 
+export interface RunOptions {
+  signal: AbortSignal;
+  /**
+   * Someone is watching this turn live: a provider that can stream calls this with the reply's
+   * text so far as it grows. The returned reply is still the whole, final text.
+   */
+  onText?: ((textSoFar: string) => void) | undefined;
+}
+
 export interface AgentProvider {
   readonly name: Provider;
-  run(turn: Turn, options: { signal: AbortSignal }): Promise<ProviderReply>;
+  run(turn: Turn, options: RunOptions): Promise<ProviderReply>;
 }

@@ -1,13 +1,15 @@
 /**
  * The Anthropic Messages API: the history is our stored transcript, the memory tools are `tools`
  * answered with the turn's own tools (bound to its scope), and the loop ends with the first answer
- * that asks for no tool, or fails after a few rounds. The API key is read from the environment
- * variable the agent's config names.
+ * that asks for no tool, or fails after a few rounds. When someone watches the turn live, rounds
+ * stream (`stream: true`) and the text so far is reported as it grows. The API key is read from
+ * the environment variable the agent's config names.
  */
 import { z } from 'zod';
 import { AppError } from '@switchboard/shared';
 import type { AgentProvider, Turn } from './agent-provider';
 import { MEMORY_TOOLS, runMemoryTool } from './memory-tools';
+import { serverSentEvents } from './sse';
 
 export interface AnthropicProviderOptions {
   env: Record<string, string | undefined>;
@@ -45,7 +47,7 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): Agen
   const fetchImpl = options.fetch ?? fetch;
   return {
     name: 'anthropic',
-    async run(turn, { signal }) {
+    async run(turn, { signal, onText }) {
       const config = AnthropicConfig.parse(turn.agent.config);
       const apiKey = options.env[config.apiKeyEnv] ?? '';
       const messages = historyOf(turn);
@@ -57,11 +59,11 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): Agen
         const response = await fetchImpl(`${config.baseUrl.replace(/\/+$/, '')}/messages`, {
           method: 'POST',
           headers: { 'content-type': 'application/json', 'x-api-key': apiKey, 'anthropic-version': API_VERSION },
-          body: JSON.stringify({ model: config.model, max_tokens: config.maxTokens, system: systemOf(turn), messages, ...tools }),
+          body: JSON.stringify({ model: config.model, max_tokens: config.maxTokens, system: systemOf(turn), messages, ...tools, ...(onText ? { stream: true } : {}) }),
           signal: AbortSignal.any([signal, AbortSignal.timeout(config.timeoutMs)]),
         });
         if (!response.ok) throw new AppError('upstream_failed', `${config.baseUrl} answered HTTP ${response.status}: ${(await response.text()).slice(0, 500)}`);
-        const body: unknown = await response.json();
+        const body: unknown = onText ? await readStream(response, onText) : await response.json();
         const parsed = MessageResponse.parse(body);
         const content = parsed.content;
         usage.inputTokens += parsed.usage?.input_tokens ?? 0;
@@ -81,6 +83,54 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): Agen
       throw new AppError('upstream_failed', `the model kept calling tools for ${MAX_ROUNDS} rounds`);
     },
   };
+}
+
+const StreamEvent = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('message_start'), message: z.object({ usage: z.object({ input_tokens: z.number().int() }).partial().optional() }) }),
+  z.object({ type: z.literal('content_block_start'), index: z.number().int(), content_block: z.record(z.string(), z.unknown()) }),
+  z.object({
+    type: z.literal('content_block_delta'), index: z.number().int(),
+    delta: z.object({ type: z.string(), text: z.string().optional(), partial_json: z.string().optional() }),
+  }),
+  z.object({ type: z.literal('message_delta'), usage: z.object({ output_tokens: z.number().int() }).partial().optional() }),
+  z.object({ type: z.enum(['content_block_stop', 'message_stop', 'ping']) }),
+  z.object({ type: z.literal('error'), error: z.object({ message: z.string() }) }),
+]);
+
+/**
+ * A streamed response rebuilt as the message the non-streaming API returns: text blocks grow by
+ * `text_delta` (reported as the text so far), tool_use inputs by `input_json_delta`.
+ */
+async function readStream(response: Response, onText: (textSoFar: string) => void): Promise<unknown> {
+  const blocks: Record<string, unknown>[] = [];
+  const json: string[] = [];
+  const usage = { input_tokens: 0, output_tokens: 0 };
+  const textSoFar = () => blocks.map((block) => (block.type === 'text' ? String(block.text) : '')).join('');
+  for await (const event of serverSentEvents(response)) {
+    const parsed = StreamEvent.safeParse(JSON.parse(event.data));
+    if (!parsed.success) continue; // an event type this reader does not need
+    const data = parsed.data;
+    if (data.type === 'error') throw new AppError('upstream_failed', `the stream failed: ${data.error.message}`);
+    if (data.type === 'message_start') usage.input_tokens = data.message.usage?.input_tokens ?? 0;
+    if (data.type === 'message_delta') usage.output_tokens = data.usage?.output_tokens ?? usage.output_tokens;
+    if (data.type === 'content_block_start') {
+      blocks[data.index] = { ...data.content_block };
+      json[data.index] = '';
+    }
+    if (data.type === 'content_block_delta') {
+      const block = blocks[data.index];
+      if (!block) continue;
+      if (data.delta.text !== undefined) {
+        block.text = `${String(block.text ?? '')}${data.delta.text}`;
+        onText(textSoFar());
+      }
+      if (data.delta.partial_json !== undefined) json[data.index] = `${json[data.index] ?? ''}${data.delta.partial_json}`;
+    }
+  }
+  blocks.forEach((block, index) => {
+    if (block.type === 'tool_use') block.input = json[index] ? JSON.parse(json[index] ?? '{}') : {};
+  });
+  return { content: blocks, usage };
 }
 
 function systemOf(turn: Turn): string {

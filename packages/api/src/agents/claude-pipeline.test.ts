@@ -82,4 +82,19 @@ describeEachServer('claude agent through the pipeline (fake claude executable)',
     expect(sessions.filter((s) => s.status === 'open').map((s) => s.provider)).toEqual(['claude']);
     expect(sessions.map((s) => s.provider).sort()).toEqual(['claude', 'claude', 'echo']);
   });
+
+  it('streams the reply with --output-format stream-json --verbose to a caller who watches', async () => {
+    const seen: string[] = [];
+    const answer = await server.client().inboundStream(
+      { channel: 'telegram', sender: { id: '505' }, messageId: randomUUID(), text: 'stream this' }, (text) => seen.push(text),
+    );
+    const reply = 'reply' in answer ? answer.reply?.text ?? '' : '';
+    expect(reply).toMatch(/^claude heard "stream this" \(turn 1 of [0-9a-f-]{36}\)$/);
+    expect(seen).toEqual([reply.slice(0, Math.ceil(reply.length / 2)), reply]);
+    const call = calls().at(-1);
+    expect(call?.argv).toEqual(expect.arrayContaining(['--output-format', 'stream-json', '--verbose']));
+    // Nobody watching: the plain JSON result.
+    await say('505', 'quietly');
+    expect(calls().at(-1)?.argv).toEqual(expect.arrayContaining(['--output-format', 'json']));
+  });
 }, { FAKE_CLAUDE_HOME: fakeHome });

@@ -1,7 +1,8 @@
 /**
  * The Claude Code CLI provider: one provider session per contact (and per agent and thread), in a
  * per-contact working directory. We choose the session id: the first turn runs
- * `claude -p <msg> --session-id <uuid> --output-format json`, later turns `-r <uuid>`; an agent that
+ * `claude -p <msg> --session-id <uuid> --output-format json` (`stream-json --verbose` when someone
+ * watches the turn live), later turns `-r <uuid>`; an agent that
  * forks on reset starts its new session with `-r <old> --fork-session --session-id <uuid>`. The id
  * the run reports is returned and stored by the caller with a compare-and-set. A stale id ("No
  * conversation found") starts one fresh session, never a loop. Never `-c`/`--continue`.
@@ -15,9 +16,9 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { AppError } from '@switchboard/shared';
-import type { AgentProvider, McpAccess, ProviderReply, Turn } from './agent-provider';
+import type { AgentProvider, McpAccess, ProviderReply, RunOptions, Turn } from './agent-provider';
 import { cliConfigOf, type CliConfig } from './agent-config';
-import { isRestricted, ownerArgsOf, prepareWorkspace, runCliProcess, stderrTail, turnEnv } from './cli-process';
+import { isRestricted, ownerArgsOf, parseJsonLine, prepareWorkspace, runCliProcess, stderrTail, turnEnv } from './cli-process';
 import { MEMORY_TOOLS } from './memory-tools';
 import { MCP_SERVER_NAME } from '../mcp/mcp-names';
 
@@ -48,12 +49,12 @@ const STALE = /No conversation found with session ID/i;
 const ALLOWED_TOOLS = MEMORY_TOOLS.map((tool) => `mcp__${MCP_SERVER_NAME}__${tool.name}`).join(',');
 
 export function createClaudeProvider(options: ClaudeProviderOptions): AgentProvider {
-  async function invoke(turn: Turn, config: CliConfig, session: string[], signal: AbortSignal) {
+  async function invoke(turn: Turn, config: CliConfig, session: string[], signal: AbortSignal, onText: RunOptions['onText']) {
     const cwd = prepareWorkspace(options.workspaceRoot, turn);
     const mcpFile = turn.mcp ? writeMcpConfig(options.runDir, turn.mcp) : undefined;
     const restricted = isRestricted(turn, config);
     const args = [
-      '-p', turn.text, ...session, '--output-format', 'json',
+      '-p', turn.text, ...session, ...(onText ? ['--output-format', 'stream-json', '--verbose'] : ['--output-format', 'json']),
       ...(turn.agent.systemPrompt ? ['--append-system-prompt', turn.agent.systemPrompt] : []),
       ...(config.model ? ['--model', config.model] : []),
       ...(mcpFile ? ['--mcp-config', mcpFile] : []),
@@ -62,35 +63,56 @@ export function createClaudeProvider(options: ClaudeProviderOptions): AgentProvi
       ...ownerArgsOf(turn, config),
     ];
     try {
-      return await runCliProcess({ bin: config.bin, args, cwd, env: turnEnv(options.env, turn, config), timeoutMs: config.timeoutMs, signal });
+      return await runCliProcess({
+        bin: config.bin, args, cwd, env: turnEnv(options.env, turn, config), timeoutMs: config.timeoutMs, signal,
+        onStdoutLine: onText && assistantText(onText),
+      });
     } finally {
       if (mcpFile) rmSync(mcpFile, { force: true });
     }
   }
 
-  async function start(turn: Turn, config: CliConfig, signal: AbortSignal, forkFrom: string | null): Promise<ProviderReply> {
+  async function start(turn: Turn, config: CliConfig, run: RunOptions, forkFrom: string | null): Promise<ProviderReply> {
     const fork = forkFrom ? ['-r', forkFrom, '--fork-session'] : [];
-    const result = await invoke(turn, config, [...fork, '--session-id', randomUUID()], signal);
+    const result = await invoke(turn, config, [...fork, '--session-id', randomUUID()], run.signal, run.onText);
     if (forkFrom && result.code !== 0 && STALE.test(result.stderr)) {
       options.log(`switchboard: claude session ${forkFrom} to fork is gone; starting session ${turn.session.id} empty`);
-      return start(turn, config, signal, null);
+      return start(turn, config, run, null);
     }
     return parseReply(result.code, result.stdout, result.stderr);
   }
 
   return {
     name: 'claude',
-    async run(turn, { signal }) {
+    async run(turn, run) {
       const config = cliConfigOf(turn.agent, 'claude');
       const known = turn.session.providerSessionId;
-      if (known === null) return start(turn, config, signal, turn.forkFrom);
-      const result = await invoke(turn, config, ['-r', known], signal);
+      if (known === null) return start(turn, config, run, turn.forkFrom);
+      const result = await invoke(turn, config, ['-r', known], run.signal, run.onText);
       if (result.code !== 0 && STALE.test(result.stderr)) {
         options.log(`switchboard: claude session ${known} of session ${turn.session.id} is gone; starting a fresh one`);
-        return start(turn, config, signal, null);
+        return start(turn, config, run, null);
       }
       return parseReply(result.code, result.stdout, result.stderr);
     },
+  };
+}
+
+const AssistantLine = z.object({
+  type: z.literal('assistant'),
+  message: z.object({ content: z.array(z.object({ type: z.string(), text: z.string().optional() })) }),
+});
+
+/** `stream-json` lines: the text of the assistant messages so far, reported as each one arrives. */
+function assistantText(onText: (textSoFar: string) => void): (line: string) => void {
+  let text = '';
+  return (line) => {
+    const message = AssistantLine.safeParse(parseJsonLine(line));
+    if (!message.success) return;
+    const added = message.data.message.content.map((block) => (block.type === 'text' ? block.text ?? '' : '')).join('');
+    if (!added) return;
+    text += added;
+    onText(text);
   };
 }
 

@@ -17,6 +17,8 @@ export interface CliRun {
   env: Record<string, string | undefined>;
   timeoutMs: number;
   signal: AbortSignal;
+  /** Each complete stdout line as it arrives (streaming output formats). */
+  onStdoutLine?: ((line: string) => void) | undefined;
 }
 
 export interface CliResult {
@@ -42,7 +44,14 @@ export function runCliProcess(run: CliRun): Promise<CliResult> {
     const timer = setTimeout(() => stop(`timed out after ${run.timeoutMs} ms`), run.timeoutMs);
     const onAbort = () => stop('aborted');
     run.signal.addEventListener('abort', onAbort, { once: true });
-    child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
+    let partialLine = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout.push(chunk);
+      if (!run.onStdoutLine) return;
+      const lines = (partialLine + chunk.toString('utf8')).split('\n');
+      partialLine = lines.pop() ?? '';
+      for (const line of lines) run.onStdoutLine(line);
+    });
     child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
     child.on('error', (error) => {
       cleanup();

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { describeEachServer } from '../../../../test/server-harness';
 
-interface ChatRequest { messages: { role: string; content: string | null }[] }
+interface ChatRequest { messages: { role: string; content: string | null }[]; stream?: boolean }
 type Reply = { content: string } | { tool: string; args: Record<string, unknown> };
 
 /** A local server speaking the OpenAI chat-completions wire format, answering from a script. */
@@ -15,6 +15,7 @@ function startFakeOpenai(script: (request: ChatRequest) => Reply): Promise<{ url
     const request = JSON.parse(body) as ChatRequest;
     requests.push(request);
     const reply = script(request);
+    if (request.stream) return streamReply(res, reply, `call_${requests.length}`);
     const message = 'content' in reply
       ? { role: 'assistant', content: reply.content }
       : { role: 'assistant', content: null, tool_calls: [{ id: `call_${requests.length}`, type: 'function', function: { name: reply.tool, arguments: JSON.stringify(reply.args) } }] };
@@ -24,6 +25,28 @@ function startFakeOpenai(script: (request: ChatRequest) => Reply): Promise<{ url
     }));
   });
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`, requests, server })));
+}
+
+/** `stream: true`: the reply as chat.completion.chunk events, text in three pieces, a tool call's arguments in two. */
+async function streamReply(res: import('node:http').ServerResponse, reply: Reply, callId: string): Promise<void> {
+  res.writeHead(200, { 'content-type': 'text/event-stream' });
+  const chunk = (delta: unknown) => ({ id: 'chatcmpl-1', object: 'chat.completion.chunk', choices: [{ index: 0, delta, finish_reason: null }] });
+  const events: unknown[] = [];
+  if ('content' in reply) {
+    const third = Math.ceil(reply.content.length / 3);
+    for (let at = 0; at < reply.content.length; at += third) events.push(chunk({ content: reply.content.slice(at, at + third) }));
+  } else {
+    const args = JSON.stringify(reply.args);
+    events.push(chunk({ tool_calls: [{ index: 0, id: callId, type: 'function', function: { name: reply.tool, arguments: '' } }] }));
+    events.push(chunk({ tool_calls: [{ index: 0, function: { arguments: args.slice(0, 5) } }] }));
+    events.push(chunk({ tool_calls: [{ index: 0, function: { arguments: args.slice(5) } }] }));
+  }
+  events.push({ id: 'chatcmpl-1', object: 'chat.completion.chunk', choices: [], usage: { prompt_tokens: 20, completion_tokens: 5, total_tokens: 25 } });
+  for (const event of events) {
+    res.write(`data: ${JSON.stringify(event)}\n\n`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  res.end('data: [DONE]\n\n');
 }
 
 /** The script: `remember X`, `recall`, `forget <id>` become tool calls; a tool result is echoed back. */
@@ -81,6 +104,26 @@ describeEachServer('openai-compatible agent with memory tools (local fake chat-c
     expect(sessionId).not.toBeNull();
     const messages = await server.client().sessions.messages(sessionId ?? ('' as never));
     expect(messages.map((m) => [m.direction, m.usage])).toEqual([['inbound', null], ['outbound', { inputTokens: 40, outputTokens: 10 }]]);
+  });
+
+  it('streams the reply as it is written to a caller who watches, tool rounds included', async () => {
+    const seen: string[] = [];
+    const message = { channel: 'telegram' as const, sender: { id: '808' }, messageId: randomUUID(), text: 'remember H hikes on Sundays' };
+    const answer = await server.client().inboundStream(message, (text) => seen.push(text));
+    expect(answer).toMatchObject({ status: 'done', reply: { text: expect.stringMatching(/^tool said: \{"id":"[0-9a-f-]{36}","content":"H hikes on Sundays"\}$/) } });
+    expect(seen.length).toBeGreaterThanOrEqual(3);
+    expect(seen.at(-1)).toBe('reply' in answer ? answer.reply?.text : undefined);
+    seen.forEach((text, i) => expect(text.startsWith(seen[i - 1] ?? '')).toBe(true));
+    expect(fake.requests.at(-1)?.stream).toBe(true);
+    const memories = await server.client().memories.list({ contact: answer.contactId ?? undefined });
+    expect(memories.map((m) => m.content)).toEqual(['H hikes on Sundays']);
+  });
+
+  it('answers a message that starts no turn with its status, even when asked to stream', async () => {
+    const message = { channel: 'telegram' as const, sender: { id: '809' }, messageId: randomUUID(), text: 'once' };
+    await server.client().inbound(message);
+    const again = await server.client().inboundStream(message, () => undefined);
+    expect(again).toMatchObject({ status: 'duplicate' });
   });
 
   it('offers no tools with memory in context only, and neither tools nor memories with memory off', async () => {

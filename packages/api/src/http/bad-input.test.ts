@@ -38,6 +38,7 @@ const without = (key: keyof typeof valid) => Object.fromEntries(Object.entries(v
 const inboundCases: BadRequest[] = [
   { name: 'malformed JSON', raw: '{"channel": "telegram",', status: 400, code: 'invalid_input' },
   { name: 'JSON with unquoted keys', raw: '{channel: telegram}', status: 400, code: 'invalid_input' },
+  { name: 'streaming without waiting', path: '/v1/inbound?stream=true', body: valid, status: 400, code: 'invalid_input', issue: ['stream'] },
   { name: 'a JSON array', raw: '[]', status: 400, code: 'invalid_input', issue: [] },
   { name: 'an array of messages', body: [valid], status: 400, code: 'invalid_input', issue: [] },
   { name: 'a JSON string', raw: '"hello"', status: 400, code: 'invalid_input' },

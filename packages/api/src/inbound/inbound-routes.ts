@@ -1,18 +1,28 @@
 /**
  * `POST /v1/inbound` (gateway or owner): 202 with the event's status; with `?wait=true` and a
  * queued message, 200 with the reply once the turn finished (502 if the agent failed, 504 on timeout).
+ * `?wait=true&stream=true` answers a queued message with server-sent events instead: `delta`
+ * (`{text}` appended to the reply so far) while a streaming provider writes, `replace` (`{text}`,
+ * the whole reply so far) when it revised what it wrote, then `done` (the answered body) or `error`
+ * (the error body).
  */
 import { Router } from 'express';
 import { z } from 'zod';
-import { AppError, InboundMessage, type InboundAnswered, type TenantId } from '@switchboard/shared';
+import { AppError, InboundMessage, isAppError, type InboundAccepted, type InboundAnswered, type TenantId } from '@switchboard/shared';
 import { allow, callerOf } from '../http/auth-middleware';
 import type { TurnOutcome } from '../turns/turn-runner';
 import type { InboundService } from './inbound-service';
 
-const InboundQuery = z.strictObject({ wait: z.enum(['true', 'false', '1', '0']).optional() });
+const Flag = z.enum(['true', 'false', '1', '0']).optional().transform((value) => value === 'true' || value === '1');
+const InboundQuery = z.strictObject({ wait: Flag, stream: Flag })
+  .refine((query) => !query.stream || query.wait, { message: 'stream=true needs wait=true', path: ['stream'] });
 
-/** Waits for a queued event's turn; the signal aborts when the caller disconnects. */
-export type WaitForTurn = (turn: { tenantId: TenantId; eventId: string }, signal: AbortSignal) => Promise<TurnOutcome>;
+/** Waits for a queued event's turn; the signal aborts when the caller disconnects; `onText` gets the reply so far. */
+export type WaitForTurn = (
+  turn: { tenantId: TenantId; eventId: string },
+  signal: AbortSignal,
+  onText?: (textSoFar: string) => void,
+) => Promise<TurnOutcome>;
 
 export function inboundRoutes(inbound: InboundService, waitForTurn: WaitForTurn): Router {
   const router = Router();
@@ -23,8 +33,7 @@ export function inboundRoutes(inbound: InboundService, waitForTurn: WaitForTurn)
     const message = InboundMessage.parse(req.body);
     const caller = callerOf(res);
     const accepted = await inbound.accept(caller, message);
-    const wait = query.wait === 'true' || query.wait === '1';
-    if (!wait || accepted.status !== 'queued') {
+    if (!query.wait || accepted.status !== 'queued') {
       res.status(202).json(accepted);
       return;
     }
@@ -32,15 +41,34 @@ export function inboundRoutes(inbound: InboundService, waitForTurn: WaitForTurn)
     res.on('close', () => {
       if (!res.writableFinished) gone.abort();
     });
-    const outcome = await waitForTurn({ tenantId: caller.tenantId, eventId: accepted.eventId }, gone.signal);
-    if (outcome.status === 'failed' || outcome.replyText === null) {
-      throw new AppError('upstream_failed', `The agent failed to answer: ${outcome.error ?? 'no reply'}`);
+    const turn = { tenantId: caller.tenantId, eventId: accepted.eventId };
+    if (!query.stream) {
+      res.json(answeredOf(accepted, await waitForTurn(turn, gone.signal)));
+      return;
     }
-    const answered: InboundAnswered = {
-      eventId: accepted.eventId, contactId: accepted.contactId, sessionId: outcome.sessionId, status: 'done', reply: { text: outcome.replyText },
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+    const send = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    let sent = '';
+    const onText = (text: string) => {
+      if (text.startsWith(sent)) send('delta', { text: text.slice(sent.length) });
+      else send('replace', { text });
+      sent = text;
     };
-    res.json(answered);
+    try {
+      send('done', answeredOf(accepted, await waitForTurn(turn, gone.signal, onText)));
+    } catch (error) {
+      const failure = isAppError(error) ? error : new AppError('upstream_failed', 'The turn failed');
+      send('error', { error: { code: failure.code, message: failure.message } });
+    }
+    res.end();
   });
 
   return router;
+}
+
+function answeredOf(accepted: InboundAccepted, outcome: TurnOutcome): InboundAnswered {
+  if (outcome.status === 'failed' || outcome.replyText === null) {
+    throw new AppError('upstream_failed', `The agent failed to answer: ${outcome.error ?? 'no reply'}`);
+  }
+  return { eventId: accepted.eventId, contactId: accepted.contactId, sessionId: outcome.sessionId, status: 'done', reply: { text: outcome.replyText } };
 }

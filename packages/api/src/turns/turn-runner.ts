@@ -52,6 +52,8 @@ export interface TurnRunnerDeps {
   grants: TurnGrants;
   /** The MCP endpoint agent CLIs reach the memory tools at; none, no MCP for CLI agents. */
   mcpUrl?: string;
+  /** Where a turn streams its text so far, when someone watches it live. */
+  textSink?: (eventId: string) => ((textSoFar: string) => void) | undefined;
 }
 
 /** A turn token outlives its turn's time limit by this much at most (it is revoked when the turn ends). */
@@ -92,13 +94,14 @@ export function createTurnRunner(deps: TurnRunnerDeps) {
     const provider = providers[prepared.agent.provider];
     if (!provider) throw new AppError('upstream_failed', `Provider ${prepared.agent.provider} is not available`);
     const config = turnConfigOf(prepared.agent);
-    if (config.memory !== 'tools') return provider.run({ ...prepared.turn, tools: null, mcp: null }, { signal });
+    const run = { signal, onText: deps.textSink?.(prepared.event.id) };
+    if (config.memory !== 'tools') return provider.run({ ...prepared.turn, tools: null, mcp: null }, run);
     const author = prepared.event.senderContactId !== prepared.event.contactId ? prepared.event.senderContactId : null;
     const { token, revoke } = grants.mint({ scope, authorContactId: author }, config.timeoutMs + TOKEN_GRACE_MS);
     try {
       const tools = turnToolsFor(memories, grants, token);
       const mcp = deps.mcpUrl ? { url: deps.mcpUrl, token } : null;
-      return await provider.run({ ...prepared.turn, tools, mcp }, { signal });
+      return await provider.run({ ...prepared.turn, tools, mcp }, run);
     } finally {
       revoke();
     }

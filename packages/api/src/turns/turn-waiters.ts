@@ -18,8 +18,15 @@ export type TurnWaiters = ReturnType<typeof createTurnWaiters>;
 
 export function createTurnWaiters() {
   const waiting = new Map<string, Set<Settle>>();
+  const watching = new Map<string, Set<(textSoFar: string) => void>>();
 
   return {
+    /** Where a turn streams its text so far; undefined when nobody waits for it live. */
+    textSink(eventId: string): ((textSoFar: string) => void) | undefined {
+      if (!watching.has(eventId)) return undefined;
+      return (text) => watching.get(eventId)?.forEach((watch) => watch(text));
+    },
+
     /** Called by the worker when a turn ended. */
     settle(outcome: TurnOutcome): void {
       const settles = waiting.get(outcome.eventId);
@@ -27,11 +34,22 @@ export function createTurnWaiters() {
       settles?.forEach((settle) => settle(outcome));
     },
 
-    wait(eventId: string, options: TurnWaitersDeps & { timeoutMs: number; signal?: AbortSignal }): Promise<TurnOutcome> {
+    /** `onText`: the reply's text so far while the turn runs, when this process runs it and its provider streams. */
+    wait(eventId: string, options: TurnWaitersDeps & { timeoutMs: number; signal?: AbortSignal; onText?: (textSoFar: string) => void }): Promise<TurnOutcome> {
       return new Promise<TurnOutcome>((resolve, reject) => {
         const settles = waiting.get(eventId) ?? new Set<Settle>();
         waiting.set(eventId, settles);
+        const { onText } = options;
+        if (onText) {
+          const watchers = watching.get(eventId) ?? new Set();
+          watching.set(eventId, watchers.add(onText));
+        }
         const cleanup = () => {
+          if (onText) {
+            const watchers = watching.get(eventId);
+            watchers?.delete(onText);
+            if (watchers?.size === 0) watching.delete(eventId);
+          }
           clearTimeout(timeout);
           clearInterval(poll);
           settles.delete(settle);

@@ -14,6 +14,13 @@ describe('sb chat (fake HTTP server responses)', () => {
     expect(ids[1]).not.toBe(ids[0]);
   });
 
+  it('prints a streamed reply as it grows with --stream', async () => {
+    const server = createFakeServer();
+    const result = await server.run(['chat', '--sender', 'telegram:123', '-m', 'hello there', '--stream']);
+    expect(server.requests[0]).toMatchObject({ method: 'POST', path: '/v1/inbound', query: { wait: 'true', stream: 'true' } });
+    expect(result).toMatchObject({ code: 0, stdout: 'echo: hello there\n' });
+  });
+
   it('sends a group message as mentioning the bot unless --no-mention is given', async () => {
     const server = createFakeServer();
     await server.run(['chat', '--group', 'telegram:-100', '--sender', 'telegram:123', '-m', 'hey bot']);

@@ -34,11 +34,12 @@ export function registerChatCommand(program: Command, deps: ChatDeps): void {
     .option('--mention', 'mark the message as addressing the bot (the default in groups)')
     .option('--no-mention', 'send a group message that does not address the bot')
     .option('-m, --message <text>', 'send one message, print the reply and exit')
+    .option('--stream', 'print the reply as the agent writes it (providers that stream: claude, openai, anthropic)')
     .action(async (options: unknown, command: Command) => {
       const flags = parseFlags(ChatFlags, options);
       await deps.context.run(command, async ({ client, out }) => {
         const target = await resolveChatTarget(flags, client.contacts.get);
-        const send = (text: string) => sendMessage(client, out, buildInboundMessage(target, flags, text, randomUUID()));
+        const send = (text: string) => sendMessage(client, out, buildInboundMessage(target, flags, text, randomUUID()), flags.stream === true);
         if (flags.message !== undefined) return send(flags.message);
         if (deps.prompt) out.warn(`talking as ${describeChatTarget(target)}; /quit or Ctrl-D to leave`);
         await converse(deps, out, send);
@@ -46,9 +47,21 @@ export function registerChatCommand(program: Command, deps: ChatDeps): void {
     });
 }
 
-async function sendMessage(client: ApiClient, out: CliOutput, message: InboundMessage): Promise<void> {
-  const result = await client.inbound(message, { wait: true });
-  out.print(result, () => printAnswer(out, result));
+async function sendMessage(client: ApiClient, out: CliOutput, message: InboundMessage, stream: boolean): Promise<void> {
+  if (!stream || out.isJson) {
+    const result = await client.inbound(message, { wait: true });
+    out.print(result, () => printAnswer(out, result));
+    return;
+  }
+  let shown = '';
+  const result = await client.inboundStream(message, (text) => {
+    // Written as it grows; a revision that does not extend what is shown starts a new line.
+    out.write(text.startsWith(shown) ? text.slice(shown.length) : `\n${text}`);
+    shown = text;
+  });
+  if (result.status !== 'done') return printAnswer(out, result);
+  if (shown === '') return out.line(result.reply.text);
+  out.write(result.reply.text === shown ? '\n' : `\n${result.reply.text}\n`);
 }
 
 function printAnswer(out: CliOutput, result: InboundResult): void {
