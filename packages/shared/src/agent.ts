@@ -81,6 +81,8 @@ export const AgentPatch = z.strictObject({
   sandbox: z.enum(['read-only', 'workspace-write', 'danger-full-access']).optional(),
   /** HTTP providers: the API's base URL (OpenAI, Ollama, vLLM, LM Studio, OpenRouter, Anthropic). */
   baseUrl: z.url().optional(),
+  /** HTTP providers: how much of the stored transcript (in characters, most recent first) goes with a turn. */
+  historyChars: z.number().int().min(0).max(1_000_000).optional(),
   /** HTTP providers: the environment variable holding the API key. */
   apiKeyEnv: EnvName.optional(),
 });

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { AppError } from '@switchboard/shared';
 import type { AgentProvider, Turn } from './agent-provider';
 import { MEMORY_TOOLS, runMemoryTool } from './memory-tools';
+import { boundedHistory } from './history-budget';
 import { serverSentEvents } from './sse';
 
 export interface AnthropicProviderOptions {
@@ -146,7 +147,7 @@ function historyOf(turn: Turn): ApiMessage[] {
     if (last && last.role === role && typeof last.content === 'string') last.content = `${last.content}\n\n${text}`;
     else messages.push({ role, content: text });
   };
-  for (const message of turn.history) add(message.direction === 'inbound' ? 'user' : 'assistant', message.text);
+  for (const message of boundedHistory(turn)) add(message.direction === 'inbound' ? 'user' : 'assistant', message.text);
   add('user', turn.text);
   while (messages[0]?.role === 'assistant') messages.shift();
   return messages;

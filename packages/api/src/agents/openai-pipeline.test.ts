@@ -98,6 +98,21 @@ describeEachServer('openai-compatible agent with memory tools (local fake chat-c
     ]);
   });
 
+  it('sends only the most recent transcript that fits the agent\'s history budget', async () => {
+    await server.client().agents.update('default', { historyChars: 60 });
+    try {
+      await say('810', 'an older message that will not fit any more');
+      await say('810', 'short one');
+      await say('810', 'now');
+      const last = fake.requests[fake.requests.length - 1] as ChatRequest;
+      expect(last.messages.map((m) => [m.role, m.content])).toEqual([
+        ['user', 'short one'], ['assistant', 'model heard: short one'], ['user', 'now'],
+      ]);
+    } finally {
+      await server.client().agents.update('default', { historyChars: 24_000 });
+    }
+  });
+
   it('records what a reply cost, summed over its tool rounds', async () => {
     const answer = await server.client().inbound({ channel: 'telegram', sender: { id: '807' }, messageId: randomUUID(), text: 'remember G grows figs' }, { wait: true });
     const sessionId = 'sessionId' in answer ? answer.sessionId : null;

@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { AppError } from '@switchboard/shared';
 import type { AgentProvider, Turn } from './agent-provider';
 import { MEMORY_TOOLS, parseToolArguments, runMemoryTool } from './memory-tools';
+import { boundedHistory } from './history-budget';
 import { serverSentEvents } from './sse';
 
 export interface OpenaiProviderOptions {
@@ -136,7 +137,7 @@ function initialMessages(turn: Turn): ChatMessage[] {
     .filter(Boolean).join('\n\n');
   return [
     ...(system ? [{ role: 'system' as const, content: system }] : []),
-    ...turn.history.map((m) => ({ role: m.direction === 'inbound' ? ('user' as const) : ('assistant' as const), content: m.text })),
+    ...boundedHistory(turn).map((m) => ({ role: m.direction === 'inbound' ? ('user' as const) : ('assistant' as const), content: m.text })),
     { role: 'user', content: turn.text },
   ];
 }

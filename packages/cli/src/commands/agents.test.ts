@@ -43,11 +43,12 @@ describe('sb agents (fake HTTP server responses)', () => {
     const result = await server.run([
       'agents', 'add', 'coder', '--provider', 'claude', '--bin', 'claude', '--model', 'sonnet', '--timeout', '120', '--memory', 'tools',
       '--reset', 'fork', '--owner-profile', 'restricted', '--owner-arg=--verbose', '--owner-arg', 'extra', '--owner-env', 'GITHUB_TOKEN',
+      '--history-chars', '8000',
     ]);
     expect(server.requests[0]).toMatchObject({ method: 'POST', path: '/v1/agents' });
     expect(server.requests[0]?.body).toEqual({
       name: 'coder', provider: 'claude', bin: 'claude', model: 'sonnet', timeoutMs: 120_000, memory: 'tools', reset: 'fork',
-      ownerProfile: 'restricted', ownerArgs: ['--verbose', 'extra'], ownerEnv: ['GITHUB_TOKEN'],
+      ownerProfile: 'restricted', ownerArgs: ['--verbose', 'extra'], ownerEnv: ['GITHUB_TOKEN'], historyChars: 8000,
     });
     expect(result.stdout).toContain('provider       claude\n');
     expect(result.stdout).toContain('model          sonnet\n');

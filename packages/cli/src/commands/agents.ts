@@ -33,6 +33,7 @@ const SettingFlags = z.object({
   sandbox: AgentPatch.shape.sandbox,
   baseUrl: AgentPatch.shape.baseUrl,
   apiKeyEnv: AgentPatch.shape.apiKeyEnv,
+  historyChars: z.string().regex(/^\d+$/, 'expected a number of characters').transform(Number).pipe(z.number().max(1_000_000)).optional(),
 });
 type SettingFlags = z.infer<typeof SettingFlags>;
 
@@ -109,7 +110,8 @@ function withSettingOptions(command: Command): Command {
     .option('--owner-env <NAME>', 'an environment variable with the owner\'s credentials, passed to the owner\'s turns only (repeatable)', collect)
     .option('--sandbox <mode>', 'codex, the owner\'s turns: read-only, workspace-write or danger-full-access')
     .option('--base-url <url>', 'HTTP providers: the API\'s base URL (OpenAI, Ollama, vLLM, LM Studio, OpenRouter, Anthropic)')
-    .option('--api-key-env <NAME>', 'HTTP providers: the environment variable holding the API key');
+    .option('--api-key-env <NAME>', 'HTTP providers: the environment variable holding the API key')
+    .option('--history-chars <n>', 'HTTP providers: how many characters of the recent transcript go with a turn (default 24000)');
 }
 
 function toPatch(flags: SettingFlags): AgentPatch {
