@@ -57,6 +57,11 @@ describeEachServer('gateway accounts (fake adapters)', (server) => {
       while ((fakes.get('second')?.sent.length ?? 0) === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
       expect(fakes.get('second')?.sent.map((item) => [item.chatId, item.text])).toEqual([['491@s.whatsapp.net', 'echo: hello']]);
       expect(await server.client().outbox.list({ status: 'sent', account: 'second' })).toHaveLength(1);
+
+      // A message the API refuses for good is logged and dropped, not retried: the adapter goes on.
+      await expect(fakes.get('second')?.receive({ channel: 'whatsapp', chat: { id: 'a@s.whatsapp.net', type: 'direct' }, sender: { id: 'b@s.whatsapp.net' }, messageId: 'wa-2', text: 'x' }))
+        .resolves.toBeUndefined();
+      expect(logs.join('\n')).toMatch(/whatsapp:second message wa-2 refused: /);
     } finally {
       await gateway.stop();
     }

@@ -8,7 +8,7 @@
  * every few seconds, so `sb channels add|rm` take effect without a restart; `stop` ends everything.
  */
 import { backOff } from 'exponential-backoff';
-import { isAppError, type ApiClient, type GatewayAccount, type InboundMessage, type OutboxItem } from '@switchboard/shared';
+import { errorStatus, isAppError, type ApiClient, type GatewayAccount, type InboundMessage, type InboundResult, type OutboxItem } from '@switchboard/shared';
 import { PermanentSendError, type ChannelAdapter } from './channels/channel-adapter';
 import { createTypingIndicator, type TypingIndicator } from './delivery/typing-indicator';
 import { connectDiscord } from './channels/discord/discord-connect';
@@ -159,7 +159,15 @@ async function receive(
 ): Promise<void> {
   const chatId = message.chat?.id ?? message.sender?.id ?? '';
   const threadId = message.thread?.id ?? null;
-  const accepted = await client.inbound({ ...message, agent: account.agent, accountId: account.accountId });
+  let accepted: InboundResult;
+  try {
+    accepted = await client.inbound({ ...message, agent: account.agent, accountId: account.accountId });
+  } catch (error) {
+    // The API refused this message for good (4xx): retrying cannot help, so it is logged and dropped.
+    if (!isAppError(error) || errorStatus[error.code] >= 500) throw error;
+    log(`gateway: ${account.channel}:${account.accountId} message ${message.messageId} refused: ${error.message}`);
+    return;
+  }
   if (accepted.status === 'queued') typing.start(chatId, threadId);
   if (accepted.reply) {
     // A reply given without a turn (a pairing code) goes straight back.
