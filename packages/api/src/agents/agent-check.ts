@@ -4,8 +4,7 @@
  * may do without). No model is called.
  */
 import { z } from 'zod';
-import type { Agent, AgentCheck } from '@switchboard/shared';
-import { isAppError } from '@switchboard/shared';
+import { isAppError, type Agent, type AgentCheck } from '@switchboard/shared';
 import { cliConfigOf } from './agent-config';
 import { runCliProcess } from './cli-process';
 

@@ -1,7 +1,6 @@
 /** SQL for channel accounts and their session state: the owner's (and the gateway's) only. */
 import { z } from 'zod';
-import { ChatChannel, type ChannelAccount, type GatewayAccount } from '@switchboard/shared';
-import type { AgentId } from '@switchboard/shared';
+import { ChatChannel, type AgentId, type ChannelAccount, type GatewayAccount } from '@switchboard/shared';
 import type { ScopedTx } from '../db/db';
 
 const AccountRow = z.object({
