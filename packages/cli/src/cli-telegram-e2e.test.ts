@@ -1,49 +1,15 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import type { Update } from 'grammy/types';
 import { startFakeBotApi, type FakeBotApi } from '../../gateway/src/channels/telegram/testing/fake-bot-api';
+import { cleanEnv, SB, spawnSb, startServe, stop } from '../../../test/sb-process';
+import { until } from '../../../test/until';
 
-const SB = join(__dirname, '..', 'dist', 'main.js');
 const run = promisify(execFile);
 const TOKEN = '123456789:AAFakeTokenForTheFakeBotApi_0123456789';
-
-function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env = { ...process.env };
-  for (const name of ['DATABASE_URL', 'SB_URL', 'SB_PORT', 'SB_HOST', 'SB_OWNER_TOKEN', 'SB_GATEWAY_TOKEN']) delete env[name];
-  return { ...env, ...extra };
-}
-
-/** Spawns `sb <args>` and resolves with the first stdout line that matches. */
-function spawnSb(args: string[], env: NodeJS.ProcessEnv, ready: RegExp): Promise<{ server: ChildProcess; match: RegExpExecArray }> {
-  const server = spawn(process.execPath, [SB, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  return new Promise((resolve, reject) => {
-    let stderr = '';
-    server.stderr?.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
-    server.once('exit', (code) => reject(new Error(`sb ${args[0]} exited with ${code}: ${stderr}`)));
-    createInterface({ input: server.stdout as NodeJS.ReadableStream }).on('line', (line) => {
-      const match = ready.exec(line);
-      if (match) resolve({ server, match });
-    });
-  });
-}
-
-async function startServe(home: string, ...flags: string[]): Promise<{ server: ChildProcess; url: string }> {
-  const { server, match } = await spawnSb(['serve', '--port', '0', ...flags], cleanEnv({ SB_HOME: home }), /^switchboard: listening on (http:\/\/\S+)$/);
-  return { server, url: match[1] ?? '' };
-}
-
-async function stop(server: ChildProcess): Promise<void> {
-  if (server.exitCode !== null || server.signalCode !== null) return;
-  const exited = new Promise((resolve) => server.once('exit', resolve));
-  server.kill('SIGTERM');
-  const timer = setTimeout(() => server.kill('SIGKILL'), 15_000);
-  await exited;
-  clearTimeout(timer);
-}
 
 let messageId = 1;
 const dm = (userId: number, text: string) => ({
@@ -52,16 +18,6 @@ const dm = (userId: number, text: string) => ({
     chat: { id: userId, type: 'private', first_name: `User ${userId}` }, from: { id: userId, is_bot: false, first_name: `User ${userId}` },
   },
 }) as Omit<Update, 'update_id'>;
-
-async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 describe('sb serve with a Telegram account (spawns `sb serve`; grammY against a local fake Bot API server)', () => {
   let home = '';
@@ -89,9 +45,9 @@ describe('sb serve with a Telegram account (spawns `sb serve`; grammY against a 
     const replies = (chat: number) => fake.sent.filter((m) => String(m.chat_id) === String(chat)).map((m) => m.text);
     fake.push(dm(11, 'remember my locker code is 4711'));
     fake.push(dm(22, 'recall'));
-    await until('both replies', () => (replies(11).length > 0 && replies(22).length > 0 ? true : undefined));
+    await until('both replies', () => (replies(11).length > 0 && replies(22).length > 0 ? true : undefined), 20_000);
     fake.push(dm(11, 'recall'));
-    await until('the second reply to user 11', () => replies(11)[1]);
+    await until('the second reply to user 11', () => replies(11)[1], 20_000);
     expect(replies(11)).toEqual(['remembered: my locker code is 4711', 'my locker code is 4711']);
     expect(replies(22)).toEqual(['no memories']);
     await stop(first.server);
@@ -101,7 +57,7 @@ describe('sb serve with a Telegram account (spawns `sb serve`; grammY against a 
     current = second.server;
     const sentBefore = fake.sent.length;
     fake.push(dm(22, 'still there?'));
-    await until('the reply after the restart', () => replies(22)[1]);
+    await until('the reply after the restart', () => replies(22)[1], 20_000);
     await new Promise((resolve) => setTimeout(resolve, 1000));
     expect(fake.sent.length).toBe(sentBefore + 1);
     expect(replies(22)).toEqual(['no memories', 'echo: still there?']);
@@ -117,7 +73,7 @@ describe('sb serve with a Telegram account (spawns `sb serve`; grammY against a 
     expect(started.match[1]).toBe('1');
     const replies = (chat: number) => fake.sent.filter((m) => String(m.chat_id) === String(chat)).map((m) => m.text);
     fake.push(dm(33, 'via the separate gateway'));
-    expect(await until('the reply through sb gateway', () => replies(33)[0])).toBe('echo: via the separate gateway');
+    expect(await until('the reply through sb gateway', () => replies(33)[0], 20_000)).toBe('echo: via the separate gateway');
     await stop(gatewayProcess);
     expect(gatewayProcess.exitCode).toBe(0);
   }, 60_000);

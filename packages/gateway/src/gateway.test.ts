@@ -1,12 +1,13 @@
-import type { GatewayAccount, InboundMessage, OutboxItem } from '@switchboard/shared';
+import type { GatewayAccount, InboundMessage } from '@switchboard/shared';
 import { describeEachServer } from '../../../test/server-harness';
-import type { ChannelAdapter } from './channels/channel-adapter';
+import type { ChannelAdapter, OutgoingReply } from './channels/channel-adapter';
 import { startGateway, type Connect } from './gateway';
+import { until } from '../../../test/until';
 
 /** An adapter with no platform behind it: records what the gateway asks of it. */
 function fakeAdapter(account: GatewayAccount, events: string[]) {
   let deliver: ((message: InboundMessage) => Promise<void>) | undefined;
-  const sent: OutboxItem[] = [];
+  const sent: OutgoingReply[] = [];
   const adapter: ChannelAdapter = {
     channel: account.channel,
     accountId: account.accountId,
@@ -53,8 +54,7 @@ describeEachServer('gateway accounts (fake adapters)', (server) => {
 
       // The account's agent answers, and the reply comes back through the outbox to this adapter.
       await fakes.get('second')?.receive({ channel: 'whatsapp', chat: { id: '491@s.whatsapp.net', type: 'direct' }, sender: { id: '491@s.whatsapp.net' }, messageId: 'wa-1', text: 'hello' });
-      const deadline = Date.now() + 15_000;
-      while ((fakes.get('second')?.sent.length ?? 0) === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      await until('the reply through the outbox', () => fakes.get('second')?.sent[0]);
       expect(fakes.get('second')?.sent.map((item) => [item.chatId, item.text])).toEqual([['491@s.whatsapp.net', 'echo: hello']]);
       expect(await server.client().outbox.list({ status: 'sent', account: 'second' })).toHaveLength(1);
 

@@ -171,17 +171,9 @@ async function receive(
   if (accepted.status === 'queued') typing.start(chatId, threadId);
   if (accepted.reply) {
     // A reply given without a turn (a pairing code) goes straight back.
-    await adapter.send(directReply(account, chatId, threadId, message.messageId, accepted.reply.text))
+    await adapter.send({ chatId, threadId, replyTo: message.messageId, text: accepted.reply.text })
       .catch((error: unknown) => log(`gateway: could not answer ${account.channel}:${chatId}: ${String(error)}`));
   }
-}
-
-function directReply(account: GatewayAccount, chatId: string, threadId: string | null, replyTo: string, text: string): OutboxItem {
-  return {
-    id: '00000000-0000-4000-8000-000000000000', eventId: '00000000-0000-4000-8000-000000000000', contactId: null,
-    channel: account.channel, accountId: account.accountId, chatId, threadId, replyTo, text,
-    status: 'pending', attempts: 0, lastError: null, createdAt: new Date(),
-  };
 }
 
 /** Claims, sends and acks an account's replies until aborted; survives the API going away. */

@@ -14,6 +14,7 @@ const TurnConfig = z.object({
 export type TurnConfig = z.infer<typeof TurnConfig>;
 
 const CliConfig = TurnConfig.extend({
+  bin: z.string().min(1).optional(),
   model: z.string().min(1).optional(),
   ownerProfile: z.enum(['full', 'restricted']).default('full'),
   ownerArgs: z.array(z.string()).default([]),
@@ -27,6 +28,6 @@ export function turnConfigOf(agent: Agent): TurnConfig {
 
 /** A CLI provider's config; `bin` defaults to the provider's own command name. */
 export function cliConfigOf(agent: Agent, defaultBin: string): CliConfig {
-  const bin = z.string().min(1).catch(defaultBin).parse(agent.config.bin ?? defaultBin);
-  return { ...CliConfig.parse(agent.config), bin };
+  const config = CliConfig.parse(agent.config);
+  return { ...config, bin: config.bin ?? defaultBin };
 }

@@ -9,7 +9,7 @@ import { AppError, type Agent, type ContactId, type Provider, type Session, type
 import type { Db, ScopedTx } from '../db/db';
 import { contactScope, ownerScope, type Scope } from '../db/scope';
 import type { AgentProvider, ProviderReply, Turn } from '../agents/agent-provider';
-import { turnConfigOf } from '../agents/agent-config';
+import { turnConfigOf, type TurnConfig } from '../agents/agent-config';
 import type { TurnGrants } from '../agents/turn-grants';
 import { turnToolsFor } from '../agents/turn-tools';
 import * as contactRepo from '../contacts/contact-repo';
@@ -62,7 +62,7 @@ const TOKEN_GRACE_MS = 60_000;
 type Prepared =
   | { kind: 'skip' }
   | { kind: 'command'; event: inboundRepo.InboundEvent; command: ChatCommand }
-  | { kind: 'agent'; event: inboundRepo.InboundEvent; agent: Agent; turn: Omit<Turn, 'tools' | 'mcp'> };
+  | { kind: 'agent'; event: inboundRepo.InboundEvent; agent: Agent; config: TurnConfig; turn: Omit<Turn, 'tools' | 'mcp'> };
 
 export function createTurnRunner(deps: TurnRunnerDeps) {
   const { db, memories, providers, grants } = deps;
@@ -86,14 +86,14 @@ export function createTurnRunner(deps: TurnRunnerDeps) {
       : null;
     const query = event.text.slice(0, RECALL_QUERY_CHARS);
     const recalled = config.memory === 'off' ? [] : await memoryRepo.searchMemories(tx, query, { limit: CONTEXT_MEMORIES });
-    return { kind: 'agent', event, agent, turn: { agent, session, text: event.text, history, memories: recalled, forkFrom } };
+    return { kind: 'agent', event, agent, config, turn: { agent, session, text: event.text, history, memories: recalled, forkFrom } };
   }
 
   /** The provider's turn, with memory tools bound to a turn token that is revoked when the turn ends. */
   async function runAgent(scope: Scope, prepared: Extract<Prepared, { kind: 'agent' }>, signal: AbortSignal): Promise<ProviderReply> {
     const provider = providers[prepared.agent.provider];
     if (!provider) throw new AppError('upstream_failed', `Provider ${prepared.agent.provider} is not available`);
-    const config = turnConfigOf(prepared.agent);
+    const { config } = prepared;
     const run = { signal, onText: deps.textSink?.(prepared.event.id) };
     if (config.memory !== 'tools') return provider.run({ ...prepared.turn, tools: null, mcp: null }, run);
     const author = prepared.event.senderContactId !== prepared.event.contactId ? prepared.event.senderContactId : null;

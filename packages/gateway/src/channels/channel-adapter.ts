@@ -5,6 +5,9 @@
  */
 import type { ChatChannel, InboundMessage, OutboxItem } from '@switchboard/shared';
 
+/** What a sender needs of a reply: where it goes, what it answers, and its text. */
+export type OutgoingReply = Pick<OutboxItem, 'chatId' | 'threadId' | 'replyTo' | 'text'>;
+
 export interface ChannelAdapter {
   readonly channel: ChatChannel;
   /** The account id messages carry (`accountId`) and outbox rows are addressed to. */
@@ -15,7 +18,7 @@ export interface ChannelAdapter {
    */
   start(onMessage: (message: InboundMessage) => Promise<void>): Promise<void>;
   /** Sends one reply to its chat and thread, split at the channel's limit. Throws on failure. */
-  send(item: OutboxItem): Promise<void>;
+  send(item: OutgoingReply): Promise<void>;
   /** Shows "typing…" in a chat once; the gateway refreshes it while the turn runs. */
   typing(chatId: string, threadId: string | null): Promise<void>;
   /** Disconnects and releases everything; no event is delivered after it resolves. */

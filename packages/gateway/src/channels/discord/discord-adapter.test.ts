@@ -4,6 +4,7 @@ import { PermanentSendError } from '../channel-adapter';
 import { connectDiscord, createDiscordAdapter, createDiscordClient } from './discord-connect';
 import { createGuild, createUser, dmPacket, guildPacket, nextSnowflake, readyPacket, type GatewayPacket } from './testing/discord-packets';
 import { GATEWAY_MESSAGE_CONTENT, startFakeDiscord, type FakeDiscord } from './testing/fake-discord-server';
+import { until } from '../../../../../test/until';
 
 const BOT = createUser('112233445566778899', 'Switchboard', null, true);
 const TOKEN = `${Buffer.from(BOT.id).toString('base64')}.GhIjKl.fake-token-for-the-fake-discord`;
@@ -30,16 +31,6 @@ function replay(client: Client, ...packets: GatewayPacket[]): void {
   const ws = client.ws as unknown as { status: Status; handlePacket(packet: GatewayPacket, shard: Shard): boolean };
   ws.status = Status.Ready;
   for (const packet of packets) ws.handlePacket(packet, { id: 0, checkReady: () => undefined });
-}
-
-async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 describe('createDiscordAdapter (a discord.js Client fed recorded gateway packets, against a local fake Discord REST server)', () => {

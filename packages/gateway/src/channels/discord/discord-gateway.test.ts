@@ -2,22 +2,13 @@ import { describeEachServer } from '../../../../../test/server-harness';
 import { startGateway, type RunningGateway } from '../../gateway';
 import { createGuild, createUser, dmPacket, guildPacket, type DiscordUserPayload } from './testing/discord-packets';
 import { startFakeDiscord, type FakeDiscord } from './testing/fake-discord-server';
+import { until } from '../../../../../test/until';
 
 const BOT = createUser('112233445566778899', 'Switchboard', null, true);
 const TOKEN = `${Buffer.from(BOT.id).toString('base64')}.GhIjKl.fake-token-for-the-fake-discord`;
 const ANA = createUser('80351110224678912', 'ana.silva', 'Ana Silva');
 const BEN = createUser('172002275412279296', 'benk');
 const GUILD = createGuild(BOT, [ANA, BEN]);
-
-async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 describeEachServer('Discord end to end (discord.js against a local fake Discord gateway and REST server)', (server) => {
   let fake: FakeDiscord;

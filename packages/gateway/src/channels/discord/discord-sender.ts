@@ -6,8 +6,7 @@
  * that will never change (DMs closed, channel gone, access or permission lost) is permanent.
  */
 import type { Client, SendableChannels } from 'discord.js';
-import type { OutboxItem } from '@switchboard/shared';
-import { PermanentSendError } from '../channel-adapter';
+import { PermanentSendError, type OutgoingReply } from '../channel-adapter';
 import { CHANNEL_TEXT_LIMITS, splitText } from '../../delivery/split-text';
 
 /** Discord JSON error codes that never succeed later (RESTJSONErrorCodes). */
@@ -20,7 +19,7 @@ const PERMANENT_CODES: ReadonlyMap<unknown, string> = new Map([
 ]);
 const UNKNOWN_CHANNEL = 10003;
 
-export async function sendDiscordReply(client: Client, item: OutboxItem): Promise<void> {
+export async function sendDiscordReply(client: Client, item: OutgoingReply): Promise<void> {
   try {
     const channel = await resolveChannel(client, item.chatId, item.threadId);
     for (const [index, part] of splitText(item.text, CHANNEL_TEXT_LIMITS.discord).entries()) {

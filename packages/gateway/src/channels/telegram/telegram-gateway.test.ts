@@ -2,6 +2,7 @@ import type { Update } from 'grammy/types';
 import { describeEachServer } from '../../../../../test/server-harness';
 import { startGateway, type RunningGateway } from '../../gateway';
 import { startFakeBotApi, type FakeBotApi } from './testing/fake-bot-api';
+import { until } from '../../../../../test/until';
 
 const TOKEN = '123456789:AAFakeTokenForTheFakeBotApi_0123456789';
 let nextMessageId = 1;
@@ -26,16 +27,6 @@ function inGroup(userId: number, text: string, extra: { topic?: number; mention?
       ...(extra.topic !== undefined ? { message_thread_id: extra.topic, is_topic_message: true } : {}),
     },
   } as Omit<Update, 'update_id'>;
-}
-
-async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 describeEachServer('Telegram end to end (grammY against a local fake Bot API server)', (server) => {

@@ -4,11 +4,10 @@
  * message is gone). A refusal that will never change (bot blocked, chat gone) is permanent.
  */
 import type { Api } from 'grammy';
-import type { OutboxItem } from '@switchboard/shared';
-import { PermanentSendError } from '../channel-adapter';
+import { PermanentSendError, type OutgoingReply } from '../channel-adapter';
 import { CHANNEL_TEXT_LIMITS, splitText } from '../../delivery/split-text';
 
-export async function sendTelegramReply(api: Api, item: OutboxItem): Promise<void> {
+export async function sendTelegramReply(api: Api, item: OutgoingReply): Promise<void> {
   const thread = item.threadId === null ? {} : { message_thread_id: Number(item.threadId) };
   const parts = splitText(item.text, CHANNEL_TEXT_LIMITS.telegram);
   for (const [index, part] of parts.entries()) {

@@ -5,6 +5,7 @@ import type { WAMessage } from '@whiskeysockets/baileys' with { 'resolution-mode
 import type { ChannelAdapter } from '../channel-adapter';
 import { createWhatsAppAdapter, linkWhatsApp } from './whatsapp-connect';
 import { createFakeSocketFactory, ME, type FakeSocketFactory } from './testing/fake-whatsapp-socket';
+import { until } from '../../../../../test/until';
 
 const ANA = '5511987654321@s.whatsapp.net';
 const BEN = '447700900123@s.whatsapp.net';
@@ -12,15 +13,6 @@ const GROUP = '120363041234567890@g.us';
 
 function fixture(name: string): WAMessage {
   return JSON.parse(readFileSync(join(__dirname, 'fixtures', `${name}.json`), 'utf8')) as WAMessage;
-}
-
-async function until<T>(what: string, probe: () => T | undefined): Promise<T> {
-  for (let tries = 0; tries < 200; tries++) {
-    const value = probe();
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 describe('createWhatsAppAdapter (fake socket)', () => {

@@ -4,16 +4,15 @@
  * message). A chat id that is not a person's or a group's JID, and a refusal WhatsApp will repeat
  * (not authorized, forbidden, not found: we left the group, it is gone), are permanent.
  */
-import type { OutboxItem } from '@switchboard/shared';
 import type { WASocket } from '@whiskeysockets/baileys' with { 'resolution-mode': 'import' };
-import { PermanentSendError } from '../channel-adapter';
+import { PermanentSendError, type OutgoingReply } from '../channel-adapter';
 import { CHANNEL_TEXT_LIMITS, splitText } from '../../delivery/split-text';
 import { isGroupJid, isPersonJid, normalizeJid } from './whatsapp-jid';
 
 /** Codes (a Boom's status, or the `code` of an error stanza, which baileys puts in `data`) that never change. */
 const PERMANENT_CODES = new Set([401, 403, 404]);
 
-export async function sendWhatsAppReply(sock: Pick<WASocket, 'sendMessage'>, item: OutboxItem): Promise<void> {
+export async function sendWhatsAppReply(sock: Pick<WASocket, 'sendMessage'>, item: OutgoingReply): Promise<void> {
   const jid = addressOf(item.chatId);
   for (const part of splitText(item.text, CHANNEL_TEXT_LIMITS.whatsapp)) {
     try {
