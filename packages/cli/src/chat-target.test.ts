@@ -14,7 +14,13 @@ async function messageFor(options: Record<string, unknown>, findContact?: (id: C
 describe('chat flags to an InboundMessage', () => {
   it('makes --sender alone a direct chat whose id is the sender', async () => {
     await expect(messageFor({ sender: 'telegram:123', name: 'Ana' })).resolves.toEqual({
-      channel: 'telegram', chat: { id: '123', type: 'direct' }, sender: { id: '123', displayName: 'Ana' }, messageId: MESSAGE_ID, text: 'hello',
+      channel: 'telegram', deliver: false, chat: { id: '123', type: 'direct' }, sender: { id: '123', displayName: 'Ana' }, messageId: MESSAGE_ID, text: 'hello',
+    });
+  });
+
+  it('addresses the message from --account instead, which lets the reply be delivered', async () => {
+    await expect(messageFor({ sender: 'telegram:123', account: '777' })).resolves.toEqual({
+      channel: 'telegram', accountId: '777', chat: { id: '123', type: 'direct' }, sender: { id: '123' }, messageId: MESSAGE_ID, text: 'hello',
     });
   });
 

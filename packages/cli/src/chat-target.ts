@@ -13,6 +13,7 @@ export const ChatFlags = z.object({
   contact: ContactId.optional(),
   agent: AgentName.optional(),
   thread: z.string().min(1).max(200).optional(),
+  account: z.string().min(1).max(200).optional(),
   name: DisplayName.optional(),
   mention: z.boolean().optional(),
   message: z.string().optional(),
@@ -61,9 +62,12 @@ function targetOfContact(contact: Contact, sender: Address | undefined): ChatTar
 /** The message to post; a group message counts as mentioning the bot unless `--no-mention`. */
 export function buildInboundMessage(target: ChatTarget, flags: ChatFlags, text: string, messageId: string): InboundMessage {
   if (flags.name !== undefined && !target.sender) throw new AppError('invalid_input', '--name needs a sender (--sender or --contact)');
+  if (flags.account !== undefined && !target.sender) throw new AppError('invalid_input', '--account needs a sender (--sender or --contact)');
   const mentioned = flags.mention ?? (target.chat?.type === 'group' ? true : undefined);
   return parseArgument(InboundMessage, {
     channel: target.channel,
+    // Only a message received by a named channel account has its reply sent through it.
+    ...(target.sender ? (flags.account === undefined ? { deliver: false } : { accountId: flags.account }) : {}),
     ...(flags.agent === undefined ? {} : { agent: flags.agent }),
     ...(target.chat ? { chat: target.chat } : {}),
     ...(target.sender ? { sender: { id: target.sender.id, ...(flags.name === undefined ? {} : { displayName: flags.name }) } } : {}),

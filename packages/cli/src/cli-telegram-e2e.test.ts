@@ -24,6 +24,7 @@ describe('sb serve with a Telegram account (spawns `sb serve`; grammY against a 
   let fake: FakeBotApi;
   let current: ChildProcess | undefined;
   let gatewayProcess: ChildProcess | undefined;
+  let currentUrl = '';
 
   beforeAll(async () => {
     if (!existsSync(SB)) throw new Error(`${SB} is missing: run \`npx tsc -b\` first`);
@@ -55,6 +56,7 @@ describe('sb serve with a Telegram account (spawns `sb serve`; grammY against a 
     // At start the gateway connects the configured accounts; what was sent before is not sent again.
     const second = await startServe(home);
     current = second.server;
+    currentUrl = second.url;
     const sentBefore = fake.sent.length;
     fake.push(dm(22, 'still there?'));
     await until('the reply after the restart', () => replies(22)[1], 20_000);
@@ -63,6 +65,21 @@ describe('sb serve with a Telegram account (spawns `sb serve`; grammY against a 
     expect(replies(22)).toEqual(['no memories', 'echo: still there?']);
     expect(fake.maxConcurrentPolls).toBe(1);
   }, 120_000);
+
+  it('sends the reply of `sb chat --sender` through the bot only when --account names it', async () => {
+    const env = cleanEnv({ SB_URL: currentUrl, SB_HOME: home });
+    const sb = async (...args: string[]) => (await run(process.execPath, [SB, ...args], { env })).stdout;
+    const replies = (chat: number) => fake.sent.filter((m) => String(m.chat_id) === String(chat)).map((m) => m.text);
+
+    expect(await sb('chat', '--sender', 'telegram:44', '--account', '123456789', '-m', 'as if from Telegram')).toBe('echo: as if from Telegram\n');
+    expect(await until('the reply through the bot', () => replies(44)[0], 20_000)).toBe('echo: as if from Telegram');
+
+    expect(await sb('chat', '--sender', 'telegram:55', '-m', 'only a test')).toBe('echo: only a test\n');
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(replies(55)).toEqual([]);
+    const waiting: { chatId: string }[] = JSON.parse(await sb('outbox', '--json'));
+    expect(waiting.filter((item) => item.chatId === '55')).toEqual([]);
+  }, 60_000);
 
   it('runs the adapters in a separate `sb gateway` against the API of an `sb serve --no-gateway`', async () => {
     if (current) await stop(current);

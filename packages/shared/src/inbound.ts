@@ -25,6 +25,8 @@ export const InboundMessage = z
     messageId: safeText(128),
     text: safeText(MAX_MESSAGE_TEXT),
     mentioned: z.boolean().optional(),
+    /** False: the reply is returned to the caller and kept in the transcript, but not sent through the channel. */
+    deliver: z.boolean().optional(),
   })
   .refine((m) => m.sender !== undefined || (m.chat === undefined && m.channel === 'cli'), {
     message: 'sender is required, except for the owner\'s own chat (channel cli, no chat)',

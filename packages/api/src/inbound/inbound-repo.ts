@@ -19,6 +19,8 @@ export interface Envelope {
   chatType: ChatType;
   threadKey: string;
   platformMessageId: string;
+  /** Whether the reply is sent through the channel (an outbox row), or only returned to the caller. */
+  deliver: boolean;
 }
 
 export interface NewEvent extends Envelope {
@@ -39,7 +41,7 @@ export interface InboundEvent extends NewEvent {
 }
 
 const EVENT_COLUMNS = `e.id, e.agent_id, e.contact_id, e.sender_contact_id, e.channel, e.account_key, e.chat_id, e.chat_type,
-  e.thread_key, e.platform_message_id, e.text, e.mentioned, e.status, e.reason, e.session_id, e.reply_text, e.error`;
+  e.thread_key, e.platform_message_id, e.deliver, e.text, e.mentioned, e.status, e.reason, e.session_id, e.reply_text, e.error`;
 
 const EventRow = z
   .object({
@@ -53,6 +55,7 @@ const EventRow = z
     chat_type: ChatType,
     thread_key: z.string(),
     platform_message_id: z.string(),
+    deliver: z.boolean(),
     text: z.string(),
     mentioned: z.boolean(),
     status: EventStatus,
@@ -65,12 +68,12 @@ const EventRow = z
     (r): InboundEvent => ({
       id: r.id, agentId: r.agent_id, contactId: r.contact_id, senderContactId: r.sender_contact_id,
       channel: r.channel, accountKey: r.account_key, chatId: r.chat_id, chatType: r.chat_type,
-      threadKey: r.thread_key, platformMessageId: r.platform_message_id, text: r.text, mentioned: r.mentioned,
+      threadKey: r.thread_key, platformMessageId: r.platform_message_id, deliver: r.deliver, text: r.text, mentioned: r.mentioned,
       status: r.status, reason: r.reason, sessionId: r.session_id, replyText: r.reply_text, error: r.error,
     }),
   );
 
-export async function findEventByKey(tx: ScopedTx, key: Omit<Envelope, 'chatType' | 'threadKey'>): Promise<InboundEvent | undefined> {
+export async function findEventByKey(tx: ScopedTx, key: Omit<Envelope, 'chatType' | 'threadKey' | 'deliver'>): Promise<InboundEvent | undefined> {
   const { rows } = await tx.query(
     `select ${EVENT_COLUMNS} from inbound_events e
      where e.tenant_id = $1 and e.channel = $2 and e.account_key = $3 and e.chat_id = $4 and e.platform_message_id = $5`,
@@ -91,8 +94,8 @@ export async function insertEvent(tx: ScopedTx, event: NewEvent, lane: string | 
   const { rows } = await tx.query(
     `with ev as (
        insert into inbound_events (tenant_id, agent_id, contact_id, sender_contact_id, channel, account_key, chat_id,
-         chat_type, thread_key, platform_message_id, text, mentioned, status, reason)
-       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+         chat_type, thread_key, platform_message_id, text, mentioned, status, reason, deliver)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $16)
        on conflict (tenant_id, channel, account_key, chat_id, platform_message_id) do nothing
        returning id, tenant_id, contact_id
      ), queued as (
@@ -103,7 +106,7 @@ export async function insertEvent(tx: ScopedTx, event: NewEvent, lane: string | 
     [
       tx.scope.tenantId, event.agentId, event.contactId, event.senderContactId, event.channel, event.accountKey,
       event.chatId, event.chatType, event.threadKey, event.platformMessageId, event.text, event.mentioned,
-      event.status, event.reason, lane,
+      event.status, event.reason, lane, event.deliver,
     ],
   );
   const id = rows[0]?.id;

@@ -82,6 +82,7 @@ function envelopeOf(message: InboundMessage): repo.Envelope {
     chatType: chat?.type ?? 'direct',
     threadKey: message.thread?.id ?? '',
     platformMessageId: message.messageId,
+    deliver: message.channel !== 'cli' && (message.deliver ?? true),
   };
 }
 
@@ -117,7 +118,7 @@ async function applyRateLimit(tx: ScopedTx, contactId: ContactId | null, decisio
 async function pairingReply(tx: ScopedTx, contactId: ContactId, eventId: string, envelope: repo.Envelope) {
   const pairing = await pairingRepo.findOrCreatePairing(tx, contactId);
   const text = `This agent needs the owner's approval first. Your pairing code is ${pairing.code}.`;
-  if (pairing.created && envelope.channel !== 'cli') {
+  if (pairing.created && envelope.deliver) {
     await outboxRepo.insertOutboxItem(tx, {
       eventId, contactId, channel: envelope.channel, accountKey: envelope.accountKey, chatId: envelope.chatId,
       threadKey: envelope.threadKey, replyTo: envelope.platformMessageId, text,

@@ -176,7 +176,7 @@ async function finish(
   };
   if (!(await inboundRepo.finishClaimedEvent(tx, event.id, claimed.claim, outcome))) throw new LeaseLostError(claimed.eventId);
   if (session) await recordTranscript(tx, event, session, reply);
-  if (event.channel !== 'cli') {
+  if (event.deliver) {
     await outboxRepo.insertOutboxItem(tx, {
       eventId: event.id, contactId: event.contactId, channel: event.channel, accountKey: event.accountKey,
       chatId: event.chatId, threadKey: event.threadKey, replyTo: event.platformMessageId, text: outcome.replyText ?? FAILURE_NOTICE,

@@ -9,6 +9,9 @@ describe('sb chat (fake HTTP server responses)', () => {
     const [one, two] = server.requests;
     expect(one).toMatchObject({ method: 'POST', path: '/v1/inbound', query: { wait: 'true' } });
     expect(one?.body).toMatchObject({ channel: 'telegram', chat: { id: '123', type: 'direct' }, sender: { id: '123' }, text: 'hi there' });
+    // Without --account the reply is only printed: no channel account is asked to send it.
+    expect(one?.body).toMatchObject({ deliver: false });
+    expect(one?.body).not.toHaveProperty('accountId');
     const ids = [one, two].map((request) => (request?.body as { messageId: string }).messageId);
     expect(ids[0]).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(ids[1]).not.toBe(ids[0]);
@@ -66,6 +69,28 @@ describe('sb chat (fake HTTP server responses)', () => {
     expect(result.code).toBe(0);
     expect(result.stderr).toMatch(/^sb: message\.text: Too big/);
     expect(result.stdout).toBe('echo: still here\n');
+  });
+
+  it('posts as received by the channel account named with --account, so the reply is also sent through it', async () => {
+    const account = { channel: 'telegram' as const, accountId: '777', agent: 'default', apiRoot: null, createdAt: new Date() };
+    const server = createFakeServer({ channels: [account] });
+    const result = await server.run(['chat', '--sender', 'telegram:123', '--account', '777', '-m', 'hi']);
+    expect(result).toEqual({ code: 0, stdout: 'echo: hi\n', stderr: '' });
+    expect(server.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /v1/channels', 'POST /v1/inbound']);
+    expect(server.requests[1]?.body).toMatchObject({ channel: 'telegram', accountId: '777', sender: { id: '123' } });
+    expect(server.requests[1]?.body).not.toHaveProperty('deliver');
+  });
+
+  it('refuses an --account that no channel account of that channel has, naming the ones there are', async () => {
+    const account = { channel: 'telegram' as const, accountId: '777', agent: 'default', apiRoot: null, createdAt: new Date() };
+    const server = createFakeServer({ channels: [account] });
+    const typo = await server.run(['chat', '--sender', 'telegram:123', '--account', '778', '-m', 'hi']);
+    expect(typo).toEqual({ code: 1, stdout: '', stderr: 'sb: there is no telegram account 778 (telegram accounts: 777)\n' });
+    const none = await server.run(['chat', '--sender', 'discord:5', '--account', '777', '-m', 'hi']);
+    expect(none.stderr).toBe('sb: there is no discord account 777 (add one with sb channels add discord)\n');
+    const owner = await server.run(['chat', '--account', '777', '-m', 'hi']);
+    expect(owner).toMatchObject({ code: 1, stderr: 'sb: --account needs a sender (--sender or --contact)\n' });
+    expect(server.requests.filter((r) => r.path === '/v1/inbound')).toHaveLength(0);
   });
 
   it('reports a bad --sender in one line and exits 1 without calling the server', async () => {

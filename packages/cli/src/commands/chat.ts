@@ -2,11 +2,13 @@
  * `sb chat`: talk to an agent as a contact, a group member or the owner. Each message is posted with
  * `?wait=true` and a fresh message id, and the reply printed; `-m` sends one, otherwise each input
  * line is sent until `/quit` or end of input. A message that gets no turn prints `[status: reason]`.
+ * A contact's reply is only printed, unless `--account` names the channel account that received the
+ * message: then it is also sent to the chat through that account, as a real message's reply is.
  */
 import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
-import { isAppError, type ApiClient, type InboundMessage, type InboundResult } from '@switchboard/shared';
+import { AppError, isAppError, type ApiClient, type InboundMessage, type InboundResult } from '@switchboard/shared';
 import type { CliContext } from '../cli-context';
 import { formatCliError } from '../cli-errors';
 import { parseFlags } from '../cli-flags';
@@ -30,6 +32,7 @@ export function registerChatCommand(program: Command, deps: ChatDeps): void {
     .option('--contact <id>', 'speak as a stored contact (its first identity); a group contact needs --sender')
     .option('--agent <name>', 'the agent to talk to (default: default)')
     .option('--thread <id>', 'a thread within the chat')
+    .option('--account <id>', 'as received by this channel account (see sb channels list): the reply is also sent to the chat through it')
     .option('--name <displayName>', 'the sender\'s display name')
     .option('--mention', 'mark the message as addressing the bot (the default in groups)')
     .option('--no-mention', 'send a group message that does not address the bot')
@@ -39,12 +42,21 @@ export function registerChatCommand(program: Command, deps: ChatDeps): void {
       const flags = parseFlags(ChatFlags, options);
       await deps.context.run(command, async ({ client, out }) => {
         const target = await resolveChatTarget(flags, client.contacts.get);
+        if (flags.account !== undefined && target.sender) await checkAccount(client, target.channel, flags.account);
         const send = (text: string) => sendMessage(client, out, buildInboundMessage(target, flags, text, randomUUID()), flags.stream === true);
         if (flags.message !== undefined) return send(flags.message);
         if (deps.prompt) out.warn(`talking as ${describeChatTarget(target)}; /quit or Ctrl-D to leave`);
         await converse(deps, out, send);
       });
     });
+}
+
+/** A reply addressed from an account nobody runs would wait in the outbox for ever: refuse it up front. */
+async function checkAccount(client: ApiClient, channel: string, accountId: string): Promise<void> {
+  const accounts = await client.channels.list();
+  if (accounts.some((account) => account.channel === channel && account.accountId === accountId)) return;
+  const known = accounts.filter((account) => account.channel === channel).map((account) => account.accountId);
+  throw new AppError('invalid_input', `there is no ${channel} account ${accountId} (${known.length ? `${channel} accounts: ${known.join(', ')}` : `add one with sb channels add ${channel}`})`);
 }
 
 async function sendMessage(client: ApiClient, out: CliOutput, message: InboundMessage, stream: boolean): Promise<void> {
