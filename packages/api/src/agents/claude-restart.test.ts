@@ -1,10 +1,12 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
+import { createApiClient } from '@switchboard/shared';
 import { useServerProcesses } from '../../../../test/server-process';
+import { until } from '../../../../test/until';
 
 const FAKE_CLAUDE = join(__dirname, 'fixtures', 'fake-claude.js');
 const SB = join(__dirname, '..', '..', '..', 'cli', 'bin', 'sb.js');
@@ -43,5 +45,27 @@ describe('claude sessions across a server restart (real server process, real sb,
     const calls = readFileSync(join(dir, 'claude', 'calls.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { argv: string[]; cwd: string });
     expect(calls.filter((call) => call.argv.includes('-r')).map((call) => call.argv[call.argv.indexOf('-r') + 1])).toEqual([a, b]);
     expect(new Set(calls.map((call) => call.cwd)).size).toBe(2);
+  }, 180_000);
+
+  it('remembers once when a turn is run again after its server was killed mid-turn', async () => {
+    const hangMarker = join(dir, 'hung-once');
+    const owner = (server: { url: string }) => createApiClient({ baseUrl: server.url, token: TOKEN });
+    const crashEnv = { ...env, SB_HOME: join(dir, 'crash-home') };
+    const first = await servers.start('killed-mid-turn', { ...crashEnv, FAKE_CLAUDE_HANG_ONCE: hangMarker });
+    await owner(first).agents.update('default', { provider: 'claude' });
+    const accepted = await owner(first).inbound({
+      channel: 'telegram', sender: { id: '703' }, messageId: randomUUID(), text: 'remember: the spare key is under the mat',
+    });
+    expect(accepted.status).toBe('queued');
+    // The agent has remembered, then hangs: the turn has not finished when the server dies.
+    await until('the hung agent', () => (existsSync(hangMarker) ? true : undefined), 30_000);
+    expect((await owner(first).memories.list({ q: 'spare key' })).map((memory) => memory.content)).toEqual(['the spare key is under the mat']);
+    await first.kill('SIGKILL');
+
+    const second = await servers.start('after-the-kill', crashEnv);
+    const reply = await until('the reply of the turn run again', async () =>
+      (await owner(second).outbox.list({ limit: 100 })).find((item) => item.eventId === accepted.eventId)?.text, 60_000);
+    expect(reply).toContain('the spare key is under the mat');
+    expect((await owner(second).memories.list({ q: 'spare key' })).map((memory) => memory.content)).toEqual(['the spare key is under the mat']);
   }, 180_000);
 });

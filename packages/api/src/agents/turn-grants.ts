@@ -11,6 +11,8 @@ export interface TurnGrant {
   scope: Scope;
   /** In a group, the member whose message started the turn: the author of what it remembers. */
   authorContactId: ContactId | null;
+  /** The inbound event the turn answers; a turn run again remembers nothing twice. */
+  eventId: string | null;
 }
 
 export interface TurnGrants {
@@ -38,7 +40,7 @@ export function createTurnGrants(now: () => number = Date.now): TurnGrants {
         live.delete(key);
         return undefined;
       }
-      return { scope: grant.scope, authorContactId: grant.authorContactId };
+      return { scope: grant.scope, authorContactId: grant.authorContactId, eventId: grant.eventId };
     },
   };
 }

@@ -19,7 +19,7 @@ export function turnToolsFor(memories: MemoryService, grants: TurnGrants, token:
   return {
     async remember(content: string): Promise<Memory> {
       const grant = grantOf();
-      return memories.remember(grant.scope, { content, authorContactId: grant.authorContactId });
+      return memories.remember(grant.scope, { content, authorContactId: grant.authorContactId, sourceEventId: grant.eventId });
     },
     async recall(query: string): Promise<Memory[]> {
       const { scope } = grantOf();

@@ -48,7 +48,7 @@ describeEachEngine('memory tools over MCP with turn tokens (real MCP client)', (
     });
 
   it('lists the three memory tools and remembers and recalls within the token\'s scope', async () => {
-    const { token, revoke } = grants.mint({ scope: a, authorContactId: null }, 60_000);
+    const { token, revoke } = grants.mint({ scope: a, authorContactId: null, eventId: null }, 60_000);
     const client = await connect(token);
     try {
       expect((await client.listTools()).tools.map((tool) => tool.name).sort()).toEqual(['forget', 'recall', 'remember']);
@@ -66,7 +66,7 @@ describeEachEngine('memory tools over MCP with turn tokens (real MCP client)', (
   });
 
   it('cannot forget another contact\'s memory by its id: not found, and it stays', async () => {
-    const { token, revoke } = grants.mint({ scope: a, authorContactId: null }, 60_000);
+    const { token, revoke } = grants.mint({ scope: a, authorContactId: null, eventId: null }, 60_000);
     const client = await connect(token);
     try {
       const result = await client.callTool({ name: 'forget', arguments: { id: bMemoryId } });
@@ -81,7 +81,7 @@ describeEachEngine('memory tools over MCP with turn tokens (real MCP client)', (
   });
 
   it('answers 401 to a revoked, an expired and a foreign token, and to none', async () => {
-    const revoked = grants.mint({ scope: a, authorContactId: null }, 60_000);
+    const revoked = grants.mint({ scope: a, authorContactId: null, eventId: null }, 60_000);
     expect((await post(revoked.token)).status).toBe(200);
     revoked.revoke();
     const gone = await post(revoked.token);
@@ -89,12 +89,12 @@ describeEachEngine('memory tools over MCP with turn tokens (real MCP client)', (
     expect(gone.headers.get('www-authenticate')).toBe('Bearer');
     expect(await gone.json()).toMatchObject({ jsonrpc: '2.0', error: { code: -32001 } });
 
-    const expiring = grants.mint({ scope: a, authorContactId: null }, 1000);
+    const expiring = grants.mint({ scope: a, authorContactId: null, eventId: null }, 1000);
     expect((await post(expiring.token)).status).toBe(200);
     clock += 1000;
     expect((await post(expiring.token)).status).toBe(401);
 
-    const foreign = createTurnGrants().mint({ scope: a, authorContactId: null }, 60_000);
+    const foreign = createTurnGrants().mint({ scope: a, authorContactId: null, eventId: null }, 60_000);
     expect((await post(foreign.token)).status).toBe(401);
     expect((await fetch(url, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } })).status).toBe(401);
     await expect(connect(revoked.token)).rejects.toThrow();
@@ -105,7 +105,7 @@ describeEachEngine('memory tools over MCP with turn tokens (real MCP client)', (
       env.owner, { channel: 'telegram', externalId: 'mcp-group' }, { channel: 'telegram', externalId: 'mcp-a' },
     );
     const scope = contactScope(env.tenantId, group.groupId);
-    const { token, revoke } = grants.mint({ scope, authorContactId: aId }, 60_000);
+    const { token, revoke } = grants.mint({ scope, authorContactId: aId, eventId: null }, 60_000);
     const client = await connect(token);
     try {
       await client.callTool({ name: 'remember', arguments: { content: 'the group rehearses on Sundays' } });
@@ -119,7 +119,7 @@ describeEachEngine('memory tools over MCP with turn tokens (real MCP client)', (
   });
 
   it('refuses GET and DELETE: the endpoint is stateless', async () => {
-    const { token, revoke } = grants.mint({ scope: a, authorContactId: null }, 60_000);
+    const { token, revoke } = grants.mint({ scope: a, authorContactId: null, eventId: null }, 60_000);
     expect((await fetch(url, { headers: { authorization: `Bearer ${token}` } })).status).toBe(405);
     expect((await fetch(url, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } })).status).toBe(405);
     revoke();

@@ -69,25 +69,44 @@ export interface NewMemory {
   authorContactId: ContactId | null;
   visibility: Visibility;
   content: string;
+  /** The inbound event whose turn remembered it; a turn remembers the same content once. */
+  sourceEventId: string | null;
 }
 
 const EVENT_INSERT = `insert into memory_events (tenant_id, memory_id, contact_id, author_contact_id, kind,
   old_content, new_content, old_visibility, new_visibility)`;
 
-/** Inserts the memory and its `add` event; undefined when its contact does not exist (in scope). */
+/**
+ * Inserts the memory and its `add` event; undefined when its contact does not exist (in scope).
+ * The same content remembered again under the same source event is the memory stored the first time.
+ */
 export async function insertMemory(tx: ScopedTx, memory: NewMemory): Promise<Memory | undefined> {
   const { rows } = await tx.query(
     `with m as (
-       insert into memories (tenant_id, contact_id, author_contact_id, visibility, content)
-       select $1, $2::uuid, $3, $4, $5
+       insert into memories (tenant_id, contact_id, author_contact_id, visibility, content, source_event_id)
+       select $1, $2::uuid, $3, $4, $5, $6
        where $2::uuid is null or exists (select 1 from contacts c where c.tenant_id = $1 and c.id = $2::uuid)
+       on conflict (tenant_id, source_event_id, md5(content)) where source_event_id is not null do nothing
        returning *
      ), e as (
        ${EVENT_INSERT}
        select tenant_id, id, contact_id, author_contact_id, 'add', null, content, null, visibility from m
      )
      select ${MEMORY_COLUMNS} from m`,
-    [tx.scope.tenantId, memory.contactId, memory.authorContactId, memory.visibility, memory.content],
+    [tx.scope.tenantId, memory.contactId, memory.authorContactId, memory.visibility, memory.content, memory.sourceEventId],
+  );
+  if (rows[0] !== undefined) return parseMemory(rows[0]);
+  return memory.sourceEventId === null ? undefined : findRemembered(tx, memory.sourceEventId, memory.content);
+}
+
+/** The memory a turn already remembered with this content, if the scope can still see it. */
+async function findRemembered(tx: ScopedTx, sourceEventId: string, content: string): Promise<Memory | undefined> {
+  const params = new SqlParams();
+  const where = visibleSql(tx.scope, params);
+  const { rows } = await tx.query(
+    `select ${MEMORY_COLUMNS} from memories m
+     where ${where} and m.source_event_id = ${params.add(sourceEventId)} and md5(m.content) = md5(${params.add(content)})`,
+    params.values,
   );
   return rows[0] === undefined ? undefined : parseMemory(rows[0]);
 }

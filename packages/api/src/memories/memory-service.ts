@@ -17,6 +17,8 @@ export interface RememberInput {
   visibility?: Visibility | undefined;
   /** The speaker whose turn wrote it, when that is not the scope's contact (a group member). */
   authorContactId?: ContactId | null | undefined;
+  /** The inbound event whose turn remembers it: the same content twice in one turn is one memory. */
+  sourceEventId?: string | null | undefined;
 }
 
 export interface ListInput {
@@ -91,6 +93,7 @@ function newMemory(scope: Scope, input: RememberInput): repo.NewMemory {
       contactId: input.contactId ?? null,
       authorContactId: input.authorContactId ?? null,
       visibility: input.visibility ?? 'private',
+      sourceEventId: input.sourceEventId ?? null,
     };
   }
   if (input.visibility === 'shared') throw new AppError('forbidden', 'Only the owner can share a memory');
@@ -102,5 +105,6 @@ function newMemory(scope: Scope, input: RememberInput): repo.NewMemory {
     contactId: own,
     authorContactId: input.authorContactId ?? own,
     visibility: 'private',
+    sourceEventId: input.sourceEventId ?? null,
   };
 }

@@ -97,7 +97,7 @@ export function createTurnRunner(deps: TurnRunnerDeps) {
     const run = { signal, onText: deps.textSink?.(prepared.event.id) };
     if (config.memory !== 'tools') return provider.run({ ...prepared.turn, tools: null, mcp: null }, run);
     const author = prepared.event.senderContactId !== prepared.event.contactId ? prepared.event.senderContactId : null;
-    const { token, revoke } = grants.mint({ scope, authorContactId: author }, config.timeoutMs + TOKEN_GRACE_MS);
+    const { token, revoke } = grants.mint({ scope, authorContactId: author, eventId: prepared.event.id }, config.timeoutMs + TOKEN_GRACE_MS);
     try {
       const tools = turnToolsFor(memories, grants, token);
       const mcp = deps.mcpUrl ? { url: deps.mcpUrl, token } : null;
