@@ -39,5 +39,14 @@ describeEachEngine('memory tools bound to a turn token (what HTTP providers call
     const contents = (await env.services.memories.list(scope)).map((m) => m.content).sort();
     expect(contents).toEqual(['B keeps bees', 'B keeps bees', 'B keeps two hives']);
     expect((await env.services.memories.history(scope, stored.id)).map((event) => event.kind)).toEqual(['add']);
+
+    // Another contact's turn never gets this memory back, even under the same event id.
+    const other = await env.services.contacts.resolve(env.owner, { channel: 'discord', externalId: 'tools-rerun-b', kind: 'person' });
+    const otherScope = contactScope(env.tenantId, other.contactId);
+    const otherTools = turnToolsFor(env.services.memories, grants, grants.mint({ scope: otherScope, authorContactId: null, eventId }, 60_000).token);
+    const own = await otherTools.remember('B keeps bees');
+    expect(own.id).not.toBe(stored.id);
+    expect(own.contactId).toBe(other.contactId);
+    expect((await env.services.memories.list(otherScope)).map((m) => m.id)).toEqual([own.id]);
   });
 });

@@ -86,7 +86,7 @@ export async function insertMemory(tx: ScopedTx, memory: NewMemory): Promise<Mem
        insert into memories (tenant_id, contact_id, author_contact_id, visibility, content, source_event_id)
        select $1, $2::uuid, $3, $4, $5, $6
        where $2::uuid is null or exists (select 1 from contacts c where c.tenant_id = $1 and c.id = $2::uuid)
-       on conflict (tenant_id, source_event_id, md5(content)) where source_event_id is not null do nothing
+       on conflict (tenant_id, source_event_id, contact_id, md5(content)) where source_event_id is not null do nothing
        returning *
      ), e as (
        ${EVENT_INSERT}
@@ -96,16 +96,17 @@ export async function insertMemory(tx: ScopedTx, memory: NewMemory): Promise<Mem
     [tx.scope.tenantId, memory.contactId, memory.authorContactId, memory.visibility, memory.content, memory.sourceEventId],
   );
   if (rows[0] !== undefined) return parseMemory(rows[0]);
-  return memory.sourceEventId === null ? undefined : findRemembered(tx, memory.sourceEventId, memory.content);
+  return memory.sourceEventId === null ? undefined : findRemembered(tx, memory);
 }
 
 /** The memory a turn already remembered with this content, if the scope can still see it. */
-async function findRemembered(tx: ScopedTx, sourceEventId: string, content: string): Promise<Memory | undefined> {
+async function findRemembered(tx: ScopedTx, memory: NewMemory): Promise<Memory | undefined> {
   const params = new SqlParams();
   const where = visibleSql(tx.scope, params);
   const { rows } = await tx.query(
     `select ${MEMORY_COLUMNS} from memories m
-     where ${where} and m.source_event_id = ${params.add(sourceEventId)} and md5(m.content) = md5(${params.add(content)})`,
+     where ${where} and m.source_event_id = ${params.add(memory.sourceEventId)}
+       and m.contact_id is not distinct from ${params.add(memory.contactId)}::uuid and md5(m.content) = md5(${params.add(memory.content)})`,
     params.values,
   );
   return rows[0] === undefined ? undefined : parseMemory(rows[0]);
