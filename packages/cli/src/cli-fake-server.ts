@@ -154,6 +154,9 @@ function createRoutes(r: FakeRecords): Route[] {
     ['GET', /^\/v1\/contacts$/, () => [200, { contacts: r.contacts }]],
     ['GET', /^\/v1\/contacts\/([^/]+)$/, ([id]) => found('Contact', id, contact(id), (c) => ({ contact: c }))],
     ['PATCH', /^\/v1\/contacts\/([^/]+)$/, ([id], req) => found('Contact', id, contact(id), (c) => ({ contact: { ...c, ...AccessBody.parse(req.body) } }))],
+    ['POST', /^\/v1\/contacts\/([^/]+)\/merge$/, ([id], req) =>
+      found('Contact', id, contact(id), (c) => ({ contact: { ...c, mergedInto: (req.body as { into: string }).into } }))],
+    ['POST', /^\/v1\/contacts\/([^/]+)\/unmerge$/, ([id]) => found('Contact', id, contact(id), (c) => ({ contact: { ...c, mergedInto: null } }))],
     ['DELETE', /^\/v1\/contacts\/([^/]+)$/, ([id]) => found('Contact', id, contact(id), (c) => ({ contactId: c.id, deleted: { sessions: 1, messages: 4, memories: 2 } }))],
     ['GET', /^\/v1\/sessions$/, (_, req) => [200, { sessions: r.sessions.filter((s) => owned(req.query.contact, s.contactId)) }]],
     ['GET', /^\/v1\/sessions\/([^/]+)\/messages$/, ([id]) => [200, { messages: r.messages.filter((m) => m.sessionId === id) }]],

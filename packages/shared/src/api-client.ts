@@ -106,6 +106,10 @@ export function createApiClient(options: ApiClientOptions) {
         call(z.object({ contact: Contact }), 'POST', '/v1/contacts/resolve', input).then((r) => r.contact),
       setAccess: (id: ContactId, access: ContactAccess) =>
         call(z.object({ contact: Contact }), 'PATCH', `/v1/contacts/${seg(id)}`, { access }).then((r) => r.contact),
+      merge: (id: ContactId, into: ContactId) =>
+        call(z.object({ contact: Contact }), 'POST', `/v1/contacts/${seg(id)}/merge`, { into }).then((r) => r.contact),
+      unmerge: (id: ContactId) =>
+        call(z.object({ contact: Contact }), 'POST', `/v1/contacts/${seg(id)}/unmerge`, {}).then((r) => r.contact),
       forget: (id: ContactId) => call(ForgetResult, 'DELETE', `/v1/contacts/${seg(id)}`),
     },
 

@@ -110,6 +110,29 @@ export async function updateContactAccess(tx: ScopedTx, id: ContactId, access: C
   return rowCount > 0;
 }
 
+export interface MergeCandidate {
+  id: ContactId;
+  kind: ContactKind;
+  mergedInto: ContactId | null;
+}
+
+/** The contacts, locked until the transaction ends, so two merges cannot cross into a cycle. */
+export async function lockContacts(tx: ScopedTx, ids: ContactId[]): Promise<MergeCandidate[]> {
+  const { rows } = await tx.query(
+    `select id, kind, merged_into from contacts where tenant_id = $1 and id = any($2) order by id for update`,
+    [tx.scope.tenantId, ids],
+  );
+  return rows.map((row) => ({ id: ContactId.parse(row.id), kind: ContactKind.parse(row.kind), mergedInto: ContactId.nullable().parse(row.merged_into) }));
+}
+
+/** Points the contact, and every contact merged into it, at `root`: chains stay one hop long. */
+export async function setMergedInto(tx: ScopedTx, id: ContactId, root: ContactId): Promise<void> {
+  await tx.query(
+    `update contacts set merged_into = $3, updated_at = now() where tenant_id = $1 and (id = $2 or merged_into = $2)`,
+    [tx.scope.tenantId, id, root],
+  );
+}
+
 /** The contact and every contact merged into it: erasing a person erases all of them. */
 export async function findMergedFamily(tx: ScopedTx, id: ContactId): Promise<ContactId[]> {
   const { rows } = await tx.query(
@@ -117,6 +140,11 @@ export async function findMergedFamily(tx: ScopedTx, id: ContactId): Promise<Con
     [tx.scope.tenantId, id],
   );
   return rows.map((row) => ContactId.parse(row.id));
+}
+
+/** Undoes a merge: the contact's own identities resolve to it again. */
+export async function clearMergedInto(tx: ScopedTx, id: ContactId): Promise<void> {
+  await tx.query(`update contacts set merged_into = null, updated_at = now() where tenant_id = $1 and id = $2`, [tx.scope.tenantId, id]);
 }
 
 export async function eraseContacts(tx: ScopedTx, ids: ContactId[]): Promise<Record<string, number>> {

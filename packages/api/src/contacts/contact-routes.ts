@@ -1,4 +1,4 @@
-/** HTTP for contacts: list, show, resolve (owner or gateway), allow or block, and erase (owner). */
+/** HTTP for contacts: list, show, resolve (owner or gateway), allow or block, merge, and erase (owner). */
 import { Router } from 'express';
 import { z } from 'zod';
 import { ContactAccess, ContactId, ResolveContactInput } from '@switchboard/shared';
@@ -26,6 +26,16 @@ export function contactRoutes(contacts: ContactService): Router {
   router.patch('/:id', allow('owner'), async (req, res) => {
     const { access } = z.strictObject({ access: ContactAccess }).parse(req.body);
     res.json({ contact: await contacts.setAccess(ownerScopeOf(res), ContactId.parse(req.params.id), access) });
+  });
+
+  router.post('/:id/merge', allow('owner'), async (req, res) => {
+    const { into } = z.strictObject({ into: ContactId }).parse(req.body);
+    res.json({ contact: await contacts.merge(ownerScopeOf(res), ContactId.parse(req.params.id), into) });
+  });
+
+  router.post('/:id/unmerge', allow('owner'), async (req, res) => {
+    z.strictObject({}).parse(req.body ?? {});
+    res.json({ contact: await contacts.unmerge(ownerScopeOf(res), ContactId.parse(req.params.id)) });
   });
 
   router.delete('/:id', allow('owner'), async (req, res) => {

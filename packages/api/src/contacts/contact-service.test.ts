@@ -151,6 +151,25 @@ describeEachEngine('contact service', (env) => {
     expect(isAppError(hidden, 'not_found')).toBe(true);
   });
 
+  it('lets only the owner merge and unmerge, and another tenant\'s owner gets not found', async () => {
+    const a = await contacts().resolve(env.owner, { channel: 'web', externalId: externalId('merge-scope-a'), kind: 'person' });
+    const b = await contacts().resolve(env.owner, { channel: 'web', externalId: externalId('merge-scope-b'), kind: 'person' });
+    const asB = contactScope(env.tenantId, b.contactId);
+    expect(isAppError(await caught(() => contacts().merge(asB, b.contactId, a.contactId)), 'forbidden')).toBe(true);
+    expect(isAppError(await caught(() => contacts().merge(asB, a.contactId, b.contactId)), 'forbidden')).toBe(true);
+
+    const [row] = await env.admin<{ id: TenantId }>(`insert into tenants (slug) values ('merge-other') returning id`);
+    const otherOwner = ownerScope(row!.id);
+    expect(isAppError(await caught(() => contacts().merge(otherOwner, b.contactId, a.contactId)), 'not_found')).toBe(true);
+    expect((await contacts().get(env.owner, b.contactId)).mergedInto).toBeNull();
+
+    expect((await contacts().merge(env.owner, b.contactId, a.contactId)).mergedInto).toBe(a.contactId);
+    expect(isAppError(await caught(() => contacts().unmerge(asB, b.contactId)), 'forbidden')).toBe(true);
+    expect(isAppError(await caught(() => contacts().unmerge(otherOwner, b.contactId)), 'not_found')).toBe(true);
+    expect((await contacts().get(env.owner, b.contactId)).mergedInto).toBe(a.contactId);
+    expect((await contacts().unmerge(env.owner, b.contactId)).mergedInto).toBeNull();
+  });
+
   it('keeps the same channel identity apart in two tenants', async () => {
     const [row] = await env.admin<{ id: TenantId }>(`insert into tenants (slug) values ('other') returning id`);
     const otherTenant = row!.id;

@@ -1,9 +1,10 @@
 /**
- * Contacts: resolve a sender (or a group and its speaker) to a contact, list and show them, and
- * erase one completely. Resolving and erasing are the owner's (tenant-wide) operations; a contact
- * scope can only read its own contact. Erasure asks every component that keeps contact data.
+ * Contacts: resolve a sender (or a group and its speaker) to a contact, list and show them, merge
+ * one into another (reversibly), and erase one completely. Resolving, merging and erasing are the
+ * owner's (tenant-wide) operations; a contact scope can only read its own contact. Erasure asks
+ * every component that keeps contact data.
  */
-import { notFound, type Contact, type ContactAccess, type ContactId, type ForgetResult, type NamedIdentity, type ResolveContactInput } from '@switchboard/shared';
+import { AppError, notFound, type Contact, type ContactAccess, type ContactId, type ForgetResult, type NamedIdentity, type ResolveContactInput } from '@switchboard/shared';
 import type { Db, ScopedTx } from '../db/db';
 import type { Scope } from '../db/scope';
 import { requireOwner } from '../db/scope-sql';
@@ -55,9 +56,41 @@ export function createContactService(deps: { db: Db; erasers: ContactEraser[] })
       requireOwner(scope, 'change contact access');
       return db.transaction(scope, async (tx) => {
         if (!(await repo.updateContactAccess(tx, id, access))) throw notFound('Contact', id);
-        const contact = await repo.findContact(tx, id);
+        return getIn(tx, id);
+      });
+    },
+
+    /**
+     * Links a contact to another: from now on its identities resolve to `into` (or to the contact
+     * `into` is merged into), so both share sessions, memories and access. Nothing is moved, so
+     * `unmerge` gives the contact back exactly what it had; contacts merged into it follow it.
+     */
+    async merge(scope: Scope, id: ContactId, into: ContactId): Promise<Contact> {
+      requireOwner(scope, 'merge contacts');
+      if (id === into) throw new AppError('invalid_input', 'A contact cannot be merged into itself');
+      return db.transaction(scope, async (tx) => {
+        const locked = await repo.lockContacts(tx, [id, into]);
+        const source = locked.find((contact) => contact.id === id);
+        const target = locked.find((contact) => contact.id === into);
+        if (!source) throw notFound('Contact', id);
+        if (!target) throw notFound('Contact', into);
+        const root = target.mergedInto ?? target.id;
+        if (root === id) throw new AppError('conflict', `Contact ${into} is merged into ${id}: unmerge it first`);
+        if (source.kind !== target.kind) throw new AppError('invalid_input', `A ${source.kind} contact cannot be merged into a ${target.kind} contact`);
+        await repo.setMergedInto(tx, id, root);
+        return getIn(tx, id);
+      });
+    },
+
+    /** Undoes a merge: the contact's own identities resolve to it again. */
+    async unmerge(scope: Scope, id: ContactId): Promise<Contact> {
+      requireOwner(scope, 'unmerge contacts');
+      return db.transaction(scope, async (tx) => {
+        const [contact] = await repo.lockContacts(tx, [id]);
         if (!contact) throw notFound('Contact', id);
-        return contact;
+        if (!contact.mergedInto) throw new AppError('conflict', `Contact ${id} is not merged into another contact`);
+        await repo.clearMergedInto(tx, id);
+        return getIn(tx, id);
       });
     },
 
@@ -74,4 +107,10 @@ export function createContactService(deps: { db: Db; erasers: ContactEraser[] })
       });
     },
   };
+}
+
+async function getIn(tx: ScopedTx, id: ContactId): Promise<Contact> {
+  const contact = await repo.findContact(tx, id);
+  if (!contact) throw notFound('Contact', id);
+  return contact;
 }

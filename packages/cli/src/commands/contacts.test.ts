@@ -48,6 +48,28 @@ describe('sb contacts (fake HTTP server responses)', () => {
     expect(result.stdout).toBe(`contact ${ana.id}: access ${access}\n`);
   });
 
+  it('merges a contact into another, shows the merge in the list, and unmerges it', async () => {
+    const whatsapp = fakeContact({ identities: [{ channel: 'whatsapp', externalId: '4915550001' }] });
+    const server = createFakeServer({ contacts: [ana, whatsapp] });
+    const merged = await server.run(['contacts', 'merge', whatsapp.id, '--into', ana.id]);
+    expect(server.requests[0]).toMatchObject({ method: 'POST', path: `/v1/contacts/${whatsapp.id}/merge`, body: { into: ana.id } });
+    expect(merged.stdout).toBe(`contact ${whatsapp.id} (whatsapp:4915550001) is merged into ${ana.id}\n`);
+    const unmerged = await server.run(['contacts', 'unmerge', whatsapp.id]);
+    expect(server.requests[1]).toMatchObject({ method: 'POST', path: `/v1/contacts/${whatsapp.id}/unmerge` });
+    expect(unmerged.stdout).toBe(`contact ${whatsapp.id} (whatsapp:4915550001) speaks as itself again\n`);
+
+    const listed = await createFakeServer({ contacts: [ana, { ...whatsapp, mergedInto: ana.id }] }).run(['contacts']);
+    expect(listed.stdout.split('\n')[1]).toMatch(/│ identities\s+│ merged into\s+│ created\s+│/);
+    expect(listed.stdout.split('\n').find((line) => line.includes('whatsapp:'))).toContain(`│ ${ana.id} │`);
+  });
+
+  it('needs --into to merge, and checks both ids before calling the server', async () => {
+    const server = createFakeServer({ contacts: [ana] });
+    expect(await server.run(['contacts', 'merge', ana.id])).toMatchObject({ code: 1, stderr: expect.stringContaining("required option '--into <id>'") });
+    expect(await server.run(['contacts', 'merge', ana.id, '--into', 'ana'])).toMatchObject({ code: 1, stderr: 'sb: --into: Invalid UUID\n' });
+    expect(server.requests).toHaveLength(0);
+  });
+
   it('rejects an id that is not a uuid before calling the server', async () => {
     const server = createFakeServer();
     const result = await server.run(['contacts', 'show', 'ana']);

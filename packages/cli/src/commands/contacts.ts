@@ -1,6 +1,7 @@
 /**
  * `sb contacts`: list, show, forget (erase everything kept about a contact, printing the deleted
- * row counts), and allow, block or unblock (access `default` follows the agent's DM policy).
+ * row counts), allow, block or unblock (access `default` follows the agent's DM policy), and merge
+ * one contact into another or undo it.
  */
 import type { Command } from 'commander';
 import { ContactId, type Contact, type ContactAccess } from '@switchboard/shared';
@@ -13,6 +14,7 @@ export function registerContactsCommand(program: Command, deps: { context: CliCo
   addListCommand(contacts, deps.context);
   addShowCommand(contacts, deps.context);
   addForgetCommand(contacts, deps.context);
+  addMergeCommands(contacts, deps.context);
   for (const [name, access, description] of ACCESS_COMMANDS) addAccessCommand(contacts, deps.context, { name, access, description });
 }
 
@@ -54,6 +56,28 @@ function addForgetCommand(contacts: Command, context: CliContext): void {
     });
 }
 
+function addMergeCommands(contacts: Command, context: CliContext): void {
+  contacts
+    .command('merge <id>')
+    .description('make a contact\'s identities speak as another contact (same sessions, memories and access); unmerge undoes it')
+    .requiredOption('--into <id>', 'the contact to merge into')
+    .action(async (id: string, options: { into: string }, command: Command) => {
+      const contactId = parseArgument(ContactId, id, 'contact id');
+      const into = parseArgument(ContactId, options.into, '--into');
+      await context.run(command, async ({ client, out }) => {
+        const contact = await client.contacts.merge(contactId, into);
+        out.print(contact, () => out.line(`contact ${contact.id} (${describeIdentities(contact)}) is merged into ${contact.mergedInto}`));
+      });
+    });
+  contacts.command('unmerge <id>').description('undo a merge: the contact speaks as itself again').action(async (id: string, _options: unknown, command: Command) => {
+    const contactId = parseArgument(ContactId, id, 'contact id');
+    await context.run(command, async ({ client, out }) => {
+      const contact = await client.contacts.unmerge(contactId);
+      out.print(contact, () => out.line(`contact ${contact.id} (${describeIdentities(contact)}) speaks as itself again`));
+    });
+  });
+}
+
 function addAccessCommand(contacts: Command, context: CliContext, spec: { name: string; access: ContactAccess; description: string }): void {
   contacts.command(`${spec.name} <id>`).description(spec.description).action(async (id: string, _options: unknown, command: Command) => {
     const contactId = parseArgument(ContactId, id, 'contact id');
@@ -66,9 +90,13 @@ function addAccessCommand(contacts: Command, context: CliContext, spec: { name: 
 
 function printContacts(out: CliOutput, contacts: Contact[]): void {
   if (contacts.length === 0) return out.line('no contacts');
+  // The merge column only when some contact is merged: most lists have none.
+  const merged = contacts.some((c) => c.mergedInto !== null);
   out.table(
-    ['id', 'kind', 'name', 'access', 'identities', 'created'],
-    contacts.map((c) => [c.id, c.kind, c.displayName ?? '', c.access, describeIdentities(c), formatTime(c.createdAt)]),
+    ['id', 'kind', 'name', 'access', 'identities', ...(merged ? ['merged into'] : []), 'created'],
+    contacts.map((c) => [
+      c.id, c.kind, c.displayName ?? '', c.access, describeIdentities(c), ...(merged ? [c.mergedInto ?? ''] : []), formatTime(c.createdAt),
+    ]),
   );
 }
 
