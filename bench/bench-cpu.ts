@@ -71,9 +71,14 @@ function processTicks(pid: number): number {
   return stat ? stat.utime + stat.stime : 0;
 }
 
-/** A process and its direct children (PostgreSQL backends are children of the postmaster). */
+/**
+ * A process and its children (PostgreSQL backends are children of the postmaster): its own time,
+ * its live children's, and the time of children that ended and were reaped (cutime + cstime), so
+ * a backend that exits during a run moves from one term to another instead of vanishing.
+ */
 function familyTicks(pid: number): number {
-  let ticks = processTicks(pid);
+  const root = readStat(pid);
+  let ticks = root ? root.utime + root.stime + root.cutime + root.cstime : 0;
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     const stat = readStat(Number(entry));
@@ -82,7 +87,7 @@ function familyTicks(pid: number): number {
   return ticks;
 }
 
-function readStat(pid: number): { ppid: number; utime: number; stime: number } | undefined {
+function readStat(pid: number): { ppid: number; utime: number; stime: number; cutime: number; cstime: number } | undefined {
   let text: string;
   try {
     text = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -90,8 +95,8 @@ function readStat(pid: number): { ppid: number; utime: number; stime: number } |
     return undefined; // the process ended between listing and reading
   }
   const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  // rest[0] is field 3 (state): ppid is field 4, utime 14, stime 15.
-  return { ppid: Number(rest[1]), utime: Number(rest[11]), stime: Number(rest[12]) };
+  // rest[0] is field 3 (state): ppid is field 4, utime 14, stime 15, cutime 16, cstime 17.
+  return { ppid: Number(rest[1]), utime: Number(rest[11]), stime: Number(rest[12]), cutime: Number(rest[13]), cstime: Number(rest[14]) };
 }
 
 function readTicksPerSecond(): number {
