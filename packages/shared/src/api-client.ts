@@ -7,7 +7,7 @@
 import { EventSourceParserStream } from 'eventsource-parser/stream';
 import { z } from 'zod';
 import { Agent, AgentCheck, type AgentCreate, type AgentPatch } from './agent';
-import { ChannelAccount, GatewayAccount, type ChannelAccountCreate, type ChannelStateUpdate } from './channel';
+import { ChannelAccount, ChannelLease, GatewayAccount, type ChannelAccountCreate, type ChannelLeaseRequest, type ChannelStateUpdate } from './channel';
 import { Contact, ContactAccess, ForgetResult, type ResolveContactInput } from './contact';
 import { AppError, errorStatus, type ErrorCode } from './error';
 import type { ContactId, MemoryId, SessionId } from './ids';
@@ -169,6 +169,12 @@ export function createApiClient(options: ApiClientOptions) {
         call(z.object({ removed: z.boolean() }), 'DELETE', `/v1/channels/${seg(channel)}/${seg(accountId)}`),
       /** The gateway's view: every account with its token. */
       forGateway: () => get(z.object({ accounts: z.array(GatewayAccount) }), '/v1/gateway/accounts').then((r) => r.accounts),
+      /** Takes or renews the right to connect an account; `granted: false` while another gateway holds it. */
+      takeLease: (channel: string, accountId: string, request: ChannelLeaseRequest) =>
+        call(z.object({ lease: ChannelLease }), 'POST', `/v1/gateway/accounts/${seg(channel)}/${seg(accountId)}/lease`, request).then((r) => r.lease),
+      releaseLease: (channel: string, accountId: string, holder: string) =>
+        call(z.object({ released: z.boolean() }), 'DELETE', `/v1/gateway/accounts/${seg(channel)}/${seg(accountId)}/lease`, undefined, { holder })
+          .then((r) => r.released),
       readState: (channel: string, accountId: string) =>
         get(z.object({ entries: z.record(z.string(), z.unknown()) }), `/v1/channels/${seg(channel)}/${seg(accountId)}/state`).then((r) => r.entries),
       writeState: (channel: string, accountId: string, update: ChannelStateUpdate) =>

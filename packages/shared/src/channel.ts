@@ -55,3 +55,16 @@ export const ChannelStateUpdate = z.strictObject({
   set: z.record(ChannelStateKey, z.unknown()).refine((entries) => Object.keys(entries).length <= 5000, 'at most 5000 keys at once'),
 });
 export type ChannelStateUpdate = z.infer<typeof ChannelStateUpdate>;
+
+/** A gateway asks to run an account: granted while no other live gateway holds it. */
+export const ChannelLeaseRequest = z.strictObject({
+  /** Who asks: one id per running gateway. */
+  holder: z.string().min(1).max(200).regex(/^[\x21-\x7e]+$/, 'a holder id is printable without spaces'),
+  /** How long the lease lasts unless renewed. */
+  ttlMs: z.number().int().min(100).max(600_000),
+});
+export type ChannelLeaseRequest = z.infer<typeof ChannelLeaseRequest>;
+
+/** Whether the lease is the asker's now, and until when it (or the other holder's) lasts. */
+export const ChannelLease = z.object({ granted: z.boolean(), expiresAt: z.coerce.date() });
+export type ChannelLease = z.infer<typeof ChannelLease>;

@@ -98,3 +98,44 @@ export async function writeState(tx: ScopedTx, channel: ChatChannel, accountKey:
   }
   return written;
 }
+
+/**
+ * Takes or renews the account's lease for `holder`: granted when nobody holds it, the holder
+ * already does, or the other holder's lease has run out. Either way, the current lease's expiry.
+ */
+export async function takeLease(
+  tx: ScopedTx, channel: ChatChannel, accountKey: string, holder: string, ttlMs: number,
+): Promise<{ granted: boolean; expiresAt: Date }> {
+  const { rows } = await tx.query(
+    `with taken as (
+       insert into channel_leases as l (tenant_id, channel, account_key, holder, expires_at)
+       values ($1, $2, $3, $4, clock_timestamp() + $5 * interval '1 millisecond')
+       on conflict (tenant_id, channel, account_key) do update set holder = excluded.holder, expires_at = excluded.expires_at
+         where l.holder = excluded.holder or l.expires_at <= clock_timestamp()
+       returning expires_at
+     )
+     select true as granted, expires_at from taken
+     union all
+     select false, expires_at from channel_leases where tenant_id = $1 and channel = $2 and account_key = $3 and not exists (select 1 from taken)`,
+    [tx.scope.tenantId, channel, accountKey, holder, ttlMs],
+  );
+  if (rows[0] !== undefined) return LeaseRow.parse(rows[0]);
+  // Another gateway's lease was committed after this statement's snapshot: read it now.
+  const current = await tx.query(
+    'select false as granted, expires_at from channel_leases where tenant_id = $1 and channel = $2 and account_key = $3',
+    [tx.scope.tenantId, channel, accountKey],
+  );
+  return LeaseRow.parse(current.rows[0]);
+}
+
+const LeaseRow = z.object({ granted: z.boolean(), expires_at: z.coerce.date() }).transform((r) => ({ granted: r.granted, expiresAt: r.expires_at }));
+
+/** Gives the lease up if `holder` has it; false when it did not. */
+export async function releaseLease(tx: ScopedTx, channel: ChatChannel, accountKey: string, holder: string): Promise<boolean> {
+  const { rowCount } = await tx.query(
+    'delete from channel_leases where tenant_id = $1 and channel = $2 and account_key = $3 and holder = $4',
+    [tx.scope.tenantId, channel, accountKey, holder],
+  );
+  return rowCount > 0;
+}
+

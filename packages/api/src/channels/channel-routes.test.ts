@@ -53,12 +53,42 @@ describeEachServer('channel accounts and channel state', (server) => {
     await expect(server.client().channels.remove('whatsapp', 'state-test')).rejects.toMatchObject({ code: 'not_found' });
   });
 
-  it('shows channel accounts and state to no contact and to no scope (row-level security)', async () => {
+  it('leases an account to one gateway at a time: renewed by its holder, taken over once it expires or is given up', async () => {
+    const gateway = server.client(server.gatewayToken);
+    await server.client().channels.add({ channel: 'whatsapp', accountId: 'lease-test' });
+    const first = await gateway.channels.takeLease('whatsapp', 'lease-test', { holder: 'gw-one', ttlMs: 60_000 });
+    expect(first.granted).toBe(true);
+    const refused = await gateway.channels.takeLease('whatsapp', 'lease-test', { holder: 'gw-two', ttlMs: 60_000 });
+    expect(refused).toEqual({ granted: false, expiresAt: first.expiresAt });
+    const renewed = await gateway.channels.takeLease('whatsapp', 'lease-test', { holder: 'gw-one', ttlMs: 60_000 });
+    expect(renewed.granted).toBe(true);
+    expect(renewed.expiresAt.getTime()).toBeGreaterThanOrEqual(first.expiresAt.getTime());
+
+    expect(await gateway.channels.releaseLease('whatsapp', 'lease-test', 'gw-two')).toBe(false);
+    expect(await gateway.channels.releaseLease('whatsapp', 'lease-test', 'gw-one')).toBe(true);
+    const short = await gateway.channels.takeLease('whatsapp', 'lease-test', { holder: 'gw-two', ttlMs: 100 });
+    expect(short.granted).toBe(true);
+    expect((await gateway.channels.takeLease('whatsapp', 'lease-test', { holder: 'gw-one', ttlMs: 60_000 })).granted).toBe(false);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect((await gateway.channels.takeLease('whatsapp', 'lease-test', { holder: 'gw-one', ttlMs: 60_000 })).granted).toBe(true);
+
+    await expect(gateway.channels.takeLease('whatsapp', 'nosuch', { holder: 'gw-one', ttlMs: 60_000 })).rejects.toMatchObject({ code: 'not_found' });
+    await expect(gateway.channels.takeLease('whatsapp', 'lease-test', { holder: 'has space', ttlMs: 60_000 })).rejects.toMatchObject({ code: 'invalid_input' });
+    await expect(gateway.channels.takeLease('whatsapp', 'lease-test', { holder: 'gw-one', ttlMs: 5 })).rejects.toMatchObject({ code: 'invalid_input' });
+    await expect(gateway.channels.takeLease('fax', 'lease-test', { holder: 'gw-one', ttlMs: 60_000 })).rejects.toMatchObject({ code: 'invalid_input' });
+    expect(await server.admin("select holder from channel_leases where account_key = 'lease-test'")).toEqual([{ holder: 'gw-one' }]);
+
+    await server.client().channels.remove('whatsapp', 'lease-test');
+    expect(await server.admin("select count(*)::int as n from channel_leases where account_key = 'lease-test'")).toEqual([{ n: 0 }]);
+  });
+
+  it('shows channel accounts, state and leases to no contact and to no scope (row-level security)', async () => {
     await server.client().channels.add({ channel: 'whatsapp', accountId: 'rls-test' });
     await server.client(server.gatewayToken).channels.writeState('whatsapp', 'rls-test', { set: { creds: { secret: 'keys' } } });
+    await server.client(server.gatewayToken).channels.takeLease('whatsapp', 'rls-test', { holder: 'gw-rls', ttlMs: 60_000 });
     const { id: contactId } = await server.client().contacts.resolve({ channel: 'telegram', externalId: `rls-${randomUUID()}` });
     const asContact = contactScope(server.tenantId, contactId);
-    for (const table of ['channel_accounts', 'channel_state']) {
+    for (const table of ['channel_accounts', 'channel_state', 'channel_leases']) {
       const seen = await server.db.transaction(asContact, (tx) => tx.query(`select * from ${table}`));
       expect({ table, rows: seen.rows.length }).toEqual({ table, rows: 0 });
       const none = await server.db.unscopedTransaction((tx) => tx.query(`select * from ${table}`));
@@ -69,5 +99,9 @@ describeEachServer('channel accounts and channel state', (server) => {
     await expect(server.db.transaction(asContact, (tx) =>
       tx.query("insert into channel_state (tenant_id, channel, account_key, key, value) values ($1, 'whatsapp', 'rls-test', 'planted', '1')", [server.tenantId]),
     )).rejects.toThrow(/row-level security/);
+    await expect(server.db.transaction(asContact, (tx) =>
+      tx.query("update channel_leases set holder = 'planted' where account_key = 'rls-test'"),
+    )).resolves.toMatchObject({ rowCount: 0 });
+    expect(await server.admin("select holder from channel_leases where account_key = 'rls-test'")).toEqual([{ holder: 'gw-rls' }]);
   });
 });

@@ -3,7 +3,8 @@
  * reads them with their tokens and reads and writes a channel's session state.
  */
 import { Router } from 'express';
-import { ChannelAccountCreate, ChannelStateUpdate, ChatChannel, ExternalId } from '@switchboard/shared';
+import { z } from 'zod';
+import { ChannelAccountCreate, ChannelLeaseRequest, ChannelStateUpdate, ChatChannel, ExternalId } from '@switchboard/shared';
 import { allow, ownerScopeOf } from '../http/auth-middleware';
 import type { ChannelService } from './channel-service';
 
@@ -40,12 +41,30 @@ export function channelRoutes(channels: ChannelService): Router {
   return router;
 }
 
-/** `GET /v1/gateway/accounts`: what a gateway connects, tokens included. */
+/**
+ * `GET /v1/gateway/accounts`: what a gateway connects, tokens included. `POST` and `DELETE
+ * /v1/gateway/accounts/:channel/:account/lease`: take (or renew) and give up the right to connect it.
+ */
 export function gatewayRoutes(channels: ChannelService): Router {
   const router = Router();
   router.use(allow('owner', 'gateway'));
+  const account = (params: Record<string, unknown>) =>
+    ({ channel: ChatChannel.parse(params.channel), accountId: ExternalId.parse(params.account) });
+
   router.get('/accounts', async (_req, res) => {
     res.json({ accounts: await channels.forGateway(ownerScopeOf(res)) });
+  });
+
+  router.post('/accounts/:channel/:account/lease', async (req, res) => {
+    const { channel, accountId } = account(req.params);
+    const request = ChannelLeaseRequest.parse(req.body);
+    res.json({ lease: await channels.takeLease(ownerScopeOf(res), channel, accountId, request) });
+  });
+
+  router.delete('/accounts/:channel/:account/lease', async (req, res) => {
+    const { channel, accountId } = account(req.params);
+    const { holder } = z.strictObject({ holder: ChannelLeaseRequest.shape.holder }).parse(req.query);
+    res.json({ released: await channels.releaseLease(ownerScopeOf(res), channel, accountId, holder) });
   });
   return router;
 }

@@ -1,10 +1,11 @@
 /**
  * Channel accounts: the owner adds a bot (its account id is read from the token) or a WhatsApp
  * account bound to an agent; the gateway reads them with their tokens and keeps each channel's
- * session state here, written atomically, so another machine can take over a connection.
+ * session state here, written atomically, so another machine can take over a connection. A lease
+ * per account lets only one gateway at a time connect it.
  */
 import { EventEmitter } from 'node:events';
-import { AppError, notFound, type ChannelAccount, type ChannelAccountCreate, type ChatChannel, type GatewayAccount } from '@switchboard/shared';
+import { AppError, notFound, type ChannelAccount, type ChannelAccountCreate, type ChannelLease, type ChannelLeaseRequest, type ChatChannel, type GatewayAccount } from '@switchboard/shared';
 import type { Db, ScopedTx } from '../db/db';
 import type { Scope } from '../db/scope';
 import { requireOwner } from '../db/scope-sql';
@@ -62,6 +63,22 @@ export function createChannelService(deps: { db: Db }) {
       return db.transaction(scope, async (tx) => {
         await requireAccount(tx, channel, accountId);
         return repo.readState(tx, channel, accountId);
+      });
+    },
+
+    /** Takes or renews the account's lease; not granted while another gateway's lease lasts. */
+    takeLease(scope: Scope, channel: ChatChannel, accountId: string, request: ChannelLeaseRequest): Promise<ChannelLease> {
+      return db.transaction(scope, async (tx) => {
+        await requireAccount(tx, channel, accountId);
+        return repo.takeLease(tx, channel, accountId, request.holder, request.ttlMs);
+      });
+    },
+
+    /** Gives up the holder's lease (a stopping gateway), so another can connect the account at once. */
+    releaseLease(scope: Scope, channel: ChatChannel, accountId: string, holder: string): Promise<boolean> {
+      return db.transaction(scope, async (tx) => {
+        await requireAccount(tx, channel, accountId);
+        return repo.releaseLease(tx, channel, accountId, holder);
       });
     },
 
