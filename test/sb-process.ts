@@ -30,8 +30,13 @@ export function spawnSb(args: string[], env: NodeJS.ProcessEnv, ready: RegExp): 
 }
 
 /** `sb serve --port 0 [flags]` in `home`, once it listens. */
-export async function startServe(home: string, ...flags: string[]): Promise<{ server: ChildProcess; url: string }> {
-  const { server, match } = await spawnSb(['serve', '--port', '0', ...flags], cleanEnv({ SB_HOME: home }), /^switchboard: listening on (http:\/\/\S+)$/);
+export function startServe(home: string, ...flags: string[]): Promise<{ server: ChildProcess; url: string }> {
+  return startServeWith({ SB_HOME: home }, ...flags);
+}
+
+/** `sb serve --port 0 [flags]` with these settings (SB_HOME, DATABASE_URL, tokens), once it listens. */
+export async function startServeWith(settings: Record<string, string>, ...flags: string[]): Promise<{ server: ChildProcess; url: string }> {
+  const { server, match } = await spawnSb(['serve', '--port', '0', ...flags], cleanEnv(settings), /^switchboard: listening on (http:\/\/\S+)$/);
   return { server, url: match[1] ?? '' };
 }
 

@@ -6,7 +6,11 @@
  * each one, and reports failures (retried with backoff by the API, parked after the last
  * attempt). A lost API is retried with backoff and jitter. The account list is read again
  * every few seconds, so `sb channels add|rm` take effect without a restart; `stop` ends everything.
+ * An account is connected only while this gateway holds its lease, so several gateways on one API
+ * (several `sb serve` processes) never run one bot or phone twice; one that cannot renew drops it.
  */
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { backOff } from 'exponential-backoff';
 import { errorStatus, isAppError, type ApiClient, type GatewayAccount, type InboundMessage, type InboundResult, type OutboxItem } from '@switchboard/shared';
 import { PermanentSendError, type ChannelAdapter } from './channels/channel-adapter';
@@ -28,6 +32,10 @@ export interface GatewayOptions {
   refreshMs?: number;
   /** How long a sync waits for new accounts to come up before they go on connecting in the background. */
   connectWaitMs?: number;
+  /** How long an account's lease lasts unless renewed; it is renewed every third of this at least. */
+  leaseMs?: number;
+  /** This gateway's id in the leases; unique per running gateway. */
+  holder?: string;
   typing?: { refreshMs?: number; limitMs?: number };
 }
 
@@ -49,32 +57,61 @@ interface Connection {
   delivery?: Promise<void>;
   /** What the connection was made from; a change reconnects. */
   fingerprint: string;
+  /** Until when (this machine's clock) the account's lease is surely ours. */
+  leaseUntil: number;
 }
 
 const CLAIM_WAIT_MS = 20_000;
 const REFRESH_MS = 10_000;
 const CONNECT_WAIT_MS = 10_000;
+const LEASE_MS = 30_000;
 
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
   const { client, log } = options;
+  const leaseMs = options.leaseMs ?? LEASE_MS;
+  const holder = options.holder ?? `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`;
   const connections = new Map<string, Connection>();
+  /** Accounts another gateway runs, so the wait is logged once rather than at every sync. */
+  const heldElsewhere = new Set<string>();
   let stopped = false;
   let syncing: Promise<void> = Promise.resolve();
 
+  /** Takes or renews the account's lease: until when it is ours, false when another gateway has it, undefined when the API did not answer. */
+  async function lease(key: string, account: GatewayAccount): Promise<number | false | undefined> {
+    const asked = Date.now();
+    try {
+      const { granted } = await client.channels.takeLease(account.channel, account.accountId, { holder, ttlMs: leaseMs });
+      if (!granted && !heldElsewhere.has(key)) log(`gateway: ${key} is run by another gateway; this one takes over if that one stops`);
+      if (granted) heldElsewhere.delete(key);
+      else heldElsewhere.add(key);
+      return granted ? asked + leaseMs : false;
+    } catch (error) {
+      log(`gateway: could not renew the lease of ${key}: ${error instanceof Error ? error.message : String(error)}`);
+      return undefined;
+    }
+  }
+
+  async function release(key: string, account: { channel: string; accountId: string }): Promise<void> {
+    await client.channels.releaseLease(account.channel, account.accountId, holder).catch((error: unknown) => {
+      if (!isAppError(error, 'not_found')) log(`gateway: could not give up the lease of ${key}: ${String(error)}`);
+    });
+  }
+
   /** Builds the adapter and starts it in the background; a failed start is dropped and retried at the next sync. */
-  async function open(key: string, account: GatewayAccount): Promise<Connection> {
+  async function open(key: string, account: GatewayAccount, leaseUntil: number): Promise<Connection> {
     const adapter = await (options.connect?.[account.channel] ?? CONNECTORS[account.channel])(account, { client, log });
     const typing = createTypingIndicator({ send: (chat, thread) => adapter.typing(chat, thread), log, ...options.typing });
     const abort = new AbortController();
     const started = adapter.start((message) => receive(client, adapter, typing, account, message, log));
     const connection: Connection = {
-      adapter, typing, abort, fingerprint: fingerprintOf(account),
+      adapter, typing, abort, fingerprint: fingerprintOf(account), leaseUntil,
       started: started.then(
         () => log(`gateway: ${key} connected (agent ${account.agent})`),
         (error: unknown) => {
           log(`gateway: ${key} could not connect: ${error instanceof Error ? error.message : String(error)}`);
           abort.abort();
-          if (connections.get(key) === connection) void disconnect(key, connection);
+          // Given up, so a gateway that can connect it need not wait for the lease to run out.
+          if (connections.get(key) === connection) void disconnect(key, connection).then(() => release(key, account));
         },
       ),
     };
@@ -92,8 +129,34 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     await connection.delivery;
   }
 
+  /** Renews the leases of the connected accounts; one that another gateway took, or that ran out unrenewed, is dropped. */
+  async function renewLeases(wanted: Map<string, GatewayAccount>): Promise<void> {
+    await Promise.all([...connections].map(async ([key, connection]) => {
+      const account = wanted.get(key);
+      if (!account) return;
+      const until = await lease(key, account);
+      if (typeof until === 'number') connection.leaseUntil = until;
+      else if (until === false || Date.now() >= connection.leaseUntil) {
+        await disconnect(key, connection);
+        log(`gateway: ${key} disconnected (${until === false ? 'another gateway runs it now' : 'its lease could not be renewed'})`);
+      }
+    }));
+  }
+
+  /** Without the API, nothing can be renewed: accounts whose lease ran out are dropped all the same. */
+  async function dropExpired(): Promise<void> {
+    for (const [key, connection] of connections) {
+      if (Date.now() < connection.leaseUntil) continue;
+      await disconnect(key, connection);
+      log(`gateway: ${key} disconnected (its lease could not be renewed)`);
+    }
+  }
+
   async function syncOnce(): Promise<void> {
-    const accounts = await client.channels.forGateway();
+    const accounts = await client.channels.forGateway().catch(async (error: unknown) => {
+      await dropExpired();
+      throw error;
+    });
     const wanted = new Map(accounts.map((account) => [`${account.channel}:${account.accountId}`, account]));
     for (const [key, connection] of connections) {
       const account = wanted.get(key);
@@ -102,9 +165,12 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         log(`gateway: ${key} disconnected (${account ? 'changed' : 'removed'})`);
       }
     }
+    await renewLeases(wanted);
     const opened = await Promise.all([...wanted].filter(([key]) => !connections.has(key)).map(async ([key, account]) => {
       try {
-        const connection = await open(key, account);
+        const leaseUntil = await lease(key, account);
+        if (typeof leaseUntil !== 'number') return undefined;
+        const connection = await open(key, account, leaseUntil);
         if (stopped || connection.abort.signal.aborted) {
           await disconnect(key, connection);
           return undefined;
@@ -113,6 +179,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         return connection.started;
       } catch (error) {
         log(`gateway: ${key} could not connect: ${error instanceof Error ? error.message : String(error)}`);
+        await release(key, account);
         return undefined;
       }
     }));
@@ -120,15 +187,17 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     await Promise.race([Promise.all(opened), new Promise((resolve) => setTimeout(resolve, options.connectWaitMs ?? CONNECT_WAIT_MS).unref())]);
   }
 
+  // Each sync starts after the one before, whether that one failed or not (a failed one is logged by its caller).
   const sync = () => {
-    syncing = syncing.then(() => (stopped ? undefined : syncOnce()));
+    syncing = syncing.catch(() => undefined).then(() => (stopped ? undefined : syncOnce()));
     return syncing;
   };
 
   await sync();
+  // Often enough to renew every lease well before it runs out, even with a long refresh.
   const timer = setInterval(() => {
     sync().catch((error: unknown) => log(`gateway: reading the channel accounts failed: ${String(error)}`));
-  }, options.refreshMs ?? REFRESH_MS);
+  }, Math.min(options.refreshMs ?? REFRESH_MS, leaseMs / 3));
   timer.unref();
 
   return {
@@ -140,7 +209,11 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       stopped = true;
       clearInterval(timer);
       await syncing.catch(() => undefined);
-      await Promise.all([...connections].map(([key, connection]) => disconnect(key, connection)));
+      // Given up once disconnected, so another gateway can take the accounts over at once.
+      await Promise.all([...connections].map(async ([key, connection]) => {
+        await disconnect(key, connection);
+        await release(key, connection.adapter);
+      }));
     },
   };
 }
@@ -187,7 +260,7 @@ async function deliver(
   while (!signal.aborted) {
     let items: OutboxItem[];
     try {
-      items = await backOff(
+      const claiming = backOff(
         () => client.outbox.claim({ channel: adapter.channel, account: adapter.accountId, waitMs: options.waitMs }, signal),
         { numOfAttempts: Number.MAX_SAFE_INTEGER, startingDelay: 500, maxDelay: 30_000, jitter: 'full', retry: (error: unknown) => {
           if (signal.aborted) return false;
@@ -195,6 +268,9 @@ async function deliver(
           return true;
         } },
       );
+      // A stop must not wait out a backoff delay: the claims end on their own after it (the signal is aborted).
+      claiming.catch(() => undefined);
+      items = await Promise.race([claiming, rejectOnAbort(signal)]);
     } catch {
       return; // stopped while the API was away
     }
@@ -204,6 +280,13 @@ async function deliver(
       typing.stop(item.chatId, item.threadId);
     }
   }
+}
+
+function rejectOnAbort(signal: AbortSignal): Promise<never> {
+  return new Promise((_resolve, reject) => {
+    if (signal.aborted) reject(signal.reason);
+    else signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+  });
 }
 
 async function sendOne(client: ApiClient, adapter: ChannelAdapter, item: OutboxItem, log: (line: string) => void): Promise<void> {

@@ -27,6 +27,8 @@ export interface FakeBotApi {
   /** Queues the same update again, as Telegram does when an offset was not confirmed. */
   redeliver(update: Update): void;
   maxConcurrentPolls: number;
+  /** getUpdates calls refused with 409 because another poll was open (two bots polling one token). */
+  conflicts: number;
   /** Makes the next `count` sendMessage calls fail with the given error code. */
   failSends(count: number, code: number, description: string): void;
   close(): Promise<void>;
@@ -47,6 +49,7 @@ export async function startFakeBotApi(bot = { id: 123456789, username: 'switchbo
     sent: [],
     chatActions: [],
     maxConcurrentPolls: 0,
+    conflicts: 0,
     push(update) {
       const full = { ...update, update_id: nextUpdateId++ } as Update;
       updates.push(full);
@@ -67,13 +70,15 @@ export async function startFakeBotApi(bot = { id: 123456789, username: 'switchbo
     }),
   };
 
-  async function handle(method: string, params: Record<string, unknown>): Promise<[number, unknown]> {
+  /** `gone` resolves when the client closed the connection: like Telegram, a dropped long poll ends. */
+  async function handle(method: string, params: Record<string, unknown>, gone: Promise<void>): Promise<[number, unknown]> {
     switch (method) {
       case 'getMe':
         return [200, { ok: true, result: { id: bot.id, is_bot: true, first_name: 'Switchboard', username: bot.username, can_join_groups: true, can_read_all_group_messages: false, supports_inline_queries: false } }];
       case 'deleteWebhook':
         return [200, { ok: true, result: true }];
       case 'getUpdates': {
+        if (openPolls > 0) fake.conflicts++;
         if (openPolls > 0) return [409, { ok: false, error_code: 409, description: 'Conflict: terminated by other getUpdates request' }];
         openPolls++;
         fake.maxConcurrentPolls = Math.max(fake.maxConcurrentPolls, openPolls);
@@ -87,6 +92,7 @@ export async function startFakeBotApi(bot = { id: 123456789, username: 'switchbo
             await new Promise<void>((resolve) => {
               waiting.add(resolve);
               setTimeout(resolve, timeoutMs).unref();
+              void gone.then(resolve);
             });
           }
           return [200, { ok: true, result: due() }];
@@ -117,8 +123,9 @@ export async function startFakeBotApi(bot = { id: 123456789, username: 'switchbo
     let body = '';
     for await (const chunk of req) body += String(chunk);
     const params = body ? (JSON.parse(body) as Record<string, unknown>) : {};
+    const gone = new Promise<void>((resolve) => res.once('close', () => resolve()));
     const [status, payload] = match?.[1]
-      ? await handle(match[1], params)
+      ? await handle(match[1], params, gone)
       : [404, { ok: false, error_code: 404, description: 'Not Found' }];
     res.writeHead(status, { 'content-type': 'application/json' });
     res.end(JSON.stringify(payload));
