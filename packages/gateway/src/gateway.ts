@@ -173,6 +173,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         const connection = await open(key, account, leaseUntil);
         if (stopped || connection.abort.signal.aborted) {
           await disconnect(key, connection);
+          await release(key, account);
           return undefined;
         }
         connections.set(key, connection);
