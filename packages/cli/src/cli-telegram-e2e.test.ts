@@ -3,21 +3,13 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { Update } from 'grammy/types';
-import { startFakeBotApi, type FakeBotApi } from '../../gateway/src/channels/telegram/testing/fake-bot-api';
+import { directMessage as dm, startFakeBotApi, type FakeBotApi } from '../../gateway/src/channels/telegram/testing/fake-bot-api';
 import { cleanEnv, SB, spawnSb, startServe, stop } from '../../../test/sb-process';
 import { until } from '../../../test/until';
 
 const run = promisify(execFile);
 const TOKEN = '123456789:AAFakeTokenForTheFakeBotApi_0123456789';
 
-let messageId = 1;
-const dm = (userId: number, text: string) => ({
-  message: {
-    message_id: messageId++, date: Math.floor(Date.now() / 1000), text,
-    chat: { id: userId, type: 'private', first_name: `User ${userId}` }, from: { id: userId, is_bot: false, first_name: `User ${userId}` },
-  },
-}) as Omit<Update, 'update_id'>;
 
 describe('sb serve with a Telegram account (spawns `sb serve`; grammY against a local fake Bot API server)', () => {
   let home = '';

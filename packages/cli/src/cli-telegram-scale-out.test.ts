@@ -10,8 +10,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { Update } from 'grammy/types';
-import { startFakeBotApi, type FakeBotApi } from '../../gateway/src/channels/telegram/testing/fake-bot-api';
+import { directMessage as dm, startFakeBotApi, type FakeBotApi } from '../../gateway/src/channels/telegram/testing/fake-bot-api';
 import { availableEngines, createEmptyPostgresDatabase } from '../../../test/engines';
 import { cleanEnv, SB, startServeWith, stop } from '../../../test/sb-process';
 import { until } from '../../../test/until';
@@ -19,13 +18,6 @@ import { until } from '../../../test/until';
 const run = promisify(execFile);
 const TOKEN = '987654321:AAFakeTokenForTheScaleOutTest_0123456';
 
-let messageId = 1;
-const dm = (userId: number, text: string) => ({
-  message: {
-    message_id: messageId++, date: Math.floor(Date.now() / 1000), text,
-    chat: { id: userId, type: 'private', first_name: `User ${userId}` }, from: { id: userId, is_bot: false, first_name: `User ${userId}` },
-  },
-}) as Omit<Update, 'update_id'>;
 
 if (availableEngines().includes('postgres')) {
   describe('one Telegram bot, two `sb serve` processes on one PostgreSQL (fake Bot API server)', () => {

@@ -3,7 +3,8 @@
  * JSON in, `{ok, result}` out): getMe, long-polled getUpdates with offsets (an offset confirms the
  * updates before it), sendMessage and
  * sendChatAction (recorded), deleteWebhook. Like Telegram it answers 409 to a getUpdates while
- * another is still open, and counts how many were ever open at once.
+ * another is still open, and counts how many were ever open at once. `directMessage` builds the
+ * update of a user's private message.
  */
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
@@ -138,4 +139,16 @@ export async function startFakeBotApi(bot = { id: 123456789, username: 'switchbo
   await once(server, 'listening');
   fake.apiRoot = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return fake;
+}
+
+let nextDirectMessageId = 1;
+
+/** An update with a private message from a user, as Telegram sends it (`update_id` is added by `push`). */
+export function directMessage(userId: number, text: string, name = `User ${userId}`): Omit<Update, 'update_id'> {
+  return {
+    message: {
+      message_id: nextDirectMessageId++, date: Math.floor(Date.now() / 1000), text,
+      chat: { id: userId, type: 'private', first_name: name }, from: { id: userId, is_bot: false, first_name: name },
+    },
+  } as Omit<Update, 'update_id'>;
 }
