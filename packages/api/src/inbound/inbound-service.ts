@@ -1,8 +1,8 @@
 /**
- * The inbound pipeline's first half, one transaction per message: dedupe on the platform's message
- * id → resolve the sender (or the group and its speaker) → policy → rate limit → store the event
- * and, when it will run, its queue row. The tenant is the caller's (the receiving side), never the
- * sender's. Turns run later in the worker; `wake` tells it there is work.
+ * The inbound pipeline's first half, one transaction per message: resolve the sender (or the group
+ * and its speaker) → policy → rate limit → store the event, deduplicated on the platform's message
+ * id, and when it will run, its queue row (a stored copy rolls it all back). The tenant is the
+ * caller's (the receiving side), never the sender's. Turns run later; `wake` tells the worker.
  */
 import { AppError, type AgentPolicy, type ContactId, type InboundAccepted, type InboundMessage, type TenantId } from '@switchboard/shared';
 import type { Db, ScopedTx } from '../db/db';
@@ -33,9 +33,9 @@ export function createInboundService(deps: { db: Db; agents: AgentService; wake:
       const scope = ownerScope(caller.tenantId);
       const { agent, policy } = await agents.findForTurn(scope, message.agent ?? 'default');
       const envelope = envelopeOf(message);
+      // No read first: the event's insert is the dedupe. A copy already stored makes it insert
+      // nothing; everything this transaction did (contacts, a rate token) is then rolled back.
       const accepted = await db.transaction(scope, async (tx): Promise<InboundAccepted> => {
-        const seen = await repo.findEventByKey(tx, envelope);
-        if (seen) return duplicateOf(seen);
         const who = await resolveSpeaker(tx, message);
         const decision = await applyRateLimit(tx, who.contactId, decide(who.speaker, policy), policy);
         const lane = decision.status === 'queued' ? laneOf(caller, agent.id, who.contactId, envelope.threadKey) : null;
@@ -46,14 +46,13 @@ export function createInboundService(deps: { db: Db; agents: AgentService; wake:
             mentioned: message.mentioned ?? false, status: decision.status, reason },
           lane,
         );
-        // A copy committed first: roll back (returning its rate token), then answer duplicate.
-        if (eventId === undefined) throw new RacedDuplicate();
+        if (eventId === undefined) throw new AlreadyStored();
         const reply = decision.status === 'blocked' && decision.reason === 'pairing_pending' && who.contactId
           ? await pairingReply(tx, who.contactId, eventId, envelope)
           : undefined;
         return { eventId, contactId: who.contactId, status: decision.status, ...(reason ? { reason } : {}), ...(reply ? { reply } : {}) };
       }).catch(async (error: unknown) => {
-        if (!(error instanceof RacedDuplicate)) throw error;
+        if (!(error instanceof AlreadyStored)) throw error;
         const first = await db.transaction(scope, (tx) => repo.findEventByKey(tx, envelope));
         if (!first) throw new Error('an inbound event vanished while deduplicating', { cause: error });
         return duplicateOf(first);
@@ -71,7 +70,8 @@ export function createInboundService(deps: { db: Db; agents: AgentService; wake:
   };
 }
 
-class RacedDuplicate extends Error {}
+/** The message is stored already: its accept rolls back, and the answer is `duplicate` of the stored event. */
+class AlreadyStored extends Error {}
 
 function envelopeOf(message: InboundMessage): repo.Envelope {
   const chat = message.chat ?? (message.sender ? { id: message.sender.id, type: 'direct' as const } : undefined);
