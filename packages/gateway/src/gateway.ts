@@ -14,6 +14,7 @@ import { hostname } from 'node:os';
 import { backOff } from 'exponential-backoff';
 import { errorStatus, isAppError, type ApiClient, type GatewayAccount, type InboundMessage, type InboundResult, type OutboxItem } from '@switchboard/shared';
 import { PermanentSendError, type ChannelAdapter } from './channels/channel-adapter';
+import { createGatewayLeases } from './gateway-leases';
 import { createTypingIndicator, type TypingIndicator } from './delivery/typing-indicator';
 import { connectDiscord } from './channels/discord/discord-connect';
 import { connectTelegram } from './channels/telegram/telegram-connect';
@@ -71,31 +72,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const leaseMs = options.leaseMs ?? LEASE_MS;
   const holder = options.holder ?? `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`;
   const connections = new Map<string, Connection>();
-  /** Accounts another gateway runs, so the wait is logged once rather than at every sync. */
-  const heldElsewhere = new Set<string>();
+  const { take: lease, release } = createGatewayLeases({ client, holder, leaseMs, log });
   let stopped = false;
   let syncing: Promise<void> = Promise.resolve();
-
-  /** Takes or renews the account's lease: until when it is ours, false when another gateway has it, undefined when the API did not answer. */
-  async function lease(key: string, account: GatewayAccount): Promise<number | false | undefined> {
-    const asked = Date.now();
-    try {
-      const { granted } = await client.channels.takeLease(account.channel, account.accountId, { holder, ttlMs: leaseMs });
-      if (!granted && !heldElsewhere.has(key)) log(`gateway: ${key} is run by another gateway; this one takes over if that one stops`);
-      if (granted) heldElsewhere.delete(key);
-      else heldElsewhere.add(key);
-      return granted ? asked + leaseMs : false;
-    } catch (error) {
-      log(`gateway: could not renew the lease of ${key}: ${error instanceof Error ? error.message : String(error)}`);
-      return undefined;
-    }
-  }
-
-  async function release(key: string, account: { channel: string; accountId: string }): Promise<void> {
-    await client.channels.releaseLease(account.channel, account.accountId, holder).catch((error: unknown) => {
-      if (!isAppError(error, 'not_found')) log(`gateway: could not give up the lease of ${key}: ${String(error)}`);
-    });
-  }
 
   /** Builds the adapter and starts it in the background; a failed start is dropped and retried at the next sync. */
   async function open(key: string, account: GatewayAccount, leaseUntil: number): Promise<Connection> {
