@@ -99,6 +99,20 @@ describeEachServer('merging contacts', (server) => {
     expect(links.filter((link) => link !== null)).toHaveLength(1);
   });
 
+  it('never leaves a two-hop chain when a contact is merged into one whose own target is being merged at the same moment', async () => {
+    for (let round = 0; round < 5; round++) {
+      const [a, b, r, c] = await Promise.all([0, 1, 2, 3].map(() => say(from('discord', `h-${tag()}`, 'hi'))));
+      const [ida, idb, idr, idc] = [a!.contactId!, b!.contactId!, r!.contactId!, c!.contactId!];
+      await owner().contacts.merge(idb, idr);
+      const results = await Promise.allSettled([owner().contacts.merge(ida, idb), owner().contacts.merge(idr, idc)]);
+      expect(results.map((result) => result.status)).toEqual(['fulfilled', 'fulfilled']);
+      const links = await server.admin<{ id: string; merged_into: string | null; target_merged: string | null }>(
+        `select c.id, c.merged_into, t.merged_into as target_merged from contacts c left join contacts t on t.id = c.merged_into
+         where c.id = any($1)`, [[ida, idb, idr, idc]]);
+      expect(links.filter((link) => link.target_merged !== null)).toEqual([]);
+    }
+  });
+
   it('erases the contacts merged into a contact together with it', async () => {
     const [a, b] = await Promise.all([`f-${tag()}`, `f-${tag()}`].map((id) => say(from('telegram', id, 'remember a secret'))));
     await owner().contacts.merge(b!.contactId!, a!.contactId!);

@@ -116,7 +116,18 @@ export interface MergeCandidate {
   mergedInto: ContactId | null;
 }
 
-/** The contacts, locked until the transaction ends, so two merges cannot cross into a cycle. */
+/**
+ * Merges and unmerges of a tenant run one at a time (until the transaction ends): two at once could
+ * otherwise cross into a cycle or a chain, or deadlock on each other's rows. They are rare.
+ */
+export async function serializeMerges(tx: ScopedTx): Promise<void> {
+  await tx.query(`select pg_advisory_xact_lock(${MERGE_LOCK_SPACE}, hashtext($1::text))`, [tx.scope.tenantId]);
+}
+
+/** The first key of the merge lock: 'SBcm' (Switchboard contact merges). */
+const MERGE_LOCK_SPACE = 0x5342636d;
+
+/** The contacts, locked until the transaction ends (an erasure waits for the merge, and the reverse). */
 export async function lockContacts(tx: ScopedTx, ids: ContactId[]): Promise<MergeCandidate[]> {
   const { rows } = await tx.query(
     `select id, kind, merged_into from contacts where tenant_id = $1 and id = any($2) order by id for update`,

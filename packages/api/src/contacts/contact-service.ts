@@ -69,6 +69,7 @@ export function createContactService(deps: { db: Db; erasers: ContactEraser[] })
       requireOwner(scope, 'merge contacts');
       if (id === into) throw new AppError('invalid_input', 'A contact cannot be merged into itself');
       return db.transaction(scope, async (tx) => {
+        await repo.serializeMerges(tx);
         const locked = await repo.lockContacts(tx, [id, into]);
         const source = locked.find((contact) => contact.id === id);
         const target = locked.find((contact) => contact.id === into);
@@ -86,6 +87,7 @@ export function createContactService(deps: { db: Db; erasers: ContactEraser[] })
     async unmerge(scope: Scope, id: ContactId): Promise<Contact> {
       requireOwner(scope, 'unmerge contacts');
       return db.transaction(scope, async (tx) => {
+        await repo.serializeMerges(tx);
         const [contact] = await repo.lockContacts(tx, [id]);
         if (!contact) throw notFound('Contact', id);
         if (!contact.mergedInto) throw new AppError('conflict', `Contact ${id} is not merged into another contact`);
