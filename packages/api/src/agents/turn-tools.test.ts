@@ -40,6 +40,10 @@ describeEachEngine('memory tools bound to a turn token (what HTTP providers call
     expect(contents).toEqual(['B keeps bees', 'B keeps bees', 'B keeps two hives']);
     expect((await env.services.memories.history(scope, stored.id)).map((event) => event.kind)).toEqual(['add']);
 
+    // The owner may edit one of the turn's memories to read like another of them.
+    const hives = (await env.services.memories.list(scope)).find((m) => m.content === 'B keeps two hives')!;
+    expect((await env.services.memories.update(env.owner, hives.id, { content: 'B keeps bees' })).content).toBe('B keeps bees');
+
     // Another contact's turn never gets this memory back, even under the same event id.
     const other = await env.services.contacts.resolve(env.owner, { channel: 'discord', externalId: 'tools-rerun-b', kind: 'person' });
     const otherScope = contactScope(env.tenantId, other.contactId);

@@ -160,11 +160,14 @@ export async function updateMemory(
 ): Promise<Memory | undefined> {
   const params = new SqlParams();
   const where = reachableRowsSql(tx.scope, params, 'm');
+  const content = params.add(change.content ?? null);
+  // Edited content is no longer what the turn remembered: it leaves the once-per-turn key.
   const { rows } = await tx.query(
     `with old as (
        select m.id, m.content, m.visibility from memories m where ${where} and m.id = ${params.add(id)} for update
      ), m as (
-       update memories set content = coalesce(${params.add(change.content ?? null)}, content),
+       update memories set content = coalesce(${content}::text, content),
+         source_event_id = case when coalesce(${content}::text, content) = content then source_event_id end,
          visibility = coalesce(${params.add(change.visibility ?? null)}, visibility), updated_at = now()
        where id = (select id from old) returning *
      ), e as (
