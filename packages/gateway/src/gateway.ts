@@ -103,8 +103,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   async function disconnect(key: string, connection: Connection): Promise<void> {
     if (connections.get(key) === connection) connections.delete(key);
     connection.abort.abort();
-    connection.typing.stopAll();
     await connection.adapter.stop().catch((error: unknown) => log(`gateway: stopping ${key} failed: ${String(error)}`));
+    // After the adapter stopped: a message still being received could otherwise start typing again.
+    connection.typing.stopAll();
     await connection.delivery;
   }
 
@@ -237,6 +238,9 @@ async function deliver(
   options: { waitMs: number; signal: AbortSignal; log: (line: string) => void },
 ): Promise<void> {
   const { signal, log } = options;
+  // One listener for the whole loop, not one per claim.
+  const aborted = rejectOnAbort(signal);
+  aborted.catch(() => undefined);
   while (!signal.aborted) {
     let items: OutboxItem[];
     try {
@@ -250,7 +254,7 @@ async function deliver(
       );
       // A stop must not wait out a backoff delay: the claims end on their own after it (the signal is aborted).
       claiming.catch(() => undefined);
-      items = await Promise.race([claiming, rejectOnAbort(signal)]);
+      items = await Promise.race([claiming, aborted]);
     } catch {
       return; // stopped while the API was away
     }

@@ -23,7 +23,7 @@ export function turnToolsFor(memories: MemoryService, grants: TurnGrants, token:
     },
     async recall(query: string): Promise<Memory[]> {
       const { scope } = grantOf();
-      return query ? memories.recall(scope, query, { limit: RECALL_LIMIT }) : memories.list(scope, { limit: RECALL_LIMIT });
+      return memories.recall(scope, query, { limit: RECALL_LIMIT });
     },
     async forget(memoryId: string): Promise<boolean> {
       const { scope } = grantOf();

@@ -8,10 +8,13 @@ import { ChannelAccountCreate, ChannelLeaseRequest, ChannelStateUpdate, ChatChan
 import { allow, ownerScopeOf } from '../http/auth-middleware';
 import type { ChannelService } from './channel-service';
 
+/** The `:channel/:account` of a route. */
+function accountOf(params: Record<string, unknown>) {
+  return { channel: ChatChannel.parse(params.channel), accountId: ExternalId.parse(params.account) };
+}
+
 export function channelRoutes(channels: ChannelService): Router {
   const router = Router();
-  const account = (params: Record<string, unknown>) =>
-    ({ channel: ChatChannel.parse(params.channel), accountId: ExternalId.parse(params.account) });
 
   router.get('/', allow('owner'), async (_req, res) => {
     res.json({ accounts: await channels.list(ownerScopeOf(res)) });
@@ -22,18 +25,18 @@ export function channelRoutes(channels: ChannelService): Router {
   });
 
   router.delete('/:channel/:account', allow('owner'), async (req, res) => {
-    const { channel, accountId } = account(req.params);
+    const { channel, accountId } = accountOf(req.params);
     await channels.remove(ownerScopeOf(res), channel, accountId);
     res.json({ removed: true });
   });
 
   router.get('/:channel/:account/state', allow('owner', 'gateway'), async (req, res) => {
-    const { channel, accountId } = account(req.params);
+    const { channel, accountId } = accountOf(req.params);
     res.json({ entries: await channels.readState(ownerScopeOf(res), channel, accountId) });
   });
 
   router.post('/:channel/:account/state', allow('owner', 'gateway'), async (req, res) => {
-    const { channel, accountId } = account(req.params);
+    const { channel, accountId } = accountOf(req.params);
     const { set } = ChannelStateUpdate.parse(req.body);
     res.json({ written: await channels.writeState(ownerScopeOf(res), channel, accountId, set) });
   });
@@ -48,21 +51,19 @@ export function channelRoutes(channels: ChannelService): Router {
 export function gatewayRoutes(channels: ChannelService): Router {
   const router = Router();
   router.use(allow('owner', 'gateway'));
-  const account = (params: Record<string, unknown>) =>
-    ({ channel: ChatChannel.parse(params.channel), accountId: ExternalId.parse(params.account) });
 
   router.get('/accounts', async (_req, res) => {
     res.json({ accounts: await channels.forGateway(ownerScopeOf(res)) });
   });
 
   router.post('/accounts/:channel/:account/lease', async (req, res) => {
-    const { channel, accountId } = account(req.params);
+    const { channel, accountId } = accountOf(req.params);
     const request = ChannelLeaseRequest.parse(req.body);
     res.json({ lease: await channels.takeLease(ownerScopeOf(res), channel, accountId, request) });
   });
 
   router.delete('/accounts/:channel/:account/lease', async (req, res) => {
-    const { channel, accountId } = account(req.params);
+    const { channel, accountId } = accountOf(req.params);
     const { holder } = z.strictObject({ holder: ChannelLeaseRequest.shape.holder }).parse(req.query);
     res.json({ released: await channels.releaseLease(ownerScopeOf(res), channel, accountId, holder) });
   });

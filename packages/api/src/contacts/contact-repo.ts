@@ -110,7 +110,7 @@ export async function updateContactAccess(tx: ScopedTx, id: ContactId, access: C
   return rowCount > 0;
 }
 
-export interface MergeCandidate {
+interface MergeCandidate {
   id: ContactId;
   kind: ContactKind;
   mergedInto: ContactId | null;

@@ -45,10 +45,8 @@ export function createContactService(deps: { db: Db; erasers: ContactEraser[] })
       return db.transaction(scope, (tx) => repo.listContacts(tx, options.limit ?? 1000));
     },
 
-    async get(scope: Scope, id: ContactId): Promise<Contact> {
-      const contact = await db.transaction(scope, (tx) => repo.findContact(tx, id));
-      if (!contact) throw notFound('Contact', id);
-      return contact;
+    get(scope: Scope, id: ContactId): Promise<Contact> {
+      return db.transaction(scope, (tx) => getIn(tx, id));
     },
 
     /** Allows (past an allowlist or pairing policy), blocks, or returns a contact to the default. */

@@ -5,7 +5,6 @@
  * `sb serve` or `sb gateway` connects added accounts and drops removed ones within seconds.
  */
 import type { Command } from 'commander';
-import qrcode from 'qrcode-terminal';
 import { z } from 'zod';
 import { AgentName, AppError, ChatChannel, ExternalId, type ApiClient, type ChannelAccount, type GatewayAccount } from '@switchboard/shared';
 import type { CliContext } from '../cli-context';
@@ -88,6 +87,8 @@ export function registerChannelsCommand(program: Command, deps: { context: CliCo
         const account = (await client.channels.forGateway()).find((a) => a.channel === 'whatsapp' && a.accountId === accountId);
         if (!account) throw new AppError('not_found', `no whatsapp account ${accountId}: add it with \`sb channels add whatsapp\``);
         const gateway = await deps.loadGateway();
+        // Loaded here only, so every other `sb` command starts without it.
+        const { default: qrcode } = await import('qrcode-terminal');
         const { me, alreadyLinked } = await gateway.loginWhatsapp(account, {
           client,
           log: out.warn,
