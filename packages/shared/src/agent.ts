@@ -40,7 +40,8 @@ export type Agent = z.infer<typeof Agent>;
 /** Flags that pick a provider session by themselves ("the latest one") and would cross contacts. */
 export const SESSION_FLAGS = ['-c', '--continue', '--last', '-r', '--resume', '--session-id', '--fork-session', '--session', 'resume'];
 
-const EnvName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name');
+/** An environment variable's name. */
+export const EnvName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name');
 
 /** Memory: recalled into the context and offered as tools (default), recalled only, or neither. */
 export const MemoryMode = z.enum(['tools', 'context', 'off']);

@@ -6,7 +6,7 @@
  * the environment variable the agent's config names.
  */
 import { z } from 'zod';
-import { AppError } from '@switchboard/shared';
+import { AppError, EnvName } from '@switchboard/shared';
 import type { AgentProvider, Turn } from './agent-provider';
 import { MEMORY_TOOLS, runMemoryTool } from './memory-tools';
 import { boundedHistory } from './history-budget';
@@ -20,7 +20,7 @@ export interface AnthropicProviderOptions {
 const AnthropicConfig = z.object({
   baseUrl: z.url().default('https://api.anthropic.com/v1'),
   model: z.string().min(1).default('claude-sonnet-4-5'),
-  apiKeyEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/).default('ANTHROPIC_API_KEY'),
+  apiKeyEnv: EnvName.default('ANTHROPIC_API_KEY'),
   maxTokens: z.number().int().min(1).max(64_000).default(1024),
   timeoutMs: z.number().int().min(1000).max(3_600_000).default(120_000),
 });

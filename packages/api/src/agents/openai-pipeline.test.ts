@@ -88,6 +88,15 @@ describeEachServer('openai-compatible agent with memory tools (local fake chat-c
     expect((await server.client().memories.list()).map((m) => m.content)).not.toContain('C keeps a secret');
   });
 
+  it('runs with a key variable of any name the agent settings accept, lowercase included', async () => {
+    await server.client().agents.update('default', { apiKeyEnv: 'my_openai_key' });
+    try {
+      expect(await say('806', 'hello')).toBe('model heard: hello');
+    } finally {
+      await server.client().agents.update('default', { apiKeyEnv: 'OPENAI_API_KEY' });
+    }
+  });
+
   it('sends the stored transcript as history and the model name', async () => {
     await say('805', 'first words');
     await say('805', 'second words');

@@ -7,7 +7,7 @@
  * from the environment variable the agent's config names.
  */
 import { z } from 'zod';
-import { AppError } from '@switchboard/shared';
+import { AppError, EnvName } from '@switchboard/shared';
 import type { AgentProvider, Turn } from './agent-provider';
 import { MEMORY_TOOLS, parseToolArguments, runMemoryTool } from './memory-tools';
 import { boundedHistory } from './history-budget';
@@ -21,7 +21,7 @@ export interface OpenaiProviderOptions {
 const OpenaiConfig = z.object({
   baseUrl: z.url().default('https://api.openai.com/v1'),
   model: z.string().min(1).default('gpt-4o-mini'),
-  apiKeyEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/).default('OPENAI_API_KEY'),
+  apiKeyEnv: EnvName.default('OPENAI_API_KEY'),
   timeoutMs: z.number().int().min(1000).max(3_600_000).default(120_000),
 });
 
