@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
 import { AppError } from '@switchboard/shared';
 import type { Turn } from './agent-provider';
 import type { CliConfig } from './agent-config';
@@ -45,10 +46,12 @@ export function runCliProcess(run: CliRun): Promise<CliResult> {
     const onAbort = () => stop('aborted');
     run.signal.addEventListener('abort', onAbort, { once: true });
     let partialLine = '';
+    // Decodes across chunks: a character split between two chunks must not become U+FFFD.
+    const decoder = new StringDecoder('utf8');
     child.stdout.on('data', (chunk: Buffer) => {
       stdout.push(chunk);
       if (!run.onStdoutLine) return;
-      const lines = (partialLine + chunk.toString('utf8')).split('\n');
+      const lines = (partialLine + decoder.write(chunk)).split('\n');
       partialLine = lines.pop() ?? '';
       for (const line of lines) run.onStdoutLine(line);
     });
