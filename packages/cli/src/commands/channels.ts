@@ -14,7 +14,7 @@ import { formatTime, type CliOutput } from '../cli-output';
 /** The part of `@switchboard/gateway` that `sb channels login` uses. */
 export interface WhatsappLogin {
   loginWhatsapp(
-    account: GatewayAccount,
+    account: Pick<GatewayAccount, 'accountId'>,
     deps: { client: ApiClient; log: (line: string) => void; onQr: (qr: string) => void; relink?: boolean },
   ): Promise<{ me: string; alreadyLinked: boolean }>;
 }
@@ -84,7 +84,8 @@ export function registerChannelsCommand(program: Command, deps: { context: CliCo
       if (channel !== 'whatsapp') throw new AppError('invalid_input', `${channel} needs no login: add it with --token`);
       const { account: accountId = 'default', relink = false } = parseFlags(z.object({ account: ExternalId.optional(), relink: z.boolean().optional() }), options);
       await context.run(command, async ({ client, out }) => {
-        const account = (await client.channels.forGateway()).find((a) => a.channel === 'whatsapp' && a.accountId === accountId);
+        // The owner's listing: the account's id is all a login needs (no bot tokens fetched).
+        const account = (await client.channels.list()).find((a) => a.channel === 'whatsapp' && a.accountId === accountId);
         if (!account) throw new AppError('not_found', `no whatsapp account ${accountId}: add it with \`sb channels add whatsapp\``);
         const gateway = await deps.loadGateway();
         // Loaded here only, so every other `sb` command starts without it.

@@ -5,6 +5,7 @@
  * final. Each update is mapped and posted to the API, retried while the API is away, before the
  * next is taken (the API dedupes, so a redelivered update is answered once).
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { backOff } from 'exponential-backoff';
 import type { Connect } from '../../gateway';
 import type { ChannelAdapter } from '../channel-adapter';
@@ -20,6 +21,8 @@ export const connectTelegram: Connect = async (account, { log }) => {
   await bot.init();
   const me = { id: bot.botInfo.id, username: bot.botInfo.username };
   let stopped = false;
+  /** Ends a restart delay at once when the adapter stops. */
+  const stopping = new AbortController();
   let polling: Promise<void> = Promise.resolve();
 
   const adapter: ChannelAdapter = {
@@ -50,6 +53,7 @@ export const connectTelegram: Connect = async (account, { log }) => {
 
     async stop() {
       stopped = true;
+      stopping.abort();
       await bot.stop();
       await polling;
     },
@@ -71,7 +75,7 @@ export const connectTelegram: Connect = async (account, { log }) => {
         attempt++;
         const delay = Math.min(RESTART.maxDelay, RESTART.startingDelay * 2 ** (attempt - 1)) * Math.random();
         log(`gateway: telegram polling of bot ${account.accountId} stopped (${String(error)}); restarting in ${Math.round(delay)} ms`);
-        await new Promise((resume) => setTimeout(resume, delay));
+        await sleep(delay, undefined, { signal: stopping.signal }).catch(() => undefined);
       }
     }
   }
