@@ -106,7 +106,8 @@ async function readStream(response: Response, onText: (textSoFar: string) => voi
   const blocks: Record<string, unknown>[] = [];
   const json: string[] = [];
   const usage = { input_tokens: 0, output_tokens: 0 };
-  const textSoFar = () => blocks.map((block) => (block.type === 'text' ? String(block.text) : '')).join('');
+  // Blocks stream one after another, so the text so far is the running sum of the text deltas.
+  let textSoFar = '';
   for await (const event of serverSentEvents(response)) {
     const parsed = StreamEvent.safeParse(JSON.parse(event.data));
     if (!parsed.success) continue; // an event type this reader does not need
@@ -123,7 +124,8 @@ async function readStream(response: Response, onText: (textSoFar: string) => voi
       if (!block) continue;
       if (data.delta.text !== undefined) {
         block.text = `${String(block.text ?? '')}${data.delta.text}`;
-        onText(textSoFar());
+        textSoFar += data.delta.text;
+        onText(textSoFar);
       }
       if (data.delta.partial_json !== undefined) json[data.index] = `${json[data.index] ?? ''}${data.delta.partial_json}`;
     }
