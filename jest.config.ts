@@ -15,13 +15,21 @@ const config: Config = {
   globalTeardown: '<rootDir>/test/global-teardown.ts',
   transform: { '^.+\\.ts$': swc as unknown as [string, Record<string, unknown>] },
   moduleNameMapper: { '^@switchboard/(shared|api|gateway|cli)$': '<rootDir>/packages/$1/src' },
-  projects: packages.map((name) => ({
-    displayName: name,
+  projects: [
+    ...packages.map((name) => project(name, `<rootDir>/packages/${name}/src/**/*.test.ts`)),
+    // Attacks on the real server, one file per way out of a contact's scope.
+    project('security', '<rootDir>/test/security/**/*.test.ts'),
+  ],
+};
+
+function project(displayName: string, testMatch: string) {
+  return {
+    displayName,
     testEnvironment: 'node',
-    testMatch: [`<rootDir>/packages/${name}/src/**/*.test.ts`],
+    testMatch: [testMatch],
     transform: { '^.+\\.ts$': swc as unknown as [string, Record<string, unknown>] },
     moduleNameMapper: { '^@switchboard/(shared|api|gateway|cli)$': '<rootDir>/packages/$1/src' },
-  })),
-};
+  };
+}
 
 export default config;
