@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { createCliContext } from './cli-context';
 import { formatCliError } from './cli-errors';
 import type { CliIo } from './cli-output';
+import { toTerminalText } from './cli-terminal-text';
 import type { WhatsappLogin } from './commands/channels';
 import { registerAgentsCommand } from './commands/agents';
 import { registerChatCommand } from './commands/chat';
@@ -63,7 +64,8 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
     return 0;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode;
-    deps.io.err(`sb: ${formatCliError(error)}\n`);
+    // The message may quote the server (an error it answered, a name it stored): made inert too.
+    deps.io.err(`sb: ${toTerminalText(formatCliError(error))}\n`);
     return 1;
   }
 }
