@@ -101,10 +101,10 @@ describeEachEngine('row-level security of the pipeline tables', (env) => {
 
   it.each(CONTACT_READABLE)("lets contact B update and delete none of A's or the group's rows of %s", async (table) => {
     const scope = contactScope(env.tenantId, ids.b);
-    const column = table === 'turn_queue' ? 'lane' : 'text';
+    const change = table === 'turn_queue' ? 'attempts = 99' : "text = 'hijacked'";
     for (const victim of [ids.a, ids.group, ids.other]) {
       const changed = await probe(asContact(env, scope), async (tx) => [
-        (await tx.query(`update ${table} set ${column} = 'hijacked' where contact_id = $1`, [victim])).rowCount,
+        (await tx.query(`update ${table} set ${change} where contact_id = $1`, [victim])).rowCount,
         (await tx.query(`delete from ${table} where contact_id = $1`, [victim])).rowCount,
       ]);
       expect({ table, victim, changed }).toEqual({ table, victim, changed: [0, 0] });
