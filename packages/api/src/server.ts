@@ -89,11 +89,12 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     const port = (server.address() as AddressInfo).port;
     const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
 
+    const cliHost = { home: config.home, env: agentProcessEnv, log };
     const providers = {
       echo: createEchoProvider(),
-      claude: createClaudeProvider({ workspaceRoot, runDir: join(config.home, 'run'), env: agentProcessEnv, log }),
-      codex: createCodexProvider({ workspaceRoot, env: agentProcessEnv }),
-      opencode: createOpencodeProvider({ workspaceRoot, env: agentProcessEnv }),
+      claude: createClaudeProvider(cliHost),
+      codex: createCodexProvider(cliHost),
+      opencode: createOpencodeProvider(cliHost),
       openai: createOpenaiProvider({ env: agentProcessEnv }),
       anthropic: createAnthropicProvider({ env: agentProcessEnv }),
     };

@@ -43,6 +43,18 @@ export const SESSION_FLAGS = ['-c', '--continue', '--last', '-r', '--resume', '-
 /** An environment variable's name. */
 export const EnvName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name');
 
+/** Set by Switchboard for every restricted turn, or its own secrets: never a CLI credential variable. */
+const RESERVED_ENV = /^(PATH|LANG|TZ|HOME|CLAUDE_CONFIG_DIR|CODEX_HOME|XDG_[A-Z_]+|DATABASE_URL|SB_[A-Z0-9_]*|PG[A-Z0-9_]*|(HTTPS?|ALL|NO)_PROXY)$/i;
+
+/** A variable an agent's CLI may receive on restricted turns: not one Switchboard sets or keeps to itself. */
+export const CliEnvName = EnvName.refine((name) => !RESERVED_ENV.test(name), {
+  message: 'set by Switchboard or one of its own secrets (PATH, HOME, SB_*, PG*, DATABASE_URL, proxies)',
+});
+
+/** A network allowlist entry: `host`, `*.host`, an IP, `[v6]`, each with an optional `:port`. */
+export const HostPattern = z.string().max(260)
+  .regex(/^(?:(?:\*\.)?[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?|\[[0-9a-f:.]+\])(?::\d{1,5})?$/, 'a host, *.host or host:port (lowercase)');
+
 /** Memory: recalled into the context and offered as tools (default), recalled only, or neither. */
 export const MemoryMode = z.enum(['tools', 'context', 'off']);
 export type MemoryMode = z.infer<typeof MemoryMode>;
@@ -78,8 +90,17 @@ export const AgentPatch = z.strictObject({
     .optional(),
   /** Environment variables (names) with the owner's credentials: passed to the owner's own turns only. */
   ownerEnv: z.array(EnvName).max(100).optional(),
+  /**
+   * CLI providers: names of the environment variables with the CLI's own credentials and endpoints
+   * (e.g. ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL); restricted turns (every contact's) get only these.
+   */
+  cliEnv: z.array(CliEnvName).max(100).optional(),
+  /** CLI providers: the hosts a sandboxed turn may reach (`host`, `*.host`, `host:port`); default: the provider's API host. */
+  allowHosts: z.array(HostPattern).max(100).optional(),
+  /** CLI providers: `off` runs restricted turns without the OS sandbox (warned about by `sb doctor` and at every start). */
+  sandbox: z.enum(['on', 'off']).optional(),
   /** codex: the sandbox of the owner's own turns (contact turns are always read-only). */
-  sandbox: z.enum(['read-only', 'workspace-write', 'danger-full-access']).optional(),
+  codexSandbox: z.enum(['read-only', 'workspace-write', 'danger-full-access']).optional(),
   /** HTTP providers: the API's base URL (OpenAI, Ollama, vLLM, LM Studio, OpenRouter, Anthropic). */
   baseUrl: z.url().optional(),
   /** HTTP providers: how much of the stored transcript (in characters, most recent first) goes with a turn. */
@@ -99,5 +120,7 @@ export const AgentCheck = z.object({
   provider: Provider,
   ok: z.boolean(),
   detail: z.string(),
+  /** The agent runs, but less safely than it could: e.g. its contact turns run without the OS sandbox. */
+  warning: z.string().optional(),
 });
 export type AgentCheck = z.infer<typeof AgentCheck>;

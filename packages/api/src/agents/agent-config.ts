@@ -19,6 +19,11 @@ const CliConfig = TurnConfig.extend({
   ownerProfile: z.enum(['full', 'restricted']).default('full'),
   ownerArgs: z.array(z.string()).default([]),
   ownerEnv: z.array(z.string()).default([]),
+  /** Variables with the CLI's own credentials and endpoints: the only ones of the server's a restricted turn gets. */
+  cliEnv: z.array(z.string()).default([]),
+  /** Hosts a sandboxed turn may reach; unset: the provider's own API host. */
+  allowHosts: z.array(z.string()).optional(),
+  sandbox: z.enum(['on', 'off']).default('on'),
 });
 export type CliConfig = z.infer<typeof CliConfig> & { bin: string };
 

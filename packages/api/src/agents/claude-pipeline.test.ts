@@ -1,21 +1,20 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { describeEachServer } from '../../../../test/server-harness';
+import { fakeCliBin, readFakeCalls } from '../../../../test/fake-cli-calls';
 
-const FAKE_CLAUDE = join(__dirname, 'fixtures', 'fake-claude.js');
-const fakeHome = mkdtempSync(join(tmpdir(), 'sb-fake-claude-pipeline-'));
-afterAll(() => rmSync(fakeHome, { recursive: true, force: true }));
+const FAKE_CLAUDE = fakeCliBin('claude');
+// The server's HOME (the owner's full turns would keep their claude state there).
+const ownerHome = mkdtempSync(join(tmpdir(), 'sb-fake-claude-pipeline-'));
+afterAll(() => rmSync(ownerHome, { recursive: true, force: true }));
 
 describeEachServer('claude agent through the pipeline (fake claude executable)', (server) => {
   const say = (sender: string, text: string) =>
     server.client().inbound({ channel: 'telegram', sender: { id: sender }, messageId: randomUUID(), text }, { wait: true });
-  // Both engines' servers share the fake's store; each one's calls run under its own SB_HOME.
-  const calls = (): { argv: string[]; cwd: string }[] =>
-    readFileSync(join(fakeHome, 'calls.jsonl'), 'utf8').trim().split('\n')
-      .map((line) => JSON.parse(line) as { argv: string[]; cwd: string })
-      .filter((call) => call.cwd.startsWith(server.home));
+  // Contacts' claude state (and so the fake's record of calls) lives in their CLI homes under SB_HOME.
+  const calls = () => readFakeCalls(server.home, 'claude');
 
   const idOf = (text: string | undefined) => /of ([0-9a-f-]{36})\)$/.exec(text ?? '')?.[1];
 
@@ -59,9 +58,11 @@ describeEachServer('claude agent through the pipeline (fake claude executable)',
       // The fork carries the old conversation: this is the new session's second turn.
       expect(forked.reply?.text).toBe(`claude heard "after the fork" (turn 2 of ${newId})`);
       const forkCall = calls().at(-1);
-      expect(forkCall?.argv.slice(0, 7)).toEqual(['-p', 'after the fork', '-r', oldId, '--fork-session', '--session-id', newId]);
+      expect(forkCall?.argv.slice(0, 5)).toEqual(['-r', oldId, '--fork-session', '--session-id', newId]);
+      expect(forkCall?.argv.slice(-3)).toEqual(['-p', '--', 'after the fork']);
       await say('503', 'and on');
-      expect(calls().at(-1)?.argv.slice(0, 4)).toEqual(['-p', 'and on', '-r', newId]);
+      expect(calls().at(-1)?.argv.slice(0, 2)).toEqual(['-r', newId]);
+      expect(calls().at(-1)?.argv.slice(-3)).toEqual(['-p', '--', 'and on']);
       const sessions = await server.client().sessions.list({ contact: first.contactId ?? undefined });
       expect(sessions.find((s) => s.status === 'open')?.providerSessionId).toBe(newId);
     } finally {
@@ -97,4 +98,4 @@ describeEachServer('claude agent through the pipeline (fake claude executable)',
     await say('505', 'quietly');
     expect(calls().at(-1)?.argv).toEqual(expect.arrayContaining(['--output-format', 'json']));
   });
-}, { FAKE_CLAUDE_HOME: fakeHome });
+}, { HOME: ownerHome });

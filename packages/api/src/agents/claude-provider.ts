@@ -1,15 +1,10 @@
 /**
- * The Claude Code CLI provider: one provider session per contact (and per agent and thread), in a
- * per-contact working directory. We choose the session id: the first turn runs
- * `claude -p <msg> --session-id <uuid> --output-format json` (`stream-json --verbose` when someone
- * watches the turn live), later turns `-r <uuid>`; an agent that
- * forks on reset starts its new session with `-r <old> --fork-session --session-id <uuid>`. The id
- * the run reports is returned and stored by the caller with a compare-and-set. A stale id ("No
- * conversation found") starts one fresh session, never a loop. Never `-c`/`--continue`.
- *
- * Memory tools come from our MCP endpoint through a per-turn `--mcp-config` file (mode 0600,
- * removed after the turn) holding the turn token. Restricted turns (every contact's) run with no
- * built-in tools, no MCP servers but ours (`--strict-mcp-config`) and only our tools allowed.
+ * The Claude Code CLI provider: one provider session per contact (and agent and thread), whose id we
+ * choose: `claude --session-id <uuid> … -p -- <msg>`, later turns `-r <uuid>`, a fork on reset
+ * `-r <old> --fork-session --session-id <uuid>`; never `-c`. Every option comes before `--` and the
+ * message after it (`-p` is a flag: a message starting with `-` must never become an option). A stale
+ * id starts one fresh session. Memory tools: our MCP endpoint via a per-turn `--mcp-config` file (0600,
+ * removed after the turn); restricted turns get no built-in tools and no MCP server but ours.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,19 +13,10 @@ import { z } from 'zod';
 import { AppError } from '@switchboard/shared';
 import type { AgentProvider, McpAccess, ProviderReply, RunOptions, Turn } from './agent-provider';
 import { cliConfigOf, type CliConfig } from './agent-config';
-import { isRestricted, ownerArgsOf, parseJsonLine, prepareWorkspace, runCliProcess, stderrTail, turnEnv } from './cli-process';
+import { ownerArgsOf, parseJsonLine, stderrTail } from './cli-process';
+import { placeTurn, runCliTurn, type CliHost } from './cli-turn';
 import { MEMORY_TOOLS } from './memory-tools';
 import { MCP_SERVER_NAME } from '../mcp/mcp-names';
-
-export interface ClaudeProviderOptions {
-  /** Working directories live under `<root>/<agent>/<contact id or owner>`. */
-  workspaceRoot: string;
-  /** Per-turn files (the MCP config with the turn token) live here while the turn runs. */
-  runDir: string;
-  /** The environment the CLI gets (PATH, HOME, its own credentials). */
-  env: Record<string, string | undefined>;
-  log: (line: string) => void;
-}
 
 const ClaudeResult = z.object({
   result: z.string(),
@@ -48,25 +34,22 @@ const STALE = /No conversation found with session ID/i;
 
 const ALLOWED_TOOLS = MEMORY_TOOLS.map((tool) => `mcp__${MCP_SERVER_NAME}__${tool.name}`).join(',');
 
-export function createClaudeProvider(options: ClaudeProviderOptions): AgentProvider {
+export function createClaudeProvider(host: CliHost): AgentProvider {
   async function invoke(turn: Turn, config: CliConfig, session: string[], signal: AbortSignal, onText: RunOptions['onText']) {
-    const cwd = prepareWorkspace(options.workspaceRoot, turn);
-    const mcpFile = turn.mcp ? writeMcpConfig(options.runDir, turn.mcp) : undefined;
-    const restricted = isRestricted(turn, config);
+    const place = placeTurn(host.home, turn, config);
+    const mcpFile = turn.mcp ? writeMcpConfig(place.runDir, turn.mcp) : undefined;
     const args = [
-      '-p', turn.text, ...session, ...(onText ? ['--output-format', 'stream-json', '--verbose'] : ['--output-format', 'json']),
+      ...session, ...(onText ? ['--output-format', 'stream-json', '--verbose'] : ['--output-format', 'json']),
       ...(turn.agent.systemPrompt ? ['--append-system-prompt', turn.agent.systemPrompt] : []),
       ...(config.model ? ['--model', config.model] : []),
       ...(mcpFile ? ['--mcp-config', mcpFile] : []),
       // `--tools ""` removes the built-in tools; `--allowedTools` alone would only add to the defaults.
-      ...(restricted ? ['--tools', '', '--strict-mcp-config', ...(mcpFile ? ['--allowedTools', ALLOWED_TOOLS] : [])] : []),
+      ...(place.restricted ? ['--tools', '', '--strict-mcp-config', ...(mcpFile ? ['--allowedTools', ALLOWED_TOOLS] : [])] : []),
       ...ownerArgsOf(turn, config),
+      '-p', '--', turn.text,
     ];
     try {
-      return await runCliProcess({
-        bin: config.bin, args, cwd, env: turnEnv(options.env, turn, config), timeoutMs: config.timeoutMs, signal,
-        onStdoutLine: onText && assistantText(onText),
-      });
+      return await runCliTurn(host, turn, config, place, { args, signal, onStdoutLine: onText && assistantText(onText) });
     } finally {
       if (mcpFile) rmSync(mcpFile, { force: true });
     }
@@ -76,7 +59,7 @@ export function createClaudeProvider(options: ClaudeProviderOptions): AgentProvi
     const fork = forkFrom ? ['-r', forkFrom, '--fork-session'] : [];
     const result = await invoke(turn, config, [...fork, '--session-id', randomUUID()], run.signal, run.onText);
     if (forkFrom && result.code !== 0 && STALE.test(result.stderr)) {
-      options.log(`switchboard: claude session ${forkFrom} to fork is gone; starting session ${turn.session.id} empty`);
+      host.log(`switchboard: claude session ${forkFrom} to fork is gone; starting session ${turn.session.id} empty`);
       return start(turn, config, run, null);
     }
     return parseReply(result.code, result.stdout, result.stderr);
@@ -90,7 +73,7 @@ export function createClaudeProvider(options: ClaudeProviderOptions): AgentProvi
       if (known === null) return start(turn, config, run, turn.forkFrom);
       const result = await invoke(turn, config, ['-r', known], run.signal, run.onText);
       if (result.code !== 0 && STALE.test(result.stderr)) {
-        options.log(`switchboard: claude session ${known} of session ${turn.session.id} is gone; starting a fresh one`);
+        host.log(`switchboard: claude session ${known} of session ${turn.session.id} is gone; starting a fresh one`);
         return start(turn, config, run, null);
       }
       return parseReply(result.code, result.stdout, result.stderr);

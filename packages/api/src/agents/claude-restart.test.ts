@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -7,8 +7,9 @@ import { promisify } from 'node:util';
 import { createApiClient } from '@switchboard/shared';
 import { useServerProcesses } from '../../../../test/server-process';
 import { until } from '../../../../test/until';
+import { fakeCliBin, readFakeCalls } from '../../../../test/fake-cli-calls';
 
-const FAKE_CLAUDE = join(__dirname, 'fixtures', 'fake-claude.js');
+const FAKE_CLAUDE = fakeCliBin('claude');
 const SB = join(__dirname, '..', '..', '..', 'cli', 'bin', 'sb.js');
 const TOKEN = `owner-${randomUUID()}`;
 const run = promisify(execFile);
@@ -21,7 +22,7 @@ describe('claude sessions across a server restart (real server process, real sb,
   mkdirSync(bin);
   symlinkSync(FAKE_CLAUDE, join(bin, 'claude'));
   const env = {
-    SB_HOME: join(dir, 'home'), SB_PORT: '0', SB_OWNER_TOKEN: TOKEN, FAKE_CLAUDE_HOME: join(dir, 'claude'),
+    SB_HOME: join(dir, 'home'), SB_PORT: '0', SB_OWNER_TOKEN: TOKEN, HOME: join(dir, 'owner-home'),
     PATH: `${bin}${delimiter}${process.env.PATH ?? ''}`,
   };
   const sb = async (url: string, ...args: string[]) =>
@@ -42,24 +43,26 @@ describe('claude sessions across a server restart (real server process, real sb,
     const second = await servers.start('after-restart', env);
     expect(await sb(second.url, 'chat', '--sender', 'telegram:701', '-m', 'two')).toBe(`claude heard "two" (turn 2 of ${a})\n`);
     expect(await sb(second.url, 'chat', '--sender', 'telegram:702', '-m', 'two')).toBe(`claude heard "two" (turn 2 of ${b})\n`);
-    const calls = readFileSync(join(dir, 'claude', 'calls.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { argv: string[]; cwd: string });
+    const calls = readFakeCalls(env.SB_HOME, 'claude');
     expect(calls.filter((call) => call.argv.includes('-r')).map((call) => call.argv[call.argv.indexOf('-r') + 1])).toEqual([a, b]);
     expect(new Set(calls.map((call) => call.cwd)).size).toBe(2);
   }, 180_000);
 
   it('remembers once when a turn is run again after its server was killed mid-turn', async () => {
-    const hangMarker = join(dir, 'hung-once');
     const owner = (server: { url: string }) => createApiClient({ baseUrl: server.url, token: TOKEN });
     const crashEnv = { ...env, SB_HOME: join(dir, 'crash-home') };
-    const first = await servers.start('killed-mid-turn', { ...crashEnv, FAKE_CLAUDE_HANG_ONCE: hangMarker });
+    const first = await servers.start('killed-mid-turn', crashEnv);
     await owner(first).agents.update('default', { provider: 'claude' });
+    // `hang-once:` makes the fake run the prompt (the memory tool call) and then hang, the first time only.
     const accepted = await owner(first).inbound({
-      channel: 'telegram', sender: { id: '703' }, messageId: randomUUID(), text: 'remember: the spare key is under the mat',
+      channel: 'telegram', sender: { id: '703' }, messageId: randomUUID(), text: 'hang-once:remember: the spare key is under the mat',
     });
     expect(accepted.status).toBe('queued');
     // The agent has remembered, then hangs: the turn has not finished when the server dies.
-    await until('the hung agent', () => (existsSync(hangMarker) ? true : undefined), 30_000);
+    await until('the memory of the hung agent', async () =>
+      ((await owner(first).memories.list({ q: 'spare key' })).length > 0 ? true : undefined), 30_000);
     expect((await owner(first).memories.list({ q: 'spare key' })).map((memory) => memory.content)).toEqual(['the spare key is under the mat']);
+    expect((await owner(first).outbox.list({ limit: 100 })).find((item) => item.eventId === accepted.eventId)).toBeUndefined();
     await first.kill('SIGKILL');
 
     const second = await servers.start('after-the-kill', crashEnv);

@@ -1,27 +1,27 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { Provider } from '@switchboard/shared';
 import { describeEachServer } from '../../../../test/server-harness';
+import { fakeCliBin, readFakeCalls, type FakeCall } from '../../../../test/fake-cli-calls';
 
-const fakeHome = mkdtempSync(join(tmpdir(), 'sb-fake-cli-tools-'));
-afterAll(() => rmSync(fakeHome, { recursive: true, force: true }));
+// The server's HOME: where the fakes keep the owner's full turns (contacts' live in their own CLI homes).
+const ownerHome = mkdtempSync(join(tmpdir(), 'sb-fake-cli-tools-'));
+afterAll(() => rmSync(ownerHome, { recursive: true, force: true }));
 
 const FAKES = ['claude', 'codex', 'opencode'] as const;
 const OWNER_SECRET = 'owner-only-credential';
-
-interface Call { argv: string[]; cwd: string; env: { SB_OWNER_SECRET?: string; SB_TURN_TOKEN?: string }; mcpConfig?: unknown }
 
 describeEachServer('memory tools of agent CLIs over MCP with turn tokens (fake claude, codex and opencode executables)', (server) => {
   const say = (sender: string, text: string) =>
     server.client().inbound({ channel: 'telegram', sender: { id: sender }, messageId: randomUUID(), text }, { wait: true });
   const sayAsOwner = (text: string) => server.client().inbound({ channel: 'cli', messageId: randomUUID(), text }, { wait: true });
-  const calls = (fake: string): Call[] =>
-    readFileSync(join(fakeHome, fake, 'calls.jsonl'), 'utf8').trim().split('\n')
-      .map((line) => JSON.parse(line) as Call)
-      .filter((call) => call.cwd.startsWith(server.home));
-  const tokenOf = (call: Call | undefined): string | undefined =>
+  const calls = (fake: FakeCall['cli']): FakeCall[] =>
+    [...readFakeCalls(server.home, fake), ...readFakeCalls(ownerHome, fake)]
+      .filter((call) => call.cwd.startsWith(server.home))
+      .sort((a, b) => (BigInt(a.tick) < BigInt(b.tick) ? -1 : 1));
+  const tokenOf = (call: FakeCall | undefined): string | undefined =>
     call?.env.SB_TURN_TOKEN ?? (call?.mcpConfig as { mcpServers?: { switchboard?: { headers?: { Authorization?: string } } } } | undefined)
       ?.mcpServers?.switchboard?.headers?.Authorization?.replace(/^Bearer /, '');
 
@@ -29,8 +29,7 @@ describeEachServer('memory tools of agent CLIs over MCP with turn tokens (fake c
     const a = `${fake}-a`;
     const b = `${fake}-b`;
     beforeAll(async () => {
-      const bin = join(__dirname, 'fixtures', `fake-${fake}.js`);
-      await server.client().agents.update('default', { provider: fake as Provider, bin, ownerEnv: ['SB_OWNER_SECRET'] });
+      await server.client().agents.update('default', { provider: fake as Provider, bin: fakeCliBin(fake), ownerEnv: ['SB_OWNER_SECRET'] });
     });
 
     it('remembers and recalls through MCP in the contact\'s own scope only', async () => {
@@ -81,8 +80,6 @@ describeEachServer('memory tools of agent CLIs over MCP with turn tokens (fake c
     });
   });
 }, {
-  FAKE_CLAUDE_HOME: join(fakeHome, 'claude'),
-  FAKE_CODEX_HOME: join(fakeHome, 'codex'),
-  FAKE_OPENCODE_HOME: join(fakeHome, 'opencode'),
+  HOME: ownerHome,
   SB_OWNER_SECRET: OWNER_SECRET,
 });

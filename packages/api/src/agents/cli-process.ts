@@ -4,8 +4,6 @@
  * result names the binary; a failed run carries the tail of its stderr.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { AppError } from '@switchboard/shared';
 import type { Turn } from './agent-provider';
@@ -13,6 +11,8 @@ import type { CliConfig } from './agent-config';
 
 export interface CliRun {
   bin: string;
+  /** What errors call the run (the binary by default; the CLI's name when a sandbox wraps it). */
+  name?: string | undefined;
   args: string[];
   cwd: string;
   env: Record<string, string | undefined>;
@@ -60,12 +60,12 @@ export function runCliProcess(run: CliRun): Promise<CliResult> {
       cleanup();
       const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
       const why = missing ? 'it was not found (install it, or set its path with `sb agents set <agent> --bin <path>`)' : error.message;
-      reject(new AppError('upstream_failed', `${run.bin} could not be started: ${why}`, { cause: error }));
+      reject(new AppError('upstream_failed', `${run.name ?? run.bin} could not be started: ${why}`, { cause: error }));
     });
     child.on('close', (code) => {
       cleanup();
       const result = { code, stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8') };
-      if (stopped) reject(new AppError('upstream_failed', `${run.bin} ${stopped}${stderrTail(result.stderr)}`));
+      if (stopped) reject(new AppError('upstream_failed', `${run.name ?? run.bin} ${stopped}${stderrTail(result.stderr)}`));
       else resolve(result);
     });
     function cleanup() {
@@ -89,13 +89,6 @@ export function parseJsonLine(line: string): unknown {
   }
 }
 
-/** The turn's working directory, `<root>/<agent>/<contact id or owner>`, created if missing. */
-export function prepareWorkspace(root: string, turn: Turn): string {
-  const cwd = join(root, turn.agent.name, turn.session.contactId ?? 'owner');
-  mkdirSync(cwd, { recursive: true });
-  return cwd;
-}
-
 /** The environment variable an agent CLI reads the turn token from (codex, opencode). */
 export const TURN_TOKEN_ENV = 'SB_TURN_TOKEN';
 
@@ -107,12 +100,4 @@ export function isRestricted(turn: Turn, config: CliConfig): boolean {
 /** The owner's extra arguments, on the owner's unrestricted turns only. */
 export function ownerArgsOf(turn: Turn, config: CliConfig): string[] {
   return isRestricted(turn, config) ? [] : config.ownerArgs;
-}
-
-/** The CLI's environment: the owner's credentials only on the owner's turns; the turn token when tools are on. */
-export function turnEnv(base: Record<string, string | undefined>, turn: Turn, config: CliConfig): Record<string, string | undefined> {
-  const env = { ...base };
-  if (turn.session.contactId !== null) for (const name of config.ownerEnv) delete env[name];
-  if (turn.mcp) env[TURN_TOKEN_ENV] = turn.mcp.token;
-  return env;
 }

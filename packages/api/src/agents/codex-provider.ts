@@ -1,27 +1,22 @@
 /**
- * The Codex CLI provider: `codex exec --json [exec flags] <msg>` starts a thread whose id is the
- * `thread_id` of the first `thread.started` event; later turns run
- * `codex exec --json [exec flags] resume <id> <msg>`. Exec-level flags (`--sandbox`, `-C`,
- * `--color`, `--skip-git-repo-check`) always come before `resume`, so a resumed turn keeps its
- * sandbox. The answer is the last completed `agent_message`; the usage that of `turn.completed`. Restricted turns (every contact's)
- * run `--sandbox read-only`; never `--last`. The memory tools are our MCP endpoint, configured per
- * run with `-c mcp_servers.switchboard.*`; the turn token travels in an environment variable.
+ * The Codex CLI provider: `codex exec --json [exec flags] -- <msg>` starts a thread whose id is the
+ * `thread_id` of the first `thread.started` event; later turns run `codex exec --json [exec flags]
+ * resume <id> -- <msg>`. Exec-level flags always come before `resume` (so a resumed turn keeps its
+ * sandbox) and the message after `--`. The answer is the last completed `agent_message`. Restricted
+ * turns (every contact's) run `--sandbox read-only`; never `--last`. The memory tools are our MCP
+ * endpoint (`-c mcp_servers.switchboard.*`); the turn token travels in an environment variable.
  */
 import { z } from 'zod';
 import { AppError, type TokenUsage } from '@switchboard/shared';
 import type { AgentProvider, ProviderReply } from './agent-provider';
 import { cliConfigOf } from './agent-config';
-import { isRestricted, ownerArgsOf, parseJsonLine, prepareWorkspace, runCliProcess, stderrTail, TURN_TOKEN_ENV, turnEnv } from './cli-process';
+import { ownerArgsOf, parseJsonLine, stderrTail, TURN_TOKEN_ENV } from './cli-process';
+import { placeTurn, runCliTurn, type CliHost } from './cli-turn';
 import { MCP_SERVER_NAME } from '../mcp/mcp-names';
-
-export interface CodexProviderOptions {
-  workspaceRoot: string;
-  env: Record<string, string | undefined>;
-}
 
 const CodexSandbox = z.object({
   /** The owner's unrestricted turns: the sandbox the owner chose (contacts are always read-only). */
-  sandbox: z.enum(['read-only', 'workspace-write', 'danger-full-access']).default('read-only'),
+  codexSandbox: z.enum(['read-only', 'workspace-write', 'danger-full-access']).default('read-only'),
 });
 
 const CodexEvent = z.union([
@@ -31,24 +26,23 @@ const CodexEvent = z.union([
   z.object({ type: z.string() }),
 ]);
 
-export function createCodexProvider(options: CodexProviderOptions): AgentProvider {
+export function createCodexProvider(host: CliHost): AgentProvider {
   return {
     name: 'codex',
     async run(turn, { signal }) {
       const config = cliConfigOf(turn.agent, 'codex');
-      const cwd = prepareWorkspace(options.workspaceRoot, turn);
-      const sandbox = isRestricted(turn, config) ? 'read-only' : CodexSandbox.parse(turn.agent.config).sandbox;
+      const place = placeTurn(host.home, turn, config);
+      const sandbox = place.restricted ? 'read-only' : CodexSandbox.parse(turn.agent.config).codexSandbox;
       const execFlags = [
-        '--json', '--sandbox', sandbox, '-C', cwd, '--color', 'never', '--skip-git-repo-check',
+        '--json', '--sandbox', sandbox, '-C', place.cwd, '--color', 'never', '--skip-git-repo-check',
         ...(config.model ? ['-m', config.model] : []),
         ...(turn.mcp ? mcpOverrides(turn.mcp.url) : []),
         ...ownerArgsOf(turn, config),
       ];
       const text = turn.agent.systemPrompt ? `${turn.agent.systemPrompt}\n\n${turn.text}` : turn.text;
       const known = turn.session.providerSessionId;
-      const args = ['exec', ...execFlags, ...(known === null ? [text] : ['resume', known, text])];
-      const env = turnEnv(options.env, turn, config);
-      const result = await runCliProcess({ bin: config.bin, args, cwd, env, timeoutMs: config.timeoutMs, signal });
+      const args = ['exec', ...execFlags, ...(known === null ? [] : ['resume', known]), '--', text];
+      const result = await runCliTurn(host, turn, config, place, { args, signal });
       if (result.code !== 0) throw new AppError('upstream_failed', `codex exited with code ${result.code}${stderrTail(result.stderr)}`);
       return parseEvents(result.stdout, known);
     },

@@ -1,21 +1,22 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { Agent, ContactId, Session } from '@switchboard/shared';
 import type { Turn } from './agent-provider';
 import { createOpencodeProvider } from './opencode-provider';
-
-const FAKE_OPENCODE = join(__dirname, 'fixtures', 'fake-opencode.js');
+import { fakeCliBin, readFakeCalls } from '../../../../test/fake-cli-calls';
 
 describe('opencode provider (fake opencode executable)', () => {
-  let home: string;
+  let dir: string;
   beforeEach(() => {
-    home = mkdtempSync(join(tmpdir(), 'sb-fake-opencode-'));
+    dir = mkdtempSync(join(tmpdir(), 'sb-fake-opencode-'));
   });
-  afterEach(() => rmSync(home, { recursive: true, force: true }));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  const agent: Agent = { id: randomUUID() as Agent['id'], name: 'default', provider: 'opencode', systemPrompt: '', config: { bin: FAKE_OPENCODE } };
+  const sbHome = () => join(dir, 'sb');
+  // Sandbox off: these tests are about the CLI's arguments (the sandbox has its own tests).
+  const agent: Agent = { id: randomUUID() as Agent['id'], name: 'default', provider: 'opencode', systemPrompt: '', config: { bin: fakeCliBin('opencode'), sandbox: 'off' } };
   const session = (contactId: string | null, providerSessionId: string | null): Session => ({
     id: randomUUID() as Session['id'], agentId: agent.id, contactId: contactId as ContactId | null, threadKey: '', provider: 'opencode',
     providerSessionId, status: 'open', createdAt: new Date(), closedAt: null,
@@ -26,21 +27,20 @@ describe('opencode provider (fake opencode executable)', () => {
       tools: { remember: () => Promise.reject(new Error('unused')), recall: () => Promise.resolve([]), forget: () => Promise.resolve(false) },
       mcp: null, forkFrom: null,
     };
-    return createOpencodeProvider({ workspaceRoot: join(home, 'workspaces'), env: { ...process.env, FAKE_OPENCODE_HOME: join(home, 'opencode') } })
+    return createOpencodeProvider({ home: sbHome(), env: { PATH: process.env.PATH, HOME: join(dir, 'owner-home') }, log: () => undefined })
       .run(turn, { signal: new AbortController().signal });
   };
-  const calls = (): { argv: string[]; cwd: string; projectConfig: unknown }[] =>
-    readFileSync(join(home, 'opencode', 'calls.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+  const calls = () => readFakeCalls(dir, 'opencode');
 
-  it('stores the sessionID of the events and resumes it with --session', async () => {
+  it('stores the sessionID of the events and resumes it with --session, the message after --', async () => {
     const first = await run(session('c1', null), 'hello');
     expect(first.providerSessionId).toMatch(/^ses_/);
     expect(first.text).toBe(`opencode heard "hello" (turn 1 of ${first.providerSessionId})`);
     const second = await run(session('c1', first.providerSessionId), 'again');
     expect(second.text).toBe(`opencode heard "again" (turn 2 of ${first.providerSessionId})`);
     expect(calls().map((c) => c.argv)).toEqual([
-      ['run', '--format', 'json', 'hello'],
-      ['run', '--format', 'json', '--session', first.providerSessionId, 'again'],
+      ['run', '--format', 'json', '--', 'hello'],
+      ['run', '--format', 'json', '--session', first.providerSessionId, '--', 'again'],
     ]);
   });
 
@@ -52,9 +52,10 @@ describe('opencode provider (fake opencode executable)', () => {
     await run(session('c1', null), 'hi');
     await run(session(null, null), 'hi');
     const [contact, owner] = calls();
-    expect(contact?.cwd).toBe(join(home, 'workspaces', 'default', 'c1'));
+    expect(contact?.cwd).toBe(join(sbHome(), 'workspaces', 'default', 'c1'));
     expect(contact?.projectConfig).toMatchObject({ permission: 'deny', tools: { '*': false, 'switchboard_*': true } });
-    expect(owner?.cwd).toBe(join(home, 'workspaces', 'default', 'owner'));
+    expect(contact?.env.XDG_DATA_HOME).toBe(join(sbHome(), 'contacts', 'c1', '.local', 'share'));
+    expect(owner?.cwd).toBe(join(sbHome(), 'workspaces', 'default', 'owner'));
     expect(owner?.projectConfig).not.toHaveProperty('permission');
     expect(owner?.projectConfig).not.toHaveProperty('tools');
   });

@@ -1,10 +1,10 @@
 /**
- * The OpenCode CLI provider: `opencode run --format json [--session <ses_…>] <msg>`. Every JSON
- * event carries the `sessionID`, which is returned and stored like the other providers' ids; the
- * reply is the run's text parts. A run that printed no text is an error, not an empty reply.
- * The working directory's `opencode.json` names our MCP endpoint (the turn token comes from the
- * environment, so the file holds no secret) and, on restricted turns (every contact's), denies
- * every permission and enables no tools but ours.
+ * The OpenCode CLI provider: `opencode run --format json [--session <ses_…>] -- <msg>` (every option
+ * before `--`, the message after it). Every JSON event carries the `sessionID`, returned and stored
+ * like the other providers' ids; the reply is the run's text parts, and a run without text is an
+ * error. The working directory's `opencode.json` names our MCP endpoint (the turn token comes from
+ * the environment) and, on restricted turns (every contact's), denies every permission and enables
+ * no tools but ours.
  */
 import { randomUUID } from 'node:crypto';
 import { renameSync, writeFileSync } from 'node:fs';
@@ -13,13 +13,9 @@ import { z } from 'zod';
 import { AppError } from '@switchboard/shared';
 import type { AgentProvider, ProviderReply } from './agent-provider';
 import { cliConfigOf } from './agent-config';
-import { isRestricted, ownerArgsOf, parseJsonLine, prepareWorkspace, runCliProcess, stderrTail, TURN_TOKEN_ENV, turnEnv } from './cli-process';
+import { ownerArgsOf, parseJsonLine, stderrTail, TURN_TOKEN_ENV } from './cli-process';
+import { placeTurn, runCliTurn, type CliHost } from './cli-turn';
 import { MCP_SERVER_NAME } from '../mcp/mcp-names';
-
-export interface OpencodeProviderOptions {
-  workspaceRoot: string;
-  env: Record<string, string | undefined>;
-}
 
 const OpencodeEvent = z.object({
   sessionID: z.string().min(1),
@@ -43,21 +39,20 @@ function writeProjectConfig(cwd: string, config: Record<string, unknown>): void 
   renameSync(temporary, join(cwd, 'opencode.json'));
 }
 
-export function createOpencodeProvider(options: OpencodeProviderOptions): AgentProvider {
+export function createOpencodeProvider(host: CliHost): AgentProvider {
   return {
     name: 'opencode',
     async run(turn, { signal }) {
       const config = cliConfigOf(turn.agent, 'opencode');
-      const cwd = prepareWorkspace(options.workspaceRoot, turn);
-      writeProjectConfig(cwd, projectConfig(turn.mcp?.url, isRestricted(turn, config)));
+      const place = placeTurn(host.home, turn, config);
+      writeProjectConfig(place.cwd, projectConfig(turn.mcp?.url, place.restricted));
       const text = turn.agent.systemPrompt ? `${turn.agent.systemPrompt}\n\n${turn.text}` : turn.text;
       const known = turn.session.providerSessionId;
       const args = [
         'run', '--format', 'json', ...(known === null ? [] : ['--session', known]),
-        ...(config.model ? ['-m', config.model] : []), ...ownerArgsOf(turn, config), text,
+        ...(config.model ? ['-m', config.model] : []), ...ownerArgsOf(turn, config), '--', text,
       ];
-      const env = turnEnv(options.env, turn, config);
-      const result = await runCliProcess({ bin: config.bin, args, cwd, env, timeoutMs: config.timeoutMs, signal });
+      const result = await runCliTurn(host, turn, config, place, { args, signal });
       if (result.code !== 0) throw new AppError('upstream_failed', `opencode exited with code ${result.code}${stderrTail(result.stderr)}`);
       return parseEvents(result.stdout, result.stderr);
     },

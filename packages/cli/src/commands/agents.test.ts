@@ -65,6 +65,30 @@ describe('sb agents (fake HTTP server responses)', () => {
     expect(server.requests).toHaveLength(0);
   });
 
+  it('sets the sandbox of a CLI agent: its CLI variables and hosts as lists, the opt-out and the codex sandbox, and warns about the opt-out', async () => {
+    const server = createFakeServer({
+      checks: { default: { agent: 'default', provider: 'claude', ok: true, detail: 'claude 2.1.0', warning: 'sandbox off: contacts\' turns run without the OS sandbox' } },
+    });
+    const result = await server.run([
+      'agents', 'set', 'default', '--cli-env', 'ANTHROPIC_API_KEY,ANTHROPIC_BASE_URL', '--cli-env', 'OTHER_KEY',
+      '--allow-hosts', 'api.anthropic.com,*.example.com:8443', '--sandbox', 'off', '--codex-sandbox', 'workspace-write',
+    ]);
+    expect(server.requests[0]?.body).toEqual({
+      cliEnv: ['ANTHROPIC_API_KEY', 'ANTHROPIC_BASE_URL', 'OTHER_KEY'], allowHosts: ['api.anthropic.com', '*.example.com:8443'],
+      sandbox: 'off', codexSandbox: 'workspace-write',
+    });
+    expect(result.stderr).toBe('warning: agent default: sandbox off: contacts\' turns run without the OS sandbox\n');
+    expect(result.code).toBe(0);
+  });
+
+  it('refuses the server\'s own variables as CLI variables and a bad host, naming the flags', async () => {
+    const server = createFakeServer();
+    const result = await server.run(['agents', 'set', 'default', '--cli-env', 'SB_OWNER_TOKEN', '--allow-hosts', 'http://x', '--sandbox', 'maybe']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^sb: --cli-env: set by Switchboard or one of its own secrets.*; --allow-hosts: a host, \*\.host or host:port.*; --sandbox: .*"on"\|"off"\n$/);
+    expect(server.requests).toHaveLength(0);
+  });
+
   it('says when an agent name is taken', async () => {
     const result = await createFakeServer().run(['agents', 'add', 'default']);
     expect(result).toMatchObject({ code: 1, stderr: 'sb: Agent default already exists\n' });

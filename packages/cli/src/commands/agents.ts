@@ -1,8 +1,8 @@
 /**
  * `sb agents`: list, show, add, and set an agent's provider, binary, model, prompt, memory mode,
- * tool profile and policies (who may DM it, when it answers in groups, its per-contact rate
- * limit). Only the flags given are changed; after a change of provider or binary the server is
- * asked whether the agent can run, and a warning says why not.
+ * tool profile, sandbox (CLI variables, hosts, opt-out) and policies (who may DM it, when it
+ * answers in groups, its per-contact rate limit). Only the flags given are changed; after a change
+ * of provider, binary or sandbox the server is asked whether the agent can run, and warns.
  */
 import type { Command } from 'commander';
 import { z } from 'zod';
@@ -30,7 +30,10 @@ const SettingFlags = z.object({
   ownerProfile: AgentPatch.shape.ownerProfile,
   ownerArg: AgentPatch.shape.ownerArgs,
   ownerEnv: AgentPatch.shape.ownerEnv,
+  cliEnv: AgentPatch.shape.cliEnv,
+  allowHosts: AgentPatch.shape.allowHosts,
   sandbox: AgentPatch.shape.sandbox,
+  codexSandbox: AgentPatch.shape.codexSandbox,
   baseUrl: AgentPatch.shape.baseUrl,
   apiKeyEnv: AgentPatch.shape.apiKeyEnv,
   historyChars: z.string().regex(/^\d+$/, 'expected a number of characters').transform(Number).pipe(z.number().max(1_000_000)).optional(),
@@ -86,12 +89,15 @@ function addSetCommand(agents: Command, context: CliContext): void {
       await context.run(command, async ({ client, out }) => {
         const agent = await client.agents.update(agentName, patch);
         out.print(agent, () => printAgent(out, agent));
-        if (patch.provider !== undefined || patch.bin !== undefined) await warnIfCannotRun(client, out, agent);
+        const checked = [patch.provider, patch.bin, patch.sandbox, patch.cliEnv, patch.allowHosts];
+        if (checked.some((value) => value !== undefined)) await warnIfCannotRun(client, out, agent);
       });
     });
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
+/** A comma-separated list, repeatable; an empty value gives an empty list (to clear the setting). */
+const collectList = (value: string, previous: string[] = []) => [...previous, ...value.split(',').map((item) => item.trim()).filter(Boolean)];
 
 function withSettingOptions(command: Command): Command {
   return command
@@ -108,7 +114,10 @@ function withSettingOptions(command: Command): Command {
     .option('--owner-profile <profile>', 'the owner\'s own turns: full (the CLI\'s own tools and config) or restricted')
     .option('--owner-arg <arg>', 'CLI providers: an extra argument for the owner\'s own turns (repeatable; --owner-arg=--flag)', collect)
     .option('--owner-env <NAME>', 'an environment variable with the owner\'s credentials, passed to the owner\'s turns only (repeatable)', collect)
-    .option('--sandbox <mode>', 'codex, the owner\'s turns: read-only, workspace-write or danger-full-access')
+    .option('--cli-env <NAME,...>', 'CLI providers: variables with the CLI\'s own credentials and endpoints, the only ones contacts\' turns get (e.g. ANTHROPIC_API_KEY)', collectList)
+    .option('--allow-hosts <host,...>', 'CLI providers: hosts a sandboxed turn may reach (host, *.host, host:port); default: the provider\'s API host', collectList)
+    .option('--sandbox <on|off>', 'CLI providers: off runs contacts\' turns without the OS sandbox (not recommended; sb doctor and the server warn)')
+    .option('--codex-sandbox <mode>', 'codex, the owner\'s turns: read-only, workspace-write or danger-full-access')
     .option('--base-url <url>', 'HTTP providers: the API\'s base URL (OpenAI, Ollama, vLLM, LM Studio, OpenRouter, Anthropic)')
     .option('--api-key-env <NAME>', 'HTTP providers: the environment variable holding the API key')
     .option('--history-chars <n>', 'HTTP providers: how many characters of the recent transcript go with a turn (default 24000)');
@@ -120,10 +129,11 @@ function toPatch(flags: SettingFlags): AgentPatch {
   return Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined)) as AgentPatch;
 }
 
-/** After a change of provider or binary: say so at once when the agent cannot run on the server. */
+/** After a change of provider, binary or sandbox: say so at once when the agent cannot run, or runs unsafely. */
 async function warnIfCannotRun(client: ApiClient, out: CliOutput, agent: Agent): Promise<void> {
   const check = await client.agents.check(agent.name);
   if (!check.ok) out.warn(`warning: agent ${agent.name} cannot run: ${check.detail}`);
+  if (check.warning) out.warn(`warning: agent ${agent.name}: ${check.warning}`);
 }
 
 function printAgents(out: CliOutput, agents: Agent[]): void {

@@ -1,6 +1,7 @@
 /**
  * `sb doctor`: is the server up, and can each agent's provider run there (the CLI's binary starts,
- * an HTTP provider has its key)? Prints one row per agent; exits 1 when any agent cannot run.
+ * an HTTP provider has its key)? Prints one row per agent, then a warning for each
+ * agent that runs less safely than it could (its sandbox is off); exits 1 when any agent cannot run.
  */
 import type { Command } from 'commander';
 import { AppError, type AgentCheck } from '@switchboard/shared';
@@ -14,6 +15,7 @@ export function registerDoctorCommand(program: Command, deps: { context: CliCont
       const agents = await client.agents.list();
       const checks = await Promise.all(agents.map((agent) => client.agents.check(agent.name)));
       out.print(checks, () => printChecks(out, checks));
+      for (const check of checks) if (check.warning) out.warn(`warning: agent ${check.agent}: ${check.warning}`);
       const failed = checks.filter((check) => !check.ok);
       if (failed.length > 0) {
         throw new AppError('upstream_failed', `${failed.length} of ${checks.length} agents cannot run: ${failed.map((check) => check.agent).join(', ')}`);

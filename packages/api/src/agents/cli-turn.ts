@@ -1,0 +1,59 @@
+/**
+ * Where and how one CLI turn runs. Every turn works in `$SB_HOME/workspaces/<agent>/<contact|owner>`.
+ * A restricted turn (every contact's; the owner's with ownerProfile `restricted`) also gets its own
+ * CLI home `$SB_HOME/contacts/<contact|owner>` (HOME, CLAUDE_CONFIG_DIR, CODEX_HOME, XDG_*), run
+ * files under `$SB_HOME/run/<contact|owner>` and an allowlisted environment. The owner's full turns
+ * keep the server's environment (minus our secrets) and home.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Turn } from './agent-provider';
+import type { CliConfig } from './agent-config';
+import { cliHomeEnv, restrictedEnv, type Env } from './agent-env';
+import { isRestricted, runCliProcess, TURN_TOKEN_ENV, type CliResult } from './cli-process';
+
+/** What every CLI provider is made with. */
+export interface CliHost {
+  /** `$SB_HOME`: workspaces/, contacts/ and run/ live under it. */
+  home: string;
+  /** The server's environment minus Switchboard's secrets (agentEnv). */
+  env: Env;
+  log: (line: string) => void;
+}
+
+/** The directories of one turn. */
+export interface TurnPlace {
+  /** The working directory. */
+  cwd: string;
+  /** Per-turn files (e.g. an MCP config holding the turn token). */
+  runDir: string;
+  /** The turn's own CLI home; null on the owner's full turns (they use the server's). */
+  cliHome: string | null;
+  restricted: boolean;
+}
+
+export interface CliTurnRun {
+  args: string[];
+  signal: AbortSignal;
+  onStdoutLine?: ((line: string) => void) | undefined;
+}
+
+/** The turn's directories, created if missing (readable by the server's user only). */
+export function placeTurn(home: string, turn: Turn, config: CliConfig): TurnPlace {
+  const who = turn.session.contactId ?? 'owner';
+  const restricted = isRestricted(turn, config);
+  const cwd = join(home, 'workspaces', turn.agent.name, who);
+  mkdirSync(cwd, { recursive: true, mode: 0o700 });
+  const cliHome = restricted ? join(home, 'contacts', who) : null;
+  if (cliHome) for (const dir of Object.values(cliHomeEnv(cliHome))) mkdirSync(dir, { recursive: true, mode: 0o700 });
+  return { cwd, runDir: join(home, 'run', who), cliHome, restricted };
+}
+
+/** Runs the CLI for a turn in its place, with the environment its kind of turn gets. */
+export async function runCliTurn(host: CliHost, turn: Turn, config: CliConfig, place: TurnPlace, run: CliTurnRun): Promise<CliResult> {
+  const token: Record<string, string> = turn.mcp ? { [TURN_TOKEN_ENV]: turn.mcp.token } : {};
+  const env = place.cliHome ? restrictedEnv(host.env, place.cliHome, config.cliEnv, token) : { ...host.env, ...token };
+  return runCliProcess({
+    bin: config.bin, args: run.args, cwd: place.cwd, env, timeoutMs: config.timeoutMs, signal: run.signal, onStdoutLine: run.onStdoutLine,
+  });
+}
