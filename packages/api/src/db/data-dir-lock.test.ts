@@ -1,5 +1,5 @@
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { isAppError } from '@switchboard/shared';
@@ -8,6 +8,16 @@ import { createPgliteDb } from './pglite-db';
 
 /** The built package: child processes load it the way the server does (the test command runs `tsc -b` first). */
 const BUILT_API = resolve(__dirname, '../../dist/index.js');
+
+/** A child that takes the lock, prints `locked <pid>` (or `refused <message>`), and holds it until killed. */
+const HOLDER = `
+  const { acquireDataDirLock } = require(${JSON.stringify(BUILT_API)});
+  acquireDataDirLock(process.argv[1]).then(
+    () => console.log('locked ' + process.pid),
+    (error) => { console.log('refused ' + error.message); process.exit(3); },
+  );
+  setInterval(() => undefined, 1 << 30);
+`;
 
 interface ChildResult {
   code: number | null;
@@ -34,6 +44,41 @@ function openInChildProcess(dataDir: string): Promise<ChildResult> {
   });
 }
 
+/** Resolves with the first line the child prints (`locked <pid>` or `refused …`). */
+function firstLine(child: ChildProcess): Promise<string> {
+  return new Promise((done, fail) => {
+    let text = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      text += chunk.toString();
+      if (text.includes('\n')) done(text.split('\n')[0]!);
+    });
+    child.once('error', fail);
+    child.once('close', (code) => fail(new Error(`child exited (${code}) before printing: ${text}`)));
+  });
+}
+
+function startHolder(dataDir: string): ChildProcess {
+  return spawn(process.execPath, ['-e', HOLDER, dataDir], { stdio: ['ignore', 'pipe', 'inherit'] });
+}
+
+/** The process state letter from /proc (`Z` for a zombie), undefined once the pid is gone. */
+function processState(pid: number): string | undefined {
+  try {
+    return /\) (\S)/.exec(readFileSync(`/proc/${pid}/stat`, 'utf8'))?.[1];
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+async function until(check: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 /** A pid that belonged to a process which has exited (and been reaped). */
 function deadPid(): number {
   const result = spawnSync(process.execPath, ['-e', '']);
@@ -41,14 +86,27 @@ function deadPid(): number {
   return result.pid;
 }
 
+/** A holder killed with SIGKILL: its pid file and its socket file stay behind. */
+async function leaveDeadHolder(dataDir: string): Promise<number> {
+  const holder = startHolder(dataDir);
+  const line = await firstLine(holder);
+  expect(line).toBe(`locked ${holder.pid}`);
+  const exited = new Promise((resolve) => holder.once('exit', resolve));
+  holder.kill('SIGKILL');
+  await exited;
+  return holder.pid!;
+}
+
 describe('data directory lock', () => {
   let base: string;
+  const children: ChildProcess[] = [];
 
   beforeEach(() => {
-    base = mkdtempSync(join(tmpdir(), 'sb-lock-test-'));
+    base = mkdtempSync(join(tmpdir(), 'sb-lock-'));
   });
 
   afterEach(() => {
+    for (const child of children.splice(0)) child.kill('SIGKILL');
     rmSync(base, { recursive: true, force: true });
   });
 
@@ -62,7 +120,7 @@ describe('data directory lock', () => {
 
       const refused = await openInChildProcess(dataDir);
       expect(refused.code).not.toBe(0);
-      expect(refused.stderr).toContain(`process ${process.pid}`);
+      expect(refused.stderr).toContain(`is in use by process ${process.pid}`);
       expect(refused.stdout).not.toContain('opened');
       // The refused child must not have removed the holder's lock.
       expect(readFileSync(lockPath, 'utf8')).toBe(String(process.pid));
@@ -79,66 +137,108 @@ describe('data directory lock', () => {
     }
   }, 120_000);
 
-  it('takes over a lock file left by a process that has exited', () => {
+  it('keeps a live holder’s restart out, naming its pid, and leaves its lock alone', async () => {
     const dataDir = join(base, 'data');
-    const lockPath = `${dataDir}.lock`;
-    const stale = deadPid();
-    expect(stale).not.toBe(process.pid);
-    writeFileSync(lockPath, String(stale));
+    const holder = startHolder(dataDir);
+    children.push(holder);
+    expect(await firstLine(holder)).toBe(`locked ${holder.pid}`);
 
-    const lock = acquireDataDirLock(dataDir);
+    const refused = await acquireDataDirLock(dataDir).then(() => undefined, (error: unknown) => error);
+    expect(isAppError(refused, 'conflict')).toBe(true);
+    expect((refused as Error).message).toContain(`Data directory ${dataDir} is in use by process ${holder.pid}`);
+    expect(readFileSync(`${dataDir}.lock`, 'utf8')).toBe(String(holder.pid));
+    expect(processState(holder.pid!)).not.toBe('Z');
+  }, 30_000);
+
+  it('takes over from a holder that was killed and lingers as a zombie (signal 0 still reaches its pid)', async () => {
+    const dataDir = join(base, 'data');
+    // The holder's parent is `sleep`, which never reaps a child: killed, the holder stays a zombie.
+    const parent = spawn('sh', ['-c', `"$0" -e "$1" "$2" & exec sleep 600`, process.execPath, HOLDER, dataDir], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    children.push(parent);
+    const line = await firstLine(parent);
+    const holder = Number(/^locked (\d+)$/.exec(line)?.[1]);
+    expect(holder).toBeGreaterThan(0);
+    process.kill(holder, 'SIGKILL');
+    await until(() => processState(holder) === 'Z', `process ${holder} to become a zombie`);
+    expect(process.kill(holder, 0)).toBe(true); // the pid alone looks alive
+    expect(readFileSync(`${dataDir}.lock`, 'utf8')).toBe(String(holder));
+
+    const lock = await acquireDataDirLock(dataDir);
     try {
-      expect(lock.path).toBe(lockPath);
-      expect(readFileSync(lockPath, 'utf8')).toBe(String(process.pid));
+      expect(readFileSync(lock.path, 'utf8')).toBe(String(process.pid));
+      expect(processState(holder)).toBe('Z'); // still there: only the kernel's lock told us it is dead
     } finally {
       lock.release();
     }
-    expect(existsSync(lockPath)).toBe(false);
-  });
+  }, 30_000);
 
-  it('takes over a lock file whose content is not a pid', () => {
+  it('takes over a lock whose pid now belongs to an unrelated live process (a reused pid)', async () => {
     const dataDir = join(base, 'data');
-    const lockPath = `${dataDir}.lock`;
-    writeFileSync(lockPath, 'garbage');
-
-    const lock = acquireDataDirLock(dataDir);
-    try {
-      expect(readFileSync(lockPath, 'utf8')).toBe(String(process.pid));
-    } finally {
+    await leaveDeadHolder(dataDir);
+    const sleeper = spawn('sleep', ['600'], { stdio: 'ignore' });
+    children.push(sleeper);
+    for (const reused of [sleeper.pid!, process.ppid]) {
+      writeFileSync(`${dataDir}.lock`, String(reused));
+      expect(process.kill(reused, 0)).toBe(true);
+      const lock = await acquireDataDirLock(dataDir);
+      expect(readFileSync(lock.path, 'utf8')).toBe(String(process.pid));
       lock.release();
     }
+  }, 30_000);
+
+  it('takes over a lock left by a process that has exited, keeping one socket generation', async () => {
+    const dataDir = join(base, 'data');
+    await leaveDeadHolder(dataDir);
+    expect(readdirSync(base).sort()).toEqual(['data.lock', 'data.lock-0.sock']);
+
+    const lock = await acquireDataDirLock(dataDir);
+    expect(readdirSync(base).sort()).toEqual(['data.lock', 'data.lock-1.sock']);
+    expect(readFileSync(lock.path, 'utf8')).toBe(String(process.pid));
+    lock.release();
+    expect(readdirSync(base)).toEqual([]);
+
+    writeFileSync(`${dataDir}.lock`, String(deadPid()));
+    const again = await acquireDataDirLock(dataDir);
+    expect(readFileSync(again.path, 'utf8')).toBe(String(process.pid));
+    again.release();
+  }, 30_000);
+
+  it('takes over a lock file whose content is not a pid', async () => {
+    const dataDir = join(base, 'data');
+    writeFileSync(`${dataDir}.lock`, 'garbage');
+    const lock = await acquireDataDirLock(dataDir);
+    expect(readFileSync(`${dataDir}.lock`, 'utf8')).toBe(String(process.pid));
+    lock.release();
   });
 
-  it('refuses with a conflict when the lock file names another live process', () => {
+  it('refuses a second lock on a directory this process already holds, and releases once', async () => {
     const dataDir = join(base, 'data');
-    // The parent of the test process is alive for the whole test and is not this process.
-    writeFileSync(`${dataDir}.lock`, String(process.ppid));
-
-    let caught: unknown;
-    try {
-      acquireDataDirLock(dataDir).release();
-    } catch (error) {
-      caught = error;
-    }
-    expect(isAppError(caught, 'conflict')).toBe(true);
-    expect((caught as Error).message).toContain(`process ${process.ppid}`);
-    expect(readFileSync(`${dataDir}.lock`, 'utf8')).toBe(String(process.ppid));
-  });
-
-  it('refuses a second lock on a directory this process already holds, and takes over our own stale pid', () => {
-    const dataDir = join(base, 'data');
-    const lockPath = `${dataDir}.lock`;
-    const first = acquireDataDirLock(dataDir);
-    expect(() => acquireDataDirLock(dataDir)).toThrow(`process ${process.pid}`);
+    const first = await acquireDataDirLock(dataDir);
+    await expect(acquireDataDirLock(dataDir)).rejects.toThrow(`process ${process.pid}`);
     first.release();
     first.release();
-    expect(existsSync(lockPath)).toBe(false);
-
-    // A file naming our pid that no handle of ours holds (a previous process with the same pid).
-    writeFileSync(lockPath, String(process.pid));
-    const taken = acquireDataDirLock(dataDir);
-    expect(readFileSync(lockPath, 'utf8')).toBe(String(process.pid));
-    taken.release();
-    expect(existsSync(lockPath)).toBe(false);
+    expect(existsSync(`${dataDir}.lock`)).toBe(false);
+    (await acquireDataDirLock(dataDir)).release();
   });
+
+  it.each([['a fresh directory', false], ['a directory whose holder was killed', true]])(
+    'lets exactly one of several processes starting at once on %s in',
+    async (_what, stale) => {
+      const dataDir = join(base, 'data');
+      if (stale) await leaveDeadHolder(dataDir);
+      const starters = Array.from({ length: 6 }, () => startHolder(dataDir));
+      children.push(...starters);
+      const lines = await Promise.all(starters.map(firstLine));
+      const winners = lines.filter((line) => line.startsWith('locked '));
+      expect(winners).toHaveLength(1);
+      const winner = winners[0]!.slice('locked '.length);
+      for (const line of lines.filter((l) => !l.startsWith('locked '))) {
+        expect(line).toMatch(new RegExp(`^refused Data directory .* is in use by process ${winner} `));
+      }
+      expect(readFileSync(`${dataDir}.lock`, 'utf8')).toBe(winner);
+    },
+    60_000,
+  );
 });

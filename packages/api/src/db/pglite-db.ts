@@ -18,7 +18,7 @@ export interface PgliteDb extends Db {
 }
 
 export async function createPgliteDb(source: PgliteSource): Promise<PgliteDb> {
-  const lock = source.kind === 'directory' ? acquireDataDirLock(source.path) : undefined;
+  const lock = source.kind === 'directory' ? await acquireDataDirLock(source.path) : undefined;
   try {
     const pg = await openPglite(source);
     return wrapPglite(pg, () => lock?.release());
