@@ -128,7 +128,7 @@ async function benchEngine(engine: BenchEngine, client: LoadClient, options: Opt
 /** Raises the rate limit (and makes sure DMs are open), then checks that one turn answers. */
 async function prepareAgent(server: BenchServer): Promise<void> {
   const api = createApiClient({ baseUrl: server.url, token: server.ownerToken, timeoutMs: 30_000 });
-  await api.agents.update('default', { rateLimit: BENCH_RATE_LIMIT, dmPolicy: 'open' });
+  await api.agents.update('default', { rateLimit: BENCH_RATE_LIMIT, newContactRate: BENCH_RATE_LIMIT, dmPolicy: 'open' });
   const answer = await api.inbound({ channel: 'telegram', sender: { id: 'bench-check' }, messageId: 'bench-check-1', text: 'ping' }, { wait: true });
   if (answer.status !== 'done' || answer.reply?.text !== 'echo: ping') {
     throw new Error(`the check turn did not answer "echo: ping": ${JSON.stringify(answer)}`);

@@ -20,10 +20,10 @@ export function createServices(db: Db, options: ServiceOptions = {}) {
   const agents = createAgentService({ db });
   const sessions = createSessionService({ db });
   const memories = createMemoryService({ db });
-  const outbox = createOutboxService({ db });
-  const pairing = createPairingService({ db });
   const channels = createChannelService({ db });
-  const inbound = createInboundService({ db, agents, wake: options.wake ?? (() => undefined) });
+  const outbox = createOutboxService({ db, leases: channels });
+  const pairing = createPairingService({ db });
+  const inbound = createInboundService({ db, agents, findAccountAgent: channels.findAccountAgent, wake: options.wake ?? (() => undefined) });
   // Order matters: rows that reference a contact go before the contact itself.
   const erasers = [inbound.eraseContact, outbox.eraseContact, pairing.eraseContact, sessions.eraseContact, memories.eraseContact];
   const contacts = createContactService({ db, erasers });

@@ -60,7 +60,8 @@ describeEachServer('gateway accounts (fake adapters)', (server) => {
       await fakes.get('second')?.receive({ channel: 'whatsapp', chat: { id: '491@s.whatsapp.net', type: 'direct' }, sender: { id: '491@s.whatsapp.net' }, messageId: 'wa-1', text: 'hello' });
       await until('the reply through the outbox', () => fakes.get('second')?.sent[0]);
       expect(fakes.get('second')?.sent.map((item) => [item.chatId, item.text])).toEqual([['491@s.whatsapp.net', 'echo: hello']]);
-      expect(await server.client().outbox.list({ status: 'sent', account: 'second' })).toHaveLength(1);
+      // Acked after the send: wait for it.
+      await until('the ack of the reply', async () => (await server.client().outbox.list({ status: 'sent', account: 'second' })).length === 1 || undefined);
 
       // A message the API refuses for good is logged and dropped, not retried: the adapter goes on.
       await expect(fakes.get('second')?.receive({ channel: 'whatsapp', chat: { id: 'a@s.whatsapp.net', type: 'direct' }, sender: { id: 'b@s.whatsapp.net' }, messageId: 'wa-2', text: 'x' }))

@@ -2,9 +2,10 @@
  * The gateway: one adapter per channel account, all talking to the API over HTTP with the gateway
  * token (in `sb serve` the API is the same process's; `sb gateway` runs against a remote one).
  * Inbound: each mapped message is posted to `/v1/inbound` with the account's agent, and "typing…"
- * shows while the turn runs. Outbound: a loop per account claims due replies, sends them, acks
- * each one, and reports failures (retried with backoff by the API, parked after the last
- * attempt). A lost API is retried with backoff and jitter. The account list is read again
+ * shows while the turn runs. Outbound: a loop per account claims due replies (as the holder of its
+ * lease), sends them, acks each one, and reports failures (retried with backoff by the API, parked
+ * after the last attempt); the outbox is the only way out, pairing codes included. A lost API is
+ * retried with backoff and jitter. The account list is read again
  * every few seconds, so `sb channels add|rm` take effect without a restart; `stop` ends everything.
  * An account is connected only while this gateway holds its lease, so several gateways on one API
  * (several `sb serve` processes) never run one bot or phone twice; one that cannot renew drops it.
@@ -81,7 +82,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     const adapter = await (options.connect?.[account.channel] ?? CONNECTORS[account.channel])(account, { client, log });
     const typing = createTypingIndicator({ send: (chat, thread) => adapter.typing(chat, thread), log, ...options.typing });
     const abort = new AbortController();
-    const started = adapter.start((message) => receive(client, adapter, typing, account, message, log));
+    const started = adapter.start((message) => receive(client, typing, account, message, log));
     const connection: Connection = {
       adapter, typing, abort, fingerprint: fingerprintOf(account), leaseUntil,
       started: started.then(
@@ -95,7 +96,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       ),
     };
     void connection.started.then(() => {
-      if (!abort.signal.aborted) connection.delivery = deliver(client, adapter, typing, { waitMs: options.claimWaitMs ?? CLAIM_WAIT_MS, signal: abort.signal, log });
+      if (!abort.signal.aborted) connection.delivery = deliver(client, adapter, typing, { holder, waitMs: options.claimWaitMs ?? CLAIM_WAIT_MS, signal: abort.signal, log });
     });
     return connection;
   }
@@ -205,7 +206,6 @@ function fingerprintOf(account: GatewayAccount): string {
 
 async function receive(
   client: ApiClient,
-  adapter: ChannelAdapter,
   typing: TypingIndicator,
   account: GatewayAccount,
   message: InboundMessage,
@@ -222,12 +222,8 @@ async function receive(
     log(`gateway: ${account.channel}:${account.accountId} message ${message.messageId} refused: ${error.message}`);
     return;
   }
+  // A pairing code comes through the outbox like every reply: nothing is sent from here.
   if (accepted.status === 'queued') typing.start(chatId, threadId);
-  if (accepted.reply) {
-    // A reply given without a turn (a pairing code) goes straight back.
-    await adapter.send({ chatId, threadId, replyTo: message.messageId, text: accepted.reply.text })
-      .catch((error: unknown) => log(`gateway: could not answer ${account.channel}:${chatId}: ${String(error)}`));
-  }
 }
 
 /** Claims, sends and acks an account's replies until aborted; survives the API going away. */
@@ -235,9 +231,9 @@ async function deliver(
   client: ApiClient,
   adapter: ChannelAdapter,
   typing: TypingIndicator,
-  options: { waitMs: number; signal: AbortSignal; log: (line: string) => void },
+  options: { holder: string; waitMs: number; signal: AbortSignal; log: (line: string) => void },
 ): Promise<void> {
-  const { signal, log } = options;
+  const { holder, signal, log } = options;
   // One listener for the whole loop, not one per claim.
   const aborted = rejectOnAbort(signal);
   aborted.catch(() => undefined);
@@ -245,7 +241,7 @@ async function deliver(
     let items: OutboxItem[];
     try {
       const claiming = backOff(
-        () => client.outbox.claim({ channel: adapter.channel, account: adapter.accountId, waitMs: options.waitMs }, signal),
+        () => client.outbox.claim({ channel: adapter.channel, account: adapter.accountId, holder, waitMs: options.waitMs }, signal),
         { numOfAttempts: Number.MAX_SAFE_INTEGER, startingDelay: 500, maxDelay: 30_000, jitter: 'full', retry: (error: unknown) => {
           if (signal.aborted) return false;
           log(`gateway: cannot claim replies for ${adapter.channel}:${adapter.accountId}, retrying: ${String(error)}`);
@@ -260,7 +256,7 @@ async function deliver(
     }
     for (const item of items) {
       if (signal.aborted) return;
-      await sendOne(client, adapter, item, log);
+      await sendOne(client, adapter, item, holder, log);
       typing.stop(item.chatId, item.threadId);
     }
   }
@@ -273,20 +269,20 @@ function rejectOnAbort(signal: AbortSignal): Promise<never> {
   });
 }
 
-async function sendOne(client: ApiClient, adapter: ChannelAdapter, item: OutboxItem, log: (line: string) => void): Promise<void> {
+async function sendOne(client: ApiClient, adapter: ChannelAdapter, item: OutboxItem, holder: string, log: (line: string) => void): Promise<void> {
   try {
     await adapter.send(item);
   } catch (error) {
     const permanent = error instanceof PermanentSendError;
     const message = error instanceof Error ? error.message : String(error);
     log(`gateway: sending reply ${item.id} to ${item.channel}:${item.chatId} failed${permanent ? ' for good' : ''}: ${message}`);
-    await client.outbox.fail(item.id, { error: message.slice(0, 2000), permanent }).catch((failure: unknown) => {
+    await client.outbox.fail(item.id, { error: message.slice(0, 2000), permanent, holder }).catch((failure: unknown) => {
       if (!isAppError(failure, 'not_found')) log(`gateway: could not record the failure of ${item.id}: ${String(failure)}`);
     });
     return;
   }
   // Sent: a failed ack leaves the lease to expire and the reply to be sent again (at least once).
-  await client.outbox.ack(item.id).catch((error: unknown) => log(`gateway: could not ack reply ${item.id}: ${String(error)}`));
+  await client.outbox.ack(item.id, { holder }).catch((error: unknown) => log(`gateway: could not ack reply ${item.id}: ${String(error)}`));
 }
 
 /** The real adapters; each loads its SDK only when an account of its channel connects. */

@@ -25,6 +25,8 @@ export const AgentPolicy = z.object({
   dmPolicy: DmPolicy.default('open'),
   groupReplies: GroupReplies.default('mention'),
   rateLimit: RateLimit.default({ burst: 30, perMinute: 30 }),
+  /** New contacts (people and groups) the tenant accepts through this agent: over it, `blocked`, `new_contact_rate`. */
+  newContactRate: RateLimit.default({ burst: 60, perMinute: 60 }),
 });
 export type AgentPolicy = z.infer<typeof AgentPolicy>;
 
@@ -66,6 +68,7 @@ export const AgentPatch = z.strictObject({
   dmPolicy: DmPolicy.optional(),
   groupReplies: GroupReplies.optional(),
   rateLimit: RateLimit.optional(),
+  newContactRate: RateLimit.optional(),
   memory: MemoryMode.optional(),
   /** CLI providers: the executable (a name on PATH or a path). */
   bin: z.string().min(1).max(1000).regex(/^[^\u0000]*$/).optional(),

@@ -13,7 +13,7 @@ import { AppError, errorStatus, type ErrorCode } from './error';
 import type { ContactId, MemoryId, SessionId } from './ids';
 import { InboundAccepted, InboundAnswered, type InboundMessage, type InboundResult } from './inbound';
 import { Memory, MemoryEvent, type MemoryOwnerFilter, type Visibility } from './memory';
-import { OutboxItem, PairingRequest, type OutboxClaim, type OutboxFailure } from './outbox';
+import { OutboxItem, PairingRequest, type OutboxAck, type OutboxClaim, type OutboxFailure } from './outbox';
 import { Message, Session } from './session';
 
 export interface ApiClientOptions {
@@ -151,12 +151,13 @@ export function createApiClient(options: ApiClientOptions) {
     },
 
     outbox: {
-      list: (filter: { channel?: string; account?: string; status?: 'pending' | 'failed' | 'sent'; limit?: number } = {}) =>
+      list: (filter: { channel?: string; account?: string; status?: 'pending' | 'failed' | 'sent'; limit?: number; holder?: string } = {}) =>
         get(z.object({ items: z.array(OutboxItem) }), '/v1/outbox', filter).then((r) => r.items),
       /** `signal` gives up a waiting claim (the server then leases nothing to it). */
       claim: (claim: OutboxClaim, signal?: AbortSignal) =>
         call(z.object({ items: z.array(OutboxItem) }), 'POST', '/v1/outbox/claim', claim, undefined, signal).then((r) => r.items),
-      ack: (id: string) => call(z.object({ item: OutboxItem }), 'POST', `/v1/outbox/${seg(id)}/ack`, {}).then((r) => r.item),
+      /** `holder`: the gateway token's lease holder of the item's account. */
+      ack: (id: string, ack: OutboxAck = {}) => call(z.object({ item: OutboxItem }), 'POST', `/v1/outbox/${seg(id)}/ack`, ack).then((r) => r.item),
       fail: (id: string, failure: OutboxFailure) =>
         call(z.object({ item: OutboxItem }), 'POST', `/v1/outbox/${seg(id)}/fail`, failure).then((r) => r.item),
       retry: (id: string) => call(z.object({ item: OutboxItem }), 'POST', `/v1/outbox/${seg(id)}/retry`, {}).then((r) => r.item),

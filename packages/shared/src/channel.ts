@@ -56,10 +56,13 @@ export const ChannelStateUpdate = z.strictObject({
 });
 export type ChannelStateUpdate = z.infer<typeof ChannelStateUpdate>;
 
+/** A running gateway's id in channel leases. */
+export const LeaseHolder = z.string().min(1).max(200).regex(/^[\x21-\x7e]+$/, 'a holder id is printable without spaces');
+
 /** A gateway asks to run an account: granted while no other live gateway holds it. */
 export const ChannelLeaseRequest = z.strictObject({
   /** Who asks: one id per running gateway. */
-  holder: z.string().min(1).max(200).regex(/^[\x21-\x7e]+$/, 'a holder id is printable without spaces'),
+  holder: LeaseHolder,
   /** How long the lease lasts unless renewed. */
   ttlMs: z.number().int().min(100).max(600_000),
 });

@@ -1,5 +1,6 @@
 /** Replies waiting for delivery on a channel, and pending pairings for the owner to approve. */
 import { z } from 'zod';
+import { LeaseHolder } from './channel';
 import { Channel } from './contact';
 import { ContactId } from './ids';
 
@@ -30,10 +31,14 @@ export const PairingRequest = z.object({
 });
 export type PairingRequest = z.infer<typeof PairingRequest>;
 
-/** `POST /v1/outbox/claim`: the due replies of one account, leased to the caller; waits up to `waitMs` for one. */
+/**
+ * `POST /v1/outbox/claim`: the due replies of one account, leased to the caller; waits up to `waitMs`
+ * for one. With the gateway token, `holder` must hold the account's channel lease.
+ */
 export const OutboxClaim = z.strictObject({
   channel: Channel,
   account: z.string().min(1).max(128),
+  holder: LeaseHolder.optional(),
   limit: z.number().int().min(1).max(100).default(20),
   waitMs: z.number().int().min(0).max(30_000).default(0),
   leaseMs: z.number().int().min(1000).max(600_000).default(60_000),
@@ -45,8 +50,14 @@ export const OutboxFailure = z.strictObject({
   error: z.string().min(1).max(2000),
   /** The platform refused for good (chat gone, bot blocked): park it now. */
   permanent: z.boolean().optional(),
+  /** The gateway token: the lease holder of the item's account. */
+  holder: LeaseHolder.optional(),
 });
 export type OutboxFailure = z.infer<typeof OutboxFailure>;
+
+/** `POST /v1/outbox/:id/ack`: the gateway token names the lease holder of the item's account. */
+export const OutboxAck = z.strictObject({ holder: LeaseHolder.optional() });
+export type OutboxAck = z.infer<typeof OutboxAck>;
 
 /** A failed reply is parked after this many attempts. */
 export const MAX_DELIVERY_ATTEMPTS = 5;

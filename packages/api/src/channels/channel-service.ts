@@ -14,10 +14,13 @@ import * as repo from './channel-repo';
 
 export type ChannelService = ReturnType<typeof createChannelService>;
 
+const ACCOUNT_CACHE_MS = 1000;
+
 export function createChannelService(deps: { db: Db }) {
   const { db } = deps;
   const changes = new EventEmitter();
   changes.setMaxListeners(0);
+  const accountAgents = new Map<string, { agent: string | undefined; until: number }>();
 
   async function requireAccount(tx: ScopedTx, channel: ChatChannel, accountId: string): Promise<void> {
     if (!(await repo.accountExists(tx, channel, accountId))) throw notFound('Channel account', `${channel}:${accountId}`);
@@ -49,6 +52,7 @@ export function createChannelService(deps: { db: Db }) {
         return repo.insertAccount(tx, { channel: input.channel, accountKey, agentId: agent.id, token: input.token ?? null, apiRoot: input.apiRoot ?? null });
       });
       if (!account) throw new AppError('conflict', `Channel account ${input.channel}:${accountKey} already exists`);
+      accountAgents.clear();
       changes.emit('change');
       return repo.withoutToken(account);
     },
@@ -56,6 +60,7 @@ export function createChannelService(deps: { db: Db }) {
     async remove(scope: Scope, channel: ChatChannel, accountId: string): Promise<void> {
       requireOwner(scope, 'remove channel accounts');
       if (!(await db.transaction(scope, (tx) => repo.deleteAccount(tx, channel, accountId)))) throw notFound('Channel account', `${channel}:${accountId}`);
+      accountAgents.clear();
       changes.emit('change');
     },
 
@@ -64,6 +69,25 @@ export function createChannelService(deps: { db: Db }) {
         await requireAccount(tx, channel, accountId);
         return repo.readState(tx, channel, accountId);
       });
+    },
+
+    /**
+     * The agent an account answers for, or undefined for no such account; kept for a second, as
+     * the pipeline asks on every message the gateway posts.
+     */
+    async findAccountAgent(scope: Scope, channel: string, accountId: string): Promise<string | undefined> {
+      const key = `${scope.tenantId}/${channel}/${accountId}`;
+      const hit = accountAgents.get(key);
+      if (hit && hit.until > Date.now()) return hit.agent;
+      const agent = await db.transaction(scope, (tx) => repo.findAccountAgent(tx, channel, accountId));
+      if (accountAgents.size > 10_000) accountAgents.clear();
+      accountAgents.set(key, { agent, until: Date.now() + ACCOUNT_CACHE_MS });
+      return agent;
+    },
+
+    /** Inside the caller's transaction: whether `holder` holds the account's lease now. */
+    holdsLeaseIn(tx: ScopedTx, channel: string, accountId: string, holder: string): Promise<boolean> {
+      return repo.holdsLease(tx, channel, accountId, holder);
     },
 
     /** Takes or renews the account's lease; not granted while another gateway's lease lasts. */

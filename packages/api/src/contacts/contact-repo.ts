@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { Channel, ContactAccess, ContactId, ContactKind, type Contact, type NamedIdentity } from '@switchboard/shared';
+import { AppError, Channel, ContactAccess, ContactId, ContactKind, type Contact, type NamedIdentity, type RateLimit } from '@switchboard/shared';
 import type { ScopedTx } from '../db/db';
 import { SqlParams } from '../db/scope-sql';
 
@@ -15,7 +15,7 @@ export interface ResolvedIdentity {
   access: ContactAccess;
 }
 
-const ResolvedRow = z.object({ contact_id: ContactId, created: z.boolean(), access: ContactAccess });
+const ResolvedRow = z.object({ contact_id: ContactId, created: z.boolean(), access: ContactAccess, kind: ContactKind });
 
 const ContactRow = z
   .object({
@@ -54,7 +54,7 @@ with ident as (
   returning id
 )
 select coalesce(c.merged_into, ident.contact_id) as contact_id, ident.contact_id = $4 as created,
-  coalesce(target.access, c.access, 'default') as access
+  coalesce(target.access, c.access, 'default') as access, coalesce(target.kind, c.kind, $5) as kind
 from ident
 left join contacts c on c.tenant_id = $1 and c.id = ident.contact_id
 left join contacts target on target.tenant_id = $1 and target.id = c.merged_into`;
@@ -68,7 +68,30 @@ export async function resolveIdentity(
     tx.scope.tenantId, identity.channel, identity.externalId, candidate, identity.kind, identity.displayName ?? null,
   ]);
   const row = ResolvedRow.parse(rows[0]);
+  // A group id never speaks as a person, nor the reverse; the throw rolls back what this resolve wrote.
+  if (row.kind !== identity.kind) {
+    throw new AppError('conflict', `${identity.channel}:${identity.externalId} is a ${row.kind}, not a ${identity.kind}`);
+  }
   return { contactId: row.contact_id, created: row.created, access: row.access };
+}
+
+/**
+ * Takes `count` tokens from the tenant's new-contact bucket (refilled by the time since its last
+ * take); false when it has fewer, and then it is left untouched. The row stays locked until the
+ * transaction ends, so concurrent first messages are counted one after another.
+ */
+export async function takeNewContactTokens(tx: ScopedTx, count: number, limit: RateLimit): Promise<boolean> {
+  const { rowCount } = await tx.query(
+    // clock_timestamp(), not now(): a take that waited for the row counts from when it got it.
+    `insert into new_contact_buckets as b (tenant_id, tokens, updated_at)
+     select $1, $2::float8 - $4::float8, clock_timestamp() where $2::float8 >= $4::float8
+     on conflict (tenant_id) do update
+       set tokens = least($2::float8, b.tokens + extract(epoch from clock_timestamp() - b.updated_at) * $3::float8 / 60) - $4::float8,
+           updated_at = clock_timestamp()
+       where least($2::float8, b.tokens + extract(epoch from clock_timestamp() - b.updated_at) * $3::float8 / 60) >= $4::float8`,
+    [tx.scope.tenantId, limit.burst, limit.perMinute, count],
+  );
+  return rowCount === 1;
 }
 
 export async function linkGroupMember(tx: ScopedTx, groupId: ContactId, memberId: ContactId): Promise<void> {

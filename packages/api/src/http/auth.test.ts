@@ -86,13 +86,17 @@ describeEachServer('bearer authentication', (server) => {
   });
 
   describe('the gateway token', () => {
-    it('may post inbound messages, resolve contacts and read the outbox', async () => {
-      const inbound = await call(server, inboundRoute(), server.gatewayToken);
+    it('may post inbound messages for an existing account, resolve contacts and read the outbox of an account it leases', async () => {
+      await server.client().channels.add({ channel: 'whatsapp', accountId: 'auth-gw' });
+      const message = { ...dm(`auth-${randomUUID()}`), channel: 'whatsapp', accountId: 'auth-gw' };
+      const inbound = await call(server, { method: 'POST', path: '/v1/inbound', body: message }, server.gatewayToken);
       expect({ status: inbound.status, body: await inbound.json() }).toMatchObject({ status: 202, body: { status: 'queued' } });
       const resolve = { method: 'POST', path: '/v1/contacts/resolve', body: { channel: 'discord', externalId: `auth-${randomUUID()}` } };
       expect((await call(server, resolve, server.gatewayToken)).status).toBe(201);
-      const outbox = await call(server, { method: 'GET', path: '/v1/outbox?channel=telegram' }, server.gatewayToken);
+      await server.client(server.gatewayToken).channels.takeLease('whatsapp', 'auth-gw', { holder: 'auth-gw-holder', ttlMs: 60_000 });
+      const outbox = await call(server, { method: 'GET', path: '/v1/outbox?channel=whatsapp&account=auth-gw&holder=auth-gw-holder' }, server.gatewayToken);
       expect({ status: outbox.status, body: await outbox.json() }).toEqual({ status: 200, body: { items: expect.any(Array) } });
+      await server.client().channels.remove('whatsapp', 'auth-gw');
     });
 
     it.each(ownerOnly)('gets 403 on owner-only $method $path', async (route) => {

@@ -1,6 +1,6 @@
 /**
  * Who gets an answer: `decide()` branch by branch, then the DM policies, the blocklist, pairing
- * and the per-contact rate limit over real HTTP. Every HTTP test sets the policy it needs on the
+ * and the per-contact rate limits over real HTTP. Every HTTP test sets the policy it needs on the
  * default agent and the suite restores the defaults after each test.
  */
 import { randomUUID } from 'node:crypto';
@@ -52,10 +52,20 @@ describe('decide', () => {
     expect(decide(group('default', 'default', false), allGroupMessages)).toEqual({ status: 'queued' });
   });
 
-  it('queues an addressed group message whatever the DM policy', () => {
-    for (const policy of [open, allowlist, pairing, allGroupMessages]) {
-      expect(decide(group('default', 'default', true), policy)).toEqual({ status: 'queued' });
+  it('queues an addressed group message under the open policy, and under allowlist or pairing only when the group is allowed', () => {
+    for (const policy of [open, allGroupMessages]) expect(decide(group('default', 'default', true), policy)).toEqual({ status: 'queued' });
+    for (const policy of [allowlist, pairing]) {
+      expect(decide(group('allowed', 'default', true), policy)).toEqual({ status: 'queued' });
+      expect(decide(group('default', 'allowed', true), policy)).toMatchObject({ status: 'blocked' });
     }
+    expect(decide(group('default', 'default', true), allowlist)).toEqual({ status: 'blocked', reason: 'not_allowed' });
+    expect(decide(group('default', 'default', true), pairing)).toEqual({ status: 'blocked', reason: 'pairing_pending' });
+  });
+
+  it('ignores unaddressed chatter in a group that is not allowed, so no pairing code answers it', () => {
+    expect(decide(group('default', 'default', false), pairing)).toEqual({ status: 'ignored', reason: 'not_mentioned' });
+    expect(decide(group('default', 'default', false), AgentPolicy.parse({ dmPolicy: 'pairing', groupReplies: 'all' })))
+      .toEqual({ status: 'blocked', reason: 'pairing_pending' });
   });
 });
 
@@ -156,8 +166,8 @@ describeEachServer('inbound policies over real HTTP', (server) => {
     expect(await count(server, `outbox where contact_id = $1`, [first.contactId])).toBe(1);
 
     // Others in the same group are still answered; unblocking restores the sender.
-    expect(await post(inGroup(groupId, `s-${tag()}`))).toMatchObject({ status: 'done' });
     await setPolicy({ dmPolicy: 'open' });
+    expect(await post(inGroup(groupId, `s-${tag()}`))).toMatchObject({ status: 'done' });
     await client().contacts.setAccess(first.contactId!, 'default');
     expect(await post(dm(sender, 'back again'))).toMatchObject({ status: 'done', reply: { text: 'echo: back again' } });
   });
@@ -208,12 +218,13 @@ describeEachServer('inbound policies over real HTTP', (server) => {
     }
   });
 
-  it('counts a group’s messages against the group, not against its members’ DMs', async () => {
+  it('counts a group’s messages against the group and against each speaker’s own bucket, which their DMs share', async () => {
     await setPolicy({ rateLimit: { burst: 2, perMinute: 0.0001 } });
     const [groupId, member] = [`-100${tag()}`, `s-${tag()}`];
     expect(await post(inGroup(groupId, member))).toMatchObject({ status: 'done' });
     expect(await post(inGroup(groupId, `s-${tag()}`))).toMatchObject({ status: 'done' });
     expect(await post(inGroup(groupId, `s-${tag()}`))).toMatchObject({ status: 'blocked', reason: 'rate_limited' });
     expect(await post(dm(member))).toMatchObject({ status: 'done' });
+    expect(await post(dm(member))).toMatchObject({ status: 'blocked', reason: 'rate_limited' });
   });
 });

@@ -89,7 +89,20 @@ export async function findEvent(tx: ScopedTx, id: string): Promise<InboundEvent 
   return rows[0] === undefined ? undefined : EventRow.parse(rows[0]);
 }
 
-/** Inserts the event (and its queue row when `lane` is given); undefined when the key already exists. */
+/** A refused message (blocked or ignored) keeps at most this many characters of its text. */
+export const REFUSED_PREVIEW_CHARS = 200;
+
+/** What is stored of a message's text: all of it if it may run, else a preview (characters, as PostgreSQL counts them). */
+export function storedText(text: string, status: EventStatus): string {
+  if (status !== 'blocked' && status !== 'ignored') return text;
+  const chars = Array.from(text);
+  return chars.length <= REFUSED_PREVIEW_CHARS ? text : chars.slice(0, REFUSED_PREVIEW_CHARS).join('');
+}
+
+/**
+ * Inserts the event (and its queue row when `lane` is given); undefined when the key already
+ * exists. A refused event keeps only a preview of its text: floods are not stored in full.
+ */
 export async function insertEvent(tx: ScopedTx, event: NewEvent, lane: string | null): Promise<string | undefined> {
   const { rows } = await tx.query(
     `with ev as (
@@ -105,7 +118,7 @@ export async function insertEvent(tx: ScopedTx, event: NewEvent, lane: string | 
      select id from ev`,
     [
       tx.scope.tenantId, event.agentId, event.contactId, event.senderContactId, event.channel, event.accountKey,
-      event.chatId, event.chatType, event.threadKey, event.platformMessageId, event.text, event.mentioned,
+      event.chatId, event.chatType, event.threadKey, event.platformMessageId, storedText(event.text, event.status), event.mentioned,
       event.status, event.reason, lane, event.deliver,
     ],
   );
@@ -163,6 +176,14 @@ export async function takeRateToken(tx: ScopedTx, contactId: ContactId, limit: R
     [tx.scope.tenantId, contactId, limit.burst, limit.perMinute],
   );
   return rowCount === 1;
+}
+
+/** Puts back a token taken in this transaction (the message was refused by another bucket). */
+export async function returnRateToken(tx: ScopedTx, contactId: ContactId, limit: RateLimit): Promise<void> {
+  await tx.query(
+    `update rate_buckets set tokens = least($3::float8, tokens + 1) where tenant_id = $1 and contact_id = $2`,
+    [tx.scope.tenantId, contactId, limit.burst],
+  );
 }
 
 /** Erasure: events the contacts were the scope or the speaker of, their queue rows and buckets. */

@@ -32,7 +32,7 @@ export function inboundRoutes(inbound: InboundService, waitForTurn: WaitForTurn)
     const query = InboundQuery.parse(req.query);
     const message = InboundMessage.parse(req.body);
     const caller = callerOf(res);
-    const accepted = await inbound.accept(caller, message);
+    const accepted = await inbound.accept(caller, message, { wait: query.wait });
     if (!query.wait || accepted.status !== 'queued') {
       res.status(202).json(accepted);
       return;

@@ -69,6 +69,13 @@ export async function listOutbox(tx: ScopedTx, filter: OutboxFilter): Promise<Ou
   return rows.map((row) => OutboxRow.parse(row));
 }
 
+export async function findOutboxItem(tx: ScopedTx, id: string): Promise<OutboxItem | undefined> {
+  const params = new SqlParams();
+  const where = reachableRowsSql(tx.scope, params, 'o');
+  const { rows } = await tx.query(`select ${COLUMNS} from outbox o where ${where} and o.id = ${params.add(id)}`, params.values);
+  return rows[0] === undefined ? undefined : OutboxRow.parse(rows[0]);
+}
+
 /** Marks an item sent; acking a sent item again changes nothing. Undefined when not found. */
 export async function ackOutboxItem(tx: ScopedTx, id: string): Promise<OutboxItem | undefined> {
   const params = new SqlParams();

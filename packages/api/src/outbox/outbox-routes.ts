@@ -1,24 +1,33 @@
-/** HTTP for the outbox (gateway and owner): list, claim due replies, ack, report failures; the owner retries parked ones. */
-import { Router } from 'express';
+/**
+ * HTTP for the outbox (gateway and owner): list, claim due replies, ack, report failures; the owner
+ * retries parked ones. The gateway token names its lease holder (`holder`) on each of them.
+ */
+import { Router, type Response } from 'express';
 import { z } from 'zod';
-import { Channel, ExternalId, OutboxClaim, OutboxFailure } from '@switchboard/shared';
-import { allow, ownerScopeOf } from '../http/auth-middleware';
-import type { OutboxService } from './outbox-service';
+import { Channel, ExternalId, LeaseHolder, OutboxAck, OutboxClaim, OutboxFailure } from '@switchboard/shared';
+import { allow, callerOf, ownerScopeOf } from '../http/auth-middleware';
+import type { OutboxReader, OutboxService } from './outbox-service';
 
 const ListQuery = z.strictObject({
   channel: Channel.optional(),
   account: ExternalId.optional(),
   status: z.enum(['pending', 'failed', 'sent']).default('pending'),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
+  holder: LeaseHolder.optional(),
 });
+
+/** The owner reads every row; the gateway token only those of accounts its `holder` has the lease of. */
+function readerOf(res: Response, holder: string | undefined): OutboxReader {
+  return callerOf(res).kind === 'owner' ? { kind: 'owner' } : { kind: 'gateway', holder };
+}
 
 export function outboxRoutes(outbox: OutboxService): Router {
   const router = Router();
   router.use(allow('owner', 'gateway'));
 
   router.get('/', async (req, res) => {
-    const query = ListQuery.parse(req.query);
-    const items = await outbox.list(ownerScopeOf(res), { ...query, accountKey: query.account });
+    const { holder, ...query } = ListQuery.parse(req.query);
+    const items = await outbox.list(ownerScopeOf(res), { ...query, accountKey: query.account }, readerOf(res, holder));
     res.json({ items });
   });
 
@@ -26,16 +35,19 @@ export function outboxRoutes(outbox: OutboxService): Router {
     const claim = OutboxClaim.parse(req.body);
     const abandoned = new AbortController();
     res.on('close', () => abandoned.abort());
-    res.json({ items: await outbox.claim(ownerScopeOf(res), claim, abandoned.signal) });
+    res.json({ items: await outbox.claim(ownerScopeOf(res), claim, abandoned.signal, readerOf(res, claim.holder)) });
   });
 
   router.post('/:id/ack', async (req, res) => {
-    res.json({ item: await outbox.ack(ownerScopeOf(res), z.uuid().parse(req.params.id)) });
+    const id = z.uuid().parse(req.params.id);
+    const { holder } = OutboxAck.parse(req.body ?? {});
+    res.json({ item: await outbox.ack(ownerScopeOf(res), id, readerOf(res, holder)) });
   });
 
   router.post('/:id/fail', async (req, res) => {
     const id = z.uuid().parse(req.params.id);
-    res.json({ item: await outbox.fail(ownerScopeOf(res), id, OutboxFailure.parse(req.body)) });
+    const { holder, ...failure } = OutboxFailure.parse(req.body);
+    res.json({ item: await outbox.fail(ownerScopeOf(res), id, failure, readerOf(res, holder)) });
   });
 
   router.post('/:id/retry', allow('owner'), async (req, res) => {

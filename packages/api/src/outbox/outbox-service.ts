@@ -2,7 +2,8 @@
  * The outbox: replies waiting for a channel adapter to deliver them. A gateway claims the due
  * replies of its account (a lease, so two gateways never send the same row), waiting a while
  * when there are none; acks each sent one; reports a failed send, which comes back after a backoff
- * or is parked after the last attempt for the owner to see and retry.
+ * or is parked after the last attempt for the owner to see and retry. The gateway token reads and
+ * changes only rows of accounts whose channel lease its holder has; the owner reads them all.
  */
 import { EventEmitter, once } from 'node:events';
 import { AppError, MAX_DELIVERY_ATTEMPTS, notFound, OutboxClaim, type ContactId, type OutboxFailure, type OutboxItem } from '@switchboard/shared';
@@ -13,26 +14,66 @@ import * as repo from './outbox-repo';
 
 export type OutboxService = ReturnType<typeof createOutboxService>;
 
+/** Who reads the outbox: the owner, or a gateway naming the holder of its channel leases. */
+export type OutboxReader = { kind: 'owner' } | { kind: 'gateway'; holder: string | undefined };
+
+/** The channel leases, as the channels component answers for them inside a transaction. */
+export interface LeaseCheck {
+  holdsLeaseIn(tx: ScopedTx, channel: string, accountId: string, holder: string): Promise<boolean>;
+}
+
+const OWNER: OutboxReader = { kind: 'owner' };
+
 /** Without a wake-up from this process, a waiting claim looks again this often. */
 const CLAIM_POLL_MS = 500;
 
-export function createOutboxService(deps: { db: Db }) {
-  const { db } = deps;
+export function createOutboxService(deps: { db: Db; leases: LeaseCheck }) {
+  const { db, leases } = deps;
   const added = new EventEmitter();
   added.setMaxListeners(0);
+
+  /** Whether the reader may see rows of this account: the owner always, a gateway while its holder has the lease. */
+  async function mayRead(tx: ScopedTx, reader: OutboxReader, channel: string, accountId: string): Promise<boolean> {
+    if (reader.kind === 'owner') return true;
+    return reader.holder !== undefined && leases.holdsLeaseIn(tx, channel, accountId, reader.holder);
+  }
+
+  async function requireLease(tx: ScopedTx, reader: OutboxReader, channel: string | undefined, accountId: string | undefined): Promise<void> {
+    if (reader.kind === 'owner') return;
+    if (channel === undefined || accountId === undefined || !(await mayRead(tx, reader, channel, accountId))) {
+      throw new AppError('forbidden', 'The gateway token reads only the outbox of an account whose lease its holder has (channel, account and holder)');
+    }
+  }
+
+  /** A by-id change, done only when the reader may see the item's account (else undefined: 404). */
+  async function changeItem(
+    scope: Scope, reader: OutboxReader, id: string, change: (tx: ScopedTx) => Promise<OutboxItem | undefined>,
+  ): Promise<OutboxItem | undefined> {
+    return db.transaction(scope, async (tx) => {
+      if (reader.kind === 'gateway') {
+        const item = await repo.findOutboxItem(tx, id);
+        if (!item || !(await mayRead(tx, reader, item.channel, item.accountId))) return undefined;
+      }
+      return change(tx);
+    });
+  }
+
   return {
     /** Wakes waiting claims: this process just queued a reply. */
     notify(): void {
       added.emit('added');
     },
 
-    async claim(scope: Scope, input: OutboxClaim, signal?: AbortSignal): Promise<OutboxItem[]> {
+    async claim(scope: Scope, input: OutboxClaim, signal?: AbortSignal, reader: OutboxReader = OWNER): Promise<OutboxItem[]> {
       const claim = OutboxClaim.parse(input);
       const deadline = Date.now() + claim.waitMs;
       const query = { channel: claim.channel, accountKey: claim.account, limit: claim.limit, leaseMs: claim.leaseMs };
       for (;;) {
         if (signal?.aborted) return []; // the claimer went away: lease nothing to it
-        const items = await db.transaction(scope, (tx) => repo.claimOutbox(tx, query));
+        const items = await db.transaction(scope, async (tx) => {
+          await requireLease(tx, reader, claim.channel, claim.account);
+          return repo.claimOutbox(tx, query);
+        });
         const left = deadline - Date.now();
         if (items.length > 0 || left <= 0 || signal?.aborted) return items;
         const wait = AbortSignal.any([AbortSignal.timeout(Math.min(left, CLAIM_POLL_MS)), ...(signal ? [signal] : [])]);
@@ -40,9 +81,9 @@ export function createOutboxService(deps: { db: Db }) {
       }
     },
 
-    async fail(scope: Scope, id: string, failure: OutboxFailure): Promise<OutboxItem> {
+    async fail(scope: Scope, id: string, failure: OutboxFailure, reader: OutboxReader = OWNER): Promise<OutboxItem> {
       const change = { error: failure.error, permanent: failure.permanent ?? false, maxAttempts: MAX_DELIVERY_ATTEMPTS };
-      const item = await db.transaction(scope, (tx) => repo.failOutboxItem(tx, id, change));
+      const item = await changeItem(scope, reader, id, (tx) => repo.failOutboxItem(tx, id, change));
       if (!item) throw notFound('Pending outbox item', id);
       return item;
     },
@@ -53,12 +94,15 @@ export function createOutboxService(deps: { db: Db }) {
       return item;
     },
 
-    list(scope: Scope, filter: Partial<repo.OutboxFilter> = {}): Promise<OutboxItem[]> {
-      return db.transaction(scope, (tx) => repo.listOutbox(tx, { status: 'pending', limit: 100, ...filter }));
+    list(scope: Scope, filter: Partial<repo.OutboxFilter> = {}, reader: OutboxReader = OWNER): Promise<OutboxItem[]> {
+      return db.transaction(scope, async (tx) => {
+        await requireLease(tx, reader, filter.channel, filter.accountKey);
+        return repo.listOutbox(tx, { status: 'pending', limit: 100, ...filter });
+      });
     },
 
-    async ack(scope: Scope, id: string): Promise<OutboxItem> {
-      const item = await db.transaction(scope, (tx) => repo.ackOutboxItem(tx, id));
+    async ack(scope: Scope, id: string, reader: OutboxReader = OWNER): Promise<OutboxItem> {
+      const item = await changeItem(scope, reader, id, (tx) => repo.ackOutboxItem(tx, id));
       if (!item) throw notFound('Outbox item', id);
       return item;
     },

@@ -54,6 +54,8 @@ if (availableEngines().includes('postgres')) {
 
     it('answers each message exactly once and in order per sender while both processes run turns', async () => {
       const clients = processes.map((server) => server.client(ownerToken));
+      // All senders are new at once: more than the default new-contact limit.
+      await (clients[0] as ApiClient).agents.update('default', { newContactRate: { burst: SENDERS, perMinute: 60 } });
       const senders = Array.from({ length: SENDERS }, (_, i) => `${run}${String(i).padStart(3, '0')}`);
       // A sender's consecutive messages go to different processes, starting with either one.
       const sent = await postInOrderPerSender(senders, PER_SENDER, (message, n, senderIndex) =>
