@@ -81,6 +81,15 @@ export async function openTestDatabase(engine: Engine, options: { empty?: boolea
   return { db, drop };
 }
 
+/** A connection string (the schema owner's) for a fresh copy of the migrated template database. */
+export async function createMigratedPostgresDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+  const serverUrl = requiredEnv('SB_TEST_PG_URL');
+  const name = `sb_test_${randomUUID().replaceAll('-', '')}`;
+  await withServer(serverUrl, (client) => client.query(`create database ${name} template ${TEMPLATE_DATABASE}`));
+  const drop = () => withServer(serverUrl, (client) => client.query(`drop database if exists ${name} with (force)`)).then(() => undefined);
+  return { url: databaseUrl(serverUrl, name), drop };
+}
+
 /** A connection string for a fresh database on the test PostgreSQL server (for a second pool). */
 export async function createEmptyPostgresDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
   const serverUrl = requiredEnv('SB_TEST_PG_URL');

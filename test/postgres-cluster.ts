@@ -4,12 +4,18 @@
  * as the `postgres` system user.
  */
 import { execFileSync } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 
 /** The migrated database each PostgreSQL test file copies. */
 export const TEMPLATE_DATABASE = 'sb_test_template';
+
+/**
+ * Members of this role must log in with their password (scram-sha-256); everyone else is trusted.
+ * A test adds a role to it to prove that a login works by password, as in production.
+ */
+export const PASSWORD_AUTH_GROUP = 'sb_password_auth';
 
 export interface PostgresCluster {
   baseDir: string;
@@ -45,6 +51,8 @@ export function startPostgresCluster(binDir: string): PostgresCluster {
   };
   const port = 5432;
   run('initdb', ['-D', dataDir, '--no-sync', '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--locale=C']);
+  const hba = join(dataDir, 'pg_hba.conf');
+  writeFileSync(hba, `local all +${PASSWORD_AUTH_GROUP} scram-sha-256\n${readFileSync(hba, 'utf8')}`);
   const options = `-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c listen_addresses= -k ${baseDir} -p ${port} -c max_connections=300`;
   run('pg_ctl', ['-D', dataDir, '-o', options, '-l', join(baseDir, 'server.log'), '-w', '-t', '60', 'start']);
   return { baseDir, binDir, url: `postgresql://postgres@localhost/postgres?host=${encodeURIComponent(baseDir)}&port=${port}` };

@@ -40,11 +40,13 @@ create policy inbound_events_insert_backstop on inbound_events as restrictive fo
 create policy inbound_events_delete_backstop on inbound_events as restrictive for delete to sb_app
   using (app.is_owner());
 
+-- Only a contact's scope is held to it: the owner's is free, and so is a statement with no scope
+-- at all (a migration; requests without a scope reach no row).
 create function app.keep_event_envelope() returns trigger
   language plpgsql
   as $$
   begin
-    if not app.is_owner() and (new.tenant_id, new.agent_id, new.contact_id, new.sender_contact_id, new.channel,
+    if app.tenant() is not null and not app.is_owner() and (new.tenant_id, new.agent_id, new.contact_id, new.sender_contact_id, new.channel,
         new.account_key, new.chat_id, new.chat_type, new.thread_key, new.platform_message_id, new.text, new.deliver)
       is distinct from (old.tenant_id, old.agent_id, old.contact_id, old.sender_contact_id, old.channel,
         old.account_key, old.chat_id, old.chat_type, old.thread_key, old.platform_message_id, old.text, old.deliver) then

@@ -16,6 +16,7 @@ describe('parseConfig', () => {
     expect(parseConfig({})).toEqual({
       home: join(homedir(), '.switchboard'),
       databaseUrl: undefined,
+      appDatabaseUrl: undefined,
       port: 8787,
       host: '127.0.0.1',
       ownerToken: undefined,
@@ -30,6 +31,7 @@ describe('parseConfig', () => {
     const env = {
       SB_HOME: '/srv/switchboard',
       DATABASE_URL: 'postgres://sb@db.example:5432/sb',
+      SB_APP_DATABASE_URL: 'postgres://sb_request:secret@db.example:5432/sb',
       SB_PORT: '9090',
       SB_HOST: '0.0.0.0',
       SB_OWNER_TOKEN: 'owner-token-0123456789',
@@ -41,6 +43,7 @@ describe('parseConfig', () => {
     expect(parseConfig(env)).toEqual({
       home: '/srv/switchboard',
       databaseUrl: 'postgres://sb@db.example:5432/sb',
+      appDatabaseUrl: 'postgres://sb_request:secret@db.example:5432/sb',
       port: 9090,
       host: '0.0.0.0',
       ownerToken: 'owner-token-0123456789',
@@ -49,6 +52,10 @@ describe('parseConfig', () => {
       leaseMs: 5000,
       waitTimeoutMs: 1000,
     });
+  });
+
+  it('refuses SB_APP_DATABASE_URL without DATABASE_URL, which must apply the migrations', () => {
+    expect(() => parseConfig({ SB_APP_DATABASE_URL: 'postgres://sb_request@db.example/sb' })).toThrow(/SB_APP_DATABASE_URL needs DATABASE_URL/);
   });
 
   it('accepts port 0 as "any free port" and ignores unrelated variables', () => {

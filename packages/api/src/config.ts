@@ -8,6 +8,7 @@ const Token = z.string().regex(/^[\x21-\x7e]{16,512}$/, 'must be 16 to 512 print
 const Env = z.object({
   SB_HOME: z.string().min(1).optional(),
   DATABASE_URL: z.string().min(1).optional(),
+  SB_APP_DATABASE_URL: z.string().min(1).optional(),
   SB_PORT: z.string().trim().regex(/^\d{1,5}$/, 'a port number').transform(Number).pipe(z.number().int().max(65535)).default(8787),
   SB_HOST: z.string().min(1).default('127.0.0.1'),
   SB_OWNER_TOKEN: Token.optional(),
@@ -19,7 +20,10 @@ const Env = z.object({
 
 export interface Config {
   home: string;
+  /** The schema owner: migrates and manages the login role, and is not used for requests. */
   databaseUrl: string | undefined;
+  /** Where requests log in (an unprivileged role the operator manages); else a generated login role. */
+  appDatabaseUrl: string | undefined;
   port: number;
   host: string;
   ownerToken: string | undefined;
@@ -35,10 +39,14 @@ export interface Config {
 export function parseConfig(env: Record<string, string | undefined>): Config {
   // An empty variable (`SB_PORT= npm start`) means unset, as in most tools.
   const set = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value.trim() !== ''));
-  const parsed = Env.parse(set);
+  const parsed = Env.refine((env) => env.SB_APP_DATABASE_URL === undefined || env.DATABASE_URL !== undefined, {
+    message: 'SB_APP_DATABASE_URL needs DATABASE_URL (the schema owner, which applies the migrations)',
+    path: ['SB_APP_DATABASE_URL'],
+  }).parse(set);
   return {
     home: parsed.SB_HOME ?? join(homedir(), '.switchboard'),
     databaseUrl: parsed.DATABASE_URL,
+    appDatabaseUrl: parsed.SB_APP_DATABASE_URL,
     port: parsed.SB_PORT,
     host: parsed.SB_HOST,
     ownerToken: parsed.SB_OWNER_TOKEN,

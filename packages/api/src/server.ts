@@ -63,6 +63,8 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     await registerToken(db, tenantId, 'owner', loadOrCreateToken(config.home, 'owner', config.ownerToken));
     const gatewayToken = loadOrCreateToken(config.home, 'gateway', config.gatewayToken);
     await registerToken(db, tenantId, 'gateway', gatewayToken);
+    // Nothing after start-up runs as the schema owner; a database the caller opened stays the caller's.
+    if (!options.db) await db.closeAdmin();
 
     let wakeWorker = () => {};
     const services = createServices(db, { wake: () => wakeWorker() });

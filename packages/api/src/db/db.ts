@@ -2,7 +2,8 @@
  * The database port. Every scoped read and write happens inside `transaction(scope, fn)`, which
  * switches to the unprivileged role `sb_app` and sets `app.tenant_id`, `app.contact_id` and
  * `app.is_owner` for that transaction only, so row-level security filters every statement.
- * `adminTransaction` runs as the connecting role (the schema owner); only migrations use it.
+ * `adminTransaction` runs as the schema owner: migrations and start-up only (`closeAdmin` ends it).
+ * On PostgreSQL, requests log in as a role that cannot become the owner (pg-login-role).
  */
 import type { Scope } from './scope';
 
@@ -32,8 +33,10 @@ export interface Db {
   unscopedTransaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T>;
   /** As `sb_app` with only `app.worker` set: the turn queue of every tenant (ids, no content). */
   workerTransaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T>;
-  /** As the schema owner, outside row-level security. For the migrator and test set-up only. */
+  /** As the schema owner, outside row-level security. For the migrator, start-up and test set-up only. */
   adminTransaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T>;
+  /** After start-up: ends the owner's own connections, and `adminTransaction` is refused from then on. */
+  closeAdmin(): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -1,24 +1,32 @@
 /**
- * The PostgreSQL adapter (any PostgreSQL >= 15, Supabase included) over a node-postgres Pool.
+ * The PostgreSQL adapter (any PostgreSQL >= 15, Supabase included) over node-postgres pools.
  * Each transaction checks out one client, sets its scope and releases the client on every path.
+ * With `appConnectionString`, requests log in as that unprivileged role and only `adminTransaction`
+ * uses the schema owner's connection (one at most, ended by `closeAdmin` after start-up).
  */
 import { createHash } from 'node:crypto';
 import { Pool, type PoolClient } from 'pg';
 import { type Db, type SqlRunner, SET_APP_ROLE_SQL, SET_WORKER_SQL, beginScopedSql, withScope } from './db';
 
 export interface PgDbOptions {
+  /** The schema owner's connection string; requests use it too unless `appConnectionString` is set. */
   connectionString: string;
+  /** Where requests log in: a role that is not superuser nor BYPASSRLS and cannot become the owner. */
+  appConnectionString?: string | undefined;
   maxConnections?: number;
 }
 
 export function createPgDb(options: PgDbOptions): Db {
-  const pool = new Pool({ connectionString: options.connectionString, max: options.maxConnections ?? 10 });
-  // An idle client that loses its server emits here; without a listener the process would crash.
-  pool.on('error', (error) => console.error('postgres pool: idle client failed', error));
+  const max = options.maxConnections ?? 10;
+  const app = options.appConnectionString;
+  const separate = app !== undefined;
+  const ownerPool = createPool(options.connectionString, separate ? { max: 1, idleTimeoutMillis: 1000 } : { max });
+  const pool = app === undefined ? ownerPool : createPool(app, { max });
+  let adminClosed = false;
 
   /** `begin` is the first statement of `opening`, so a scoped transaction costs one round trip to open. */
-  async function inTransaction<T>(opening: string, fn: (runner: SqlRunner) => Promise<T>): Promise<T> {
-    const client = await pool.connect();
+  async function inTransaction<T>(opening: string, fn: (runner: SqlRunner) => Promise<T>, from = pool): Promise<T> {
+    const client = await from.connect();
     let broken = false;
     try {
       await client.query(opening);
@@ -39,9 +47,26 @@ export function createPgDb(options: PgDbOptions): Db {
     transaction: (scope, fn) => inTransaction(beginScopedSql(scope), (runner) => fn(withScope(runner, scope))),
     unscopedTransaction: (fn) => inTransaction(`begin; ${SET_APP_ROLE_SQL}`, fn),
     workerTransaction: (fn) => inTransaction(`begin; ${SET_WORKER_SQL}`, fn),
-    adminTransaction: (fn) => inTransaction('begin', fn),
-    close: () => pool.end(),
+    adminTransaction: (fn) => {
+      if (adminClosed) return Promise.reject(new Error('The schema owner connection was closed after start-up'));
+      return inTransaction('begin', fn, ownerPool);
+    },
+    async closeAdmin() {
+      if (adminClosed) return;
+      adminClosed = true;
+      if (separate) await ownerPool.end();
+    },
+    async close() {
+      await Promise.all([pool.end(), ...(separate && !adminClosed ? [ownerPool.end()] : [])]);
+    },
   };
+}
+
+function createPool(connectionString: string, options: { max: number; idleTimeoutMillis?: number }): Pool {
+  const pool = new Pool({ connectionString, ...options });
+  // An idle client that loses its server emits here; without a listener the process would crash.
+  pool.on('error', (error) => console.error('postgres pool: idle client failed', error));
+  return pool;
 }
 
 /**

@@ -43,6 +43,7 @@ async function openPglite(source: PgliteSource): Promise<PGlite> {
 }
 
 function wrapPglite(pg: PGlite, onClose: () => void): PgliteDb {
+  let adminClosed = false;
   const inTransaction = async <T>(prepare: (tx: Transaction) => Promise<unknown>, fn: (runner: SqlRunner) => Promise<T>) => {
     try {
       return await pg.transaction(async (tx) => {
@@ -63,7 +64,14 @@ function wrapPglite(pg: PGlite, onClose: () => void): PgliteDb {
       inTransaction((tx) => tx.query(SET_SCOPE_SQL, scopeParams(scope)), (runner) => fn(withScope(runner, scope))),
     unscopedTransaction: (fn) => inTransaction((tx) => tx.query(SET_APP_ROLE_SQL), fn),
     workerTransaction: (fn) => inTransaction((tx) => tx.query(SET_WORKER_SQL), fn),
-    adminTransaction: (fn) => inTransaction(async () => undefined, fn),
+    // One connection, no listener: the owner stays reachable through SET ROLE; only our code speaks.
+    adminTransaction: (fn) => {
+      if (adminClosed) return Promise.reject(new Error('The schema owner connection was closed after start-up'));
+      return inTransaction(async () => undefined, fn);
+    },
+    closeAdmin: async () => {
+      adminClosed = true;
+    },
     dump: () => pg.dumpDataDir('none'),
     async close() {
       try {

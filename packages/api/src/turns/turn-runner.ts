@@ -4,6 +4,7 @@
  * transaction that stores transcript, provider session id, event outcome and outbox row, and
  * deletes the queue row only if this claim still holds it (else everything rolls back: another
  * worker owns the turn now). Every step runs in the turn's scope: the contact's, or the owner's.
+ * A queue row whose contact is not its event's is refused: removed, and its turn never run.
  */
 import { AppError, type Agent, type ContactId, type Provider, type Session, type SessionId } from '@switchboard/shared';
 import type { Db, ScopedTx } from '../db/db';
@@ -45,6 +46,15 @@ export class LeaseLostError extends Error {
   }
 }
 
+/** The queue row names another scope than its event: the row is removed and the turn is not run. */
+export class ClaimRefusedError extends Error {
+  constructor(eventId: string, claimContact: ContactId | null, eventContact: ContactId | null) {
+    super(`refused turn ${eventId}: its queue row names contact ${claimContact ?? 'owner'} but its event contact ` +
+      `${eventContact ?? 'owner'}; the queue row was removed and the turn not run`);
+    this.name = 'ClaimRefusedError';
+  }
+}
+
 export interface TurnRunnerDeps {
   db: Db;
   memories: MemoryService;
@@ -61,16 +71,18 @@ const TOKEN_GRACE_MS = 60_000;
 
 type Prepared =
   | { kind: 'skip' }
+  | { kind: 'refused'; event: inboundRepo.InboundEvent }
   | { kind: 'command'; event: inboundRepo.InboundEvent; command: ChatCommand }
   | { kind: 'agent'; event: inboundRepo.InboundEvent; agent: Agent; config: TurnConfig; turn: Omit<Turn, 'tools' | 'mcp'> };
 
 export function createTurnRunner(deps: TurnRunnerDeps) {
   const { db, memories, providers, grants } = deps;
 
-  async function prepare(tx: ScopedTx, eventId: string): Promise<Prepared> {
-    const found = await inboundRepo.findQueuedEventWithAgent(tx, eventId);
+  async function prepare(tx: ScopedTx, claimed: queueRepo.ClaimedTurn): Promise<Prepared> {
+    const found = await inboundRepo.findQueuedEventWithAgent(tx, claimed.eventId);
     if (!found) return { kind: 'skip' };
     const { event, agent } = found;
+    if (event.contactId !== claimed.contactId) return { kind: 'refused', event };
     const command = parseChatCommand(event.text);
     if (command) return { kind: 'command', event, command };
     const key = { agentId: agent.id, threadKey: event.threadKey };
@@ -124,9 +136,10 @@ export function createTurnRunner(deps: TurnRunnerDeps) {
   /** Runs a claimed turn to its end; throws LeaseLostError when another worker took it over. */
   async function run(claimed: queueRepo.ClaimedTurn, signal: AbortSignal): Promise<TurnOutcome | undefined> {
     const scope = scopeOfClaim(claimed);
-    const prepared = await db.transaction(scope, (tx) => prepare(tx, claimed.eventId));
-    if (prepared.kind === 'skip') {
+    const prepared = await db.transaction(scope, (tx) => prepare(tx, claimed));
+    if (prepared.kind === 'skip' || prepared.kind === 'refused') {
       await db.transaction(scope, (tx) => queueRepo.completeClaim(tx, claimed));
+      if (prepared.kind === 'refused') throw new ClaimRefusedError(claimed.eventId, claimed.contactId, prepared.event.contactId);
       return undefined;
     }
     let reply: ProviderReply | undefined;
@@ -150,7 +163,15 @@ export function createTurnRunner(deps: TurnRunnerDeps) {
     const scope = scopeOfClaim(claimed);
     const error = `gave up after ${MAX_ATTEMPTS} attempts`;
     const outcome = { status: 'failed' as const, sessionId: null, replyText: null, error };
-    const finished = await db.transaction(scope, (tx) => inboundRepo.finishClaimedEvent(tx, claimed.eventId, claimed.claim, outcome));
+    const finished = await db.transaction(scope, async (tx) => {
+      const found = await inboundRepo.findQueuedEventWithAgent(tx, claimed.eventId);
+      if (found && found.event.contactId !== claimed.contactId) {
+        await queueRepo.completeClaim(tx, claimed);
+        return new ClaimRefusedError(claimed.eventId, claimed.contactId, found.event.contactId);
+      }
+      return inboundRepo.finishClaimedEvent(tx, claimed.eventId, claimed.claim, outcome);
+    });
+    if (finished instanceof ClaimRefusedError) throw finished;
     if (!finished) throw new LeaseLostError(claimed.eventId);
     return { eventId: claimed.eventId, contactId: claimed.contactId, ...outcome };
   }

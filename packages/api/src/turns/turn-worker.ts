@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../db/db';
-import { LeaseLostError, MAX_ATTEMPTS, type TurnOutcome } from './turn-runner';
+import { ClaimRefusedError, LeaseLostError, MAX_ATTEMPTS, type TurnOutcome } from './turn-runner';
 import type { createTurnRunner } from './turn-runner';
 import * as queueRepo from './turn-queue-repo';
 
@@ -65,7 +65,7 @@ export function createTurnWorker(options: TurnWorkerOptions) {
     const done = work
       .then((outcome) => outcome && onOutcome(outcome))
       .catch((error: unknown) => {
-        if (error instanceof LeaseLostError) log(`switchboard: ${error.message}`);
+        if (error instanceof LeaseLostError || error instanceof ClaimRefusedError) log(`switchboard: ${error.message}`);
         else if (!controller.signal.aborted) log(`switchboard: turn ${turn.eventId} failed, will retry: ${String(error)}`);
       })
       .finally(() => {

@@ -9,7 +9,7 @@ function createServeHarness(env: Record<string, string | undefined> = {}) {
   let started: Config | undefined;
   const server: ServerModule = {
     parseConfig: (given) => ({
-      home: given.SB_HOME ?? '/home/sb', databaseUrl: undefined, port: Number(given.SB_PORT ?? 8787), host: '127.0.0.1',
+      home: given.SB_HOME ?? '/home/sb', databaseUrl: undefined, appDatabaseUrl: undefined, port: Number(given.SB_PORT ?? 8787), host: '127.0.0.1',
       ownerToken: undefined, gatewayToken: undefined, concurrency: 1, leaseMs: 1000, waitTimeoutMs: 1000,
     }),
     async startServer(config, options) {
