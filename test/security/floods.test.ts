@@ -153,6 +153,20 @@ describeEachServer('new contacts per tenant', (server) => {
     expect(await contactsOf([group, speaker])).toBe(1);
   });
 
+  it('erases the refusals a person got before becoming a contact when that contact is forgotten', async () => {
+    await server.client().agents.update('default', { newContactRate: { burst: 1, perMinute: 0.0001 } });
+    await server.admin('delete from new_contact_buckets');
+    expect(await ask(dm(`a-${tag()}`))).toMatchObject({ status: 'done' });
+    const stranger = `s-${tag()}`;
+    expect(await ask(dm(stranger, 'let me in'))).toMatchObject({ status: 'blocked', reason: 'new_contact_rate' });
+    await server.admin('delete from new_contact_buckets');
+    const admitted = await ask(dm(stranger, 'now?'));
+    expect(admitted).toMatchObject({ status: 'done' });
+    expect(await count(server, 'inbound_events where chat_id = $1', [stranger])).toBe(2);
+    await server.client().contacts.forget(admitted.contactId!);
+    expect(await count(server, 'inbound_events where chat_id = $1', [stranger])).toBe(0);
+  });
+
   it('is set per agent: the tenant’s one bucket, sized and refilled by the agent a message is for', async () => {
     const roomy = `roomy-${tag()}`;
     await server.client().agents.create({ name: roomy, newContactRate: { burst: 1000, perMinute: 600_000 } });

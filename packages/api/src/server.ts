@@ -13,6 +13,8 @@ import { AppError } from '@switchboard/shared';
 import type { Config } from './config';
 import type { Db } from './db/db';
 import { openDb } from './db/open-db';
+import { makePrivate } from './home/home-modes';
+import { createContactFiles } from './contacts/contact-files';
 import { agentEnv } from './agents/agent-env';
 import { createAgentCheck } from './agents/agent-check';
 import { createClaudeProvider } from './agents/claude-provider';
@@ -55,9 +57,14 @@ export interface ServerOptions {
 
 export async function startServer(config: Config, options: ServerOptions = {}): Promise<RunningServer> {
   const log = options.log ?? ((line: string) => console.log(line));
+  const warnLoose = (failures: string[]) => failures.forEach((failure) => log(`switchboard: could not make private: ${failure}`));
+  // Before the database opens: what an earlier version left readable by others becomes private.
+  warnLoose(makePrivate(config.home));
   // Enough connections for every running turn plus the requests being accepted meanwhile.
   const db = options.db ?? (await openDb({ ...config, maxConnections: config.concurrency + 8 }));
   try {
+    // PGlite's first start sets its files to 0666 itself.
+    if (!options.db && !config.databaseUrl) warnLoose(makePrivate(join(config.home, 'data')));
     const tenantId = await findTenantId(db, 'default');
     if (!tenantId) throw new AppError('not_found', 'The database has no default tenant');
     await registerToken(db, tenantId, 'owner', loadOrCreateToken(config.home, 'owner', config.ownerToken));
@@ -67,7 +74,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     if (!options.db) await db.closeAdmin();
 
     let wakeWorker = () => {};
-    const services = createServices(db, { wake: () => wakeWorker() });
+    const services = createServices(db, { wake: () => wakeWorker(), contactFiles: createContactFiles(config.home), log });
     const waiters = createTurnWaiters();
     const grants = createTurnGrants();
     const workspaceRoot = join(config.home, 'workspaces');

@@ -2,6 +2,7 @@
 import type { Db } from './db/db';
 import { createAgentService } from './agents/agent-service';
 import { createChannelService } from './channels/channel-service';
+import type { ContactFiles } from './contacts/contact-files';
 import { createContactService } from './contacts/contact-service';
 import { createInboundService } from './inbound/inbound-service';
 import { createMemoryService } from './memories/memory-service';
@@ -14,6 +15,9 @@ export type Services = ReturnType<typeof createServices>;
 export interface ServiceOptions {
   /** Tells the worker that a turn was queued. */
   wake?: () => void;
+  /** The contacts' files under SB_HOME, erased with them (none: rows only). */
+  contactFiles?: ContactFiles;
+  log?: (line: string) => void;
 }
 
 export function createServices(db: Db, options: ServiceOptions = {}) {
@@ -24,8 +28,9 @@ export function createServices(db: Db, options: ServiceOptions = {}) {
   const outbox = createOutboxService({ db, leases: channels });
   const pairing = createPairingService({ db });
   const inbound = createInboundService({ db, agents, findAccountAgent: channels.findAccountAgent, wake: options.wake ?? (() => undefined) });
-  // Order matters: rows that reference a contact go before the contact itself.
-  const erasers = [inbound.eraseContact, outbox.eraseContact, pairing.eraseContact, sessions.eraseContact, memories.eraseContact];
-  const contacts = createContactService({ db, erasers });
+  // Order matters: rows that reference a contact go before the contact itself, and memories go
+  // before the events they were remembered from (what a contact said while merged is found there).
+  const erasers = [memories.eraseContact, inbound.eraseContact, outbox.eraseContact, pairing.eraseContact, sessions.eraseContact];
+  const contacts = createContactService({ db, erasers, files: options.contactFiles, log: options.log });
   return { agents, contacts, sessions, memories, outbox, pairing, inbound, channels };
 }

@@ -18,7 +18,11 @@ runCli(process.argv.slice(2), {
   io: { out: (text) => void process.stdout.write(text), err: (text) => void process.stderr.write(text) },
   input: process.stdin,
   prompt: process.stdin.isTTY ? process.stdout : undefined,
-  loadServer: () => import('@switchboard/api'),
+  // Only `sb serve` loads the server: nothing it writes to SB_HOME is readable by others (umask 077).
+  loadServer: () => {
+    process.umask(0o077);
+    return import('@switchboard/api');
+  },
   loadGateway: () => import('@switchboard/gateway'),
   untilShutdown,
 }).then((code) => {

@@ -55,5 +55,10 @@ export type NamedIdentity = Identity & { displayName?: string | undefined };
 export const ForgetResult = z.object({
   contactId: ContactId,
   deleted: z.record(z.string(), z.number().int().nonnegative()),
+  /** Files of the contact that could not be deleted (the rows are gone; forgetting again retries). */
+  filesNotDeleted: z.array(z.string()).optional(),
 });
 export type ForgetResult = z.infer<typeof ForgetResult>;
+
+/** The text of a reply (transcript, event, outbox) whose turn was shown memories of a contact since erased. */
+export const REDACTED_REPLY = '[removed: this reply drew on memories of a contact who has been erased]';

@@ -4,7 +4,7 @@
  * only through a live token, so nothing the agent does after its turn reaches the data.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import type { ContactId } from '@switchboard/shared';
+import type { ContactId, Memory } from '@switchboard/shared';
 import type { Scope } from '../db/scope';
 
 export interface TurnGrant {
@@ -13,6 +13,8 @@ export interface TurnGrant {
   authorContactId: ContactId | null;
   /** The inbound event the turn answers; a turn run again remembers nothing twice. */
   eventId: string | null;
+  /** Told what a recall showed the turn (whose memories its reply may repeat). */
+  onRecall?: (memories: readonly Memory[]) => void;
 }
 
 export interface TurnGrants {
@@ -40,7 +42,7 @@ export function createTurnGrants(now: () => number = Date.now): TurnGrants {
         live.delete(key);
         return undefined;
       }
-      return { scope: grant.scope, authorContactId: grant.authorContactId, eventId: grant.eventId };
+      return { scope: grant.scope, authorContactId: grant.authorContactId, eventId: grant.eventId, ...(grant.onRecall ? { onRecall: grant.onRecall } : {}) };
     },
   };
 }

@@ -22,8 +22,10 @@ export function turnToolsFor(memories: MemoryService, grants: TurnGrants, token:
       return memories.remember(grant.scope, { content, authorContactId: grant.authorContactId, sourceEventId: grant.eventId });
     },
     async recall(query: string): Promise<Memory[]> {
-      const { scope } = grantOf();
-      return memories.recall(scope, query, { limit: RECALL_LIMIT });
+      const { scope, onRecall } = grantOf();
+      const found = await memories.recall(scope, query, { limit: RECALL_LIMIT });
+      onRecall?.(found);
+      return found;
     },
     async forget(memoryId: string): Promise<boolean> {
       const { scope } = grantOf();

@@ -10,12 +10,15 @@ import type { ScopedTx } from '../db/db';
 import { SqlParams } from '../db/scope-sql';
 
 export interface ResolvedIdentity {
+  /** The contact the identity speaks as: its own, or the one its own is merged into. */
   contactId: ContactId;
+  /** The identity's own contact, before following a merge (what it says is erased with this one too). */
+  ownContactId: ContactId;
   created: boolean;
   access: ContactAccess;
 }
 
-const ResolvedRow = z.object({ contact_id: ContactId, created: z.boolean(), access: ContactAccess, kind: ContactKind });
+const ResolvedRow = z.object({ contact_id: ContactId, own_contact_id: ContactId, created: z.boolean(), access: ContactAccess, kind: ContactKind });
 
 const ContactRow = z
   .object({
@@ -53,7 +56,7 @@ with ident as (
     and $6::text is not null and display_name is distinct from $6::text
   returning id
 )
-select coalesce(c.merged_into, ident.contact_id) as contact_id, ident.contact_id = $4 as created,
+select coalesce(c.merged_into, ident.contact_id) as contact_id, ident.contact_id as own_contact_id, ident.contact_id = $4 as created,
   coalesce(target.access, c.access, 'default') as access, coalesce(target.kind, c.kind, $5) as kind
 from ident
 left join contacts c on c.tenant_id = $1 and c.id = ident.contact_id
@@ -72,7 +75,7 @@ export async function resolveIdentity(
   if (row.kind !== identity.kind) {
     throw new AppError('conflict', `${identity.channel}:${identity.externalId} is a ${row.kind}, not a ${identity.kind}`);
   }
-  return { contactId: row.contact_id, created: row.created, access: row.access };
+  return { contactId: row.contact_id, ownContactId: row.own_contact_id, created: row.created, access: row.access };
 }
 
 /**

@@ -41,7 +41,7 @@ describeEachEngine('contact service', (env) => {
     expect(first.created).toBe(true);
 
     const again = await contacts().resolve(env.owner, { channel: 'telegram', externalId: id, kind: 'person' });
-    expect(again).toEqual({ contactId: first.contactId, created: false, access: 'default' });
+    expect(again).toEqual({ contactId: first.contactId, ownContactId: first.contactId, created: false, access: 'default' });
 
     const contact = await contacts().get(env.owner, first.contactId);
     expect(contact).toMatchObject({
@@ -70,7 +70,7 @@ describeEachEngine('contact service', (env) => {
       { channel: 'whatsapp', externalId: whatsappId },
     ]));
     expect(await contacts().resolve(env.owner, { channel: 'whatsapp', externalId: whatsappId, kind: 'person' }))
-      .toEqual({ contactId, created: false, access: 'default' });
+      .toEqual({ contactId, ownContactId: contactId, created: false, access: 'default' });
   });
 
   it('ends 50 concurrent first messages of one sender with exactly one contact and one identity', async () => {
@@ -125,7 +125,7 @@ describeEachEngine('contact service', (env) => {
     await env.admin('update contacts set merged_into = $1 where tenant_id = $2 and id = $3', [a.contactId, env.tenantId, b.contactId]);
 
     expect(await contacts().resolve(env.owner, { channel: 'discord', externalId: idB, kind: 'person' }))
-      .toEqual({ contactId: a.contactId, created: false, access: 'default' });
+      .toEqual({ contactId: a.contactId, ownContactId: b.contactId, created: false, access: 'default' });
     expect((await contacts().get(env.owner, b.contactId)).mergedInto).toBe(a.contactId);
   });
 

@@ -2,12 +2,14 @@
  * Contacts: resolve a sender (or a group and its speaker) to a contact, list and show them, merge
  * one into another (reversibly), and erase one completely. Resolving, merging and erasing are the
  * owner's (tenant-wide) operations; a contact scope can only read its own contact. Erasure asks
- * every component that keeps contact data.
+ * every component that keeps contact data in one transaction, then deletes the contacts' files
+ * (after the commit: a file that cannot be deleted is logged and reported, the rows are gone).
  */
 import { AppError, notFound, type Contact, type ContactAccess, type ContactId, type ForgetResult, type NamedIdentity, type ResolveContactInput } from '@switchboard/shared';
 import type { Db, ScopedTx } from '../db/db';
 import type { Scope } from '../db/scope';
 import { requireOwner } from '../db/scope-sql';
+import type { ContactFiles } from './contact-files';
 import * as repo from './contact-repo';
 
 /** Deletes one component's rows of the given contacts inside the erasure transaction; returns counts. */
@@ -20,8 +22,17 @@ export interface GroupResolution {
 
 export type ContactService = ReturnType<typeof createContactService>;
 
-export function createContactService(deps: { db: Db; erasers: ContactEraser[] }) {
-  const { db, erasers } = deps;
+export interface ContactServiceDeps {
+  db: Db;
+  erasers: ContactEraser[];
+  /** The contacts' workspaces, CLI homes and run files; none, erasure deletes rows only. */
+  files?: ContactFiles | undefined;
+  log?: ((line: string) => void) | undefined;
+}
+
+export function createContactService(deps: ContactServiceDeps) {
+  const { db, erasers, files } = deps;
+  const log = deps.log ?? ((line: string) => console.error(line));
 
   return {
     /** The contact for a channel identity, created on first sight; follows merges. */
@@ -94,17 +105,23 @@ export function createContactService(deps: { db: Db; erasers: ContactEraser[] })
       });
     },
 
-    /** Erases the contact (and contacts merged into it) from every table; returns what was deleted. */
+    /** Erases the contact (and contacts merged into it) from every table, then its files; returns what was deleted. */
     async forget(scope: Scope, id: ContactId): Promise<ForgetResult> {
       requireOwner(scope, 'erase contacts');
-      return db.transaction(scope, async (tx) => {
+      const rows = await db.transaction(scope, async (tx) => {
         const family = await repo.findMergedFamily(tx, id);
         if (family.length === 0) throw notFound('Contact', id);
         const deleted: Record<string, number> = {};
         for (const erase of erasers) Object.assign(deleted, await erase(tx, family));
         Object.assign(deleted, await repo.eraseContacts(tx, family));
-        return { contactId: id, deleted };
+        return { family, deleted };
       });
+      if (!files) return { contactId: id, deleted: rows.deleted };
+      // The rows are gone whatever happens to the files: a failure is reported, not thrown.
+      const erased = await files.erase(rows.family).catch((error: unknown) => ({ removed: 0, failed: [`${id}: ${String(error)}`] }));
+      for (const failure of erased.failed) log(`switchboard: erasing contact ${id}: could not delete ${failure}`);
+      const deleted = { ...rows.deleted, files: erased.removed };
+      return { contactId: id, deleted, ...(erased.failed.length > 0 ? { filesNotDeleted: erased.failed } : {}) };
     },
   };
 }

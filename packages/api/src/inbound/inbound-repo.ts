@@ -186,6 +186,20 @@ export async function returnRateToken(tx: ScopedTx, contactId: ContactId, limit:
   );
 }
 
+/**
+ * Erasure: refusals stored before the contacts existed (over the new-contact limit) carry no
+ * contact, only the chat they came from; they are found through the contacts' identities.
+ */
+export async function eraseRefusedBeforeContact(tx: ScopedTx, contactIds: ContactId[]): Promise<number> {
+  const { rowCount } = await tx.query(
+    `delete from inbound_events e using contact_identities i
+     where e.tenant_id = $1 and i.tenant_id = $1 and i.contact_id = any($2) and e.contact_id is null
+       and e.reason = 'new_contact_rate' and e.channel = i.channel and e.chat_id = i.external_id`,
+    [tx.scope.tenantId, contactIds],
+  );
+  return rowCount;
+}
+
 /** Erasure: events the contacts were the scope or the speaker of, their queue rows and buckets. */
 export async function eraseInbound(tx: ScopedTx, contactIds: ContactId[]): Promise<Record<string, number>> {
   const tenant = tx.scope.tenantId;

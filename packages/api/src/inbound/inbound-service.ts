@@ -71,7 +71,11 @@ export function createInboundService(deps: { db: Db; agents: AgentService; findA
       return db.transaction(ownerScope(tenantId), (tx) => repo.findEvent(tx, eventId));
     },
 
-    eraseContact: ((tx: ScopedTx, contactIds: ContactId[]) => repo.eraseInbound(tx, contactIds)) satisfies ContactEraser,
+    eraseContact: (async (tx: ScopedTx, contactIds: ContactId[]) => {
+      const refused = await repo.eraseRefusedBeforeContact(tx, contactIds);
+      const erased = await repo.eraseInbound(tx, contactIds);
+      return { ...erased, inboundEvents: (erased.inboundEvents ?? 0) + refused };
+    }) satisfies ContactEraser,
   };
 }
 

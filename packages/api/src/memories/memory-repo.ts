@@ -212,15 +212,15 @@ export async function listMemoryEvents(tx: ScopedTx, id: MemoryId): Promise<Memo
 /** Deletes the contacts' memories and the ones their turns wrote elsewhere, with all history. */
 export async function eraseMemories(tx: ScopedTx, contactIds: ContactId[]): Promise<{ memories: number; memoryEvents: number }> {
   const args = [tx.scope.tenantId, contactIds];
+  // Also what a turn remembered from a message the contact sent while merged into another contact.
+  const erased = `m.tenant_id = $1 and (m.contact_id = any($2) or m.author_contact_id = any($2) or m.source_event_id in (
+    select e.id from inbound_events e where e.tenant_id = $1 and e.origin_contact_id = any($2)))`;
   const events = await tx.query(
     `delete from memory_events where tenant_id = $1 and (contact_id = any($2) or author_contact_id = any($2)
-       or memory_id in (select id from memories where tenant_id = $1 and (contact_id = any($2) or author_contact_id = any($2))))`,
+       or memory_id in (select m.id from memories m where ${erased}))`,
     args,
   );
-  const memories = await tx.query(
-    `delete from memories where tenant_id = $1 and (contact_id = any($2) or author_contact_id = any($2))`,
-    args,
-  );
+  const memories = await tx.query(`delete from memories m where ${erased}`, args);
   return { memories: memories.rowCount, memoryEvents: events.rowCount };
 }
 

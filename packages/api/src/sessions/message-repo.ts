@@ -3,7 +3,7 @@
  * message is stored once per platform message id (per channel and chat).
  */
 import { z } from 'zod';
-import { Channel, ContactId, Direction, MessageId, SessionId, TokenUsage, type Message } from '@switchboard/shared';
+import { Channel, ContactId, Direction, MessageId, REDACTED_REPLY, SessionId, TokenUsage, type Message } from '@switchboard/shared';
 import type { ScopedTx } from '../db/db';
 import { SqlParams, reachableRowsSql } from '../db/scope-sql';
 
@@ -52,6 +52,10 @@ export interface NewMessage {
   senderContactId?: ContactId | null | undefined;
   /** For a reply: the speaker it answers (a group member), erased with that speaker. */
   answeredContactId?: ContactId | null | undefined;
+  /** The speaker's own contact when it spoke while merged into another (on a reply: the answered message's). */
+  originContactId?: ContactId | null | undefined;
+  /** For a reply: the contacts whose memories its turn was shown; erasing one of them redacts it. */
+  quotedContactIds?: readonly ContactId[] | undefined;
   text: string;
   usage?: TokenUsage | null | undefined;
 }
@@ -73,18 +77,19 @@ export async function insertMessages(tx: ScopedTx, sessionId: SessionId, batch: 
     const values = [
       index, message.senderContactId ?? null, message.answeredContactId ?? null, message.direction, message.channel,
       message.accountKey ?? 'default', message.chatId, message.platformMessageId ?? null, message.text,
-      message.usage ? JSON.stringify(message.usage) : null,
+      message.usage ? JSON.stringify(message.usage) : null, message.originContactId ?? null, [...(message.quotedContactIds ?? [])],
     ].map((value) => params.add(value));
-    return `(${values[0]}::int, ${values[1]}::uuid, ${values[2]}::uuid, ${values.slice(3, 9).map((v) => `${v}::text`).join(', ')}, ${values[9]}::jsonb)`;
+    return `(${values[0]}::int, ${values[1]}::uuid, ${values[2]}::uuid, ${values.slice(3, 9).map((v) => `${v}::text`).join(', ')}, ` +
+      `${values[9]}::jsonb, ${values[10]}::uuid, ${values[11]}::uuid[])`;
   });
   const { rows: stored } = await tx.query(
     `insert into messages as m (tenant_id, session_id, contact_id, sender_contact_id, answered_contact_id, direction,
-       channel, account_key, chat_id, platform_message_id, text, usage)
+       channel, account_key, chat_id, platform_message_id, text, usage, origin_contact_id, quoted_contact_ids)
      select s.tenant_id, s.id, s.contact_id, v.sender, v.answered, v.direction, v.channel, v.account_key, v.chat_id,
-       v.platform_message_id, v.text, v.usage
+       v.platform_message_id, v.text, v.usage, v.origin, v.quoted
      from sessions s
      cross join (values ${rows.join(', ')})
-       as v (ord, sender, answered, direction, channel, account_key, chat_id, platform_message_id, text, usage)
+       as v (ord, sender, answered, direction, channel, account_key, chat_id, platform_message_id, text, usage, origin, quoted)
      where ${where} and s.id = ${params.add(sessionId)}
      order by v.ord
      on conflict (tenant_id, channel, account_key, chat_id, direction, platform_message_id) do nothing
@@ -109,12 +114,26 @@ export async function listMessages(tx: ScopedTx, sessionId: SessionId, limit: nu
   return rows.map((row) => MessageRow.parse(row));
 }
 
-/** Deletes what the contacts said anywhere (groups included), the replies to it, and every message of their sessions. */
+/**
+ * Deletes what the contacts said anywhere (groups included, and while merged into another contact),
+ * the replies to it, and every message of their sessions.
+ */
 export async function eraseMessages(tx: ScopedTx, contactIds: ContactId[]): Promise<number> {
   const { rowCount } = await tx.query(
     `delete from messages
-     where tenant_id = $1 and (contact_id = any($2) or sender_contact_id = any($2) or answered_contact_id = any($2))`,
+     where tenant_id = $1 and (contact_id = any($2) or sender_contact_id = any($2) or answered_contact_id = any($2)
+       or origin_contact_id = any($2))`,
     [tx.scope.tenantId, contactIds],
+  );
+  return rowCount;
+}
+
+/** Replaces the text of the replies whose turns were shown the contacts' memories; returns how many. */
+export async function redactQuotingMessages(tx: ScopedTx, contactIds: ContactId[]): Promise<number> {
+  const { rowCount } = await tx.query(
+    `update messages set text = $3, quoted_contact_ids = '{}'
+     where tenant_id = $1 and quoted_contact_ids && $2::uuid[] and cardinality(quoted_contact_ids) > 0`,
+    [tx.scope.tenantId, contactIds, REDACTED_REPLY],
   );
   return rowCount;
 }

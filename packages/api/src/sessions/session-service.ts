@@ -63,11 +63,15 @@ export function createSessionService(deps: { db: Db }) {
       });
     },
 
-    /** Erasure: the contacts' sessions, their transcripts, and what they said in groups. */
+    /**
+     * Erasure: the contacts' sessions, their transcripts, what they said in groups or while merged,
+     * and the text of other contacts' replies whose turns were shown their memories (redacted).
+     */
     eraseContact: (async (tx, contactIds) => {
       const messageCount = await messages.eraseMessages(tx, contactIds);
+      const redacted = await messages.redactQuotingMessages(tx, contactIds);
       const sessionCount = await sessions.eraseSessions(tx, contactIds);
-      return { sessions: sessionCount, messages: messageCount };
+      return { sessions: sessionCount, messages: messageCount, redactedReplies: redacted };
     }) satisfies ContactEraser,
   };
 }

@@ -22,6 +22,7 @@ import * as messageRepo from '../sessions/message-repo';
 import * as sessionContextRepo from '../sessions/session-context-repo';
 import * as sessionRepo from '../sessions/session-repo';
 import { parseChatCommand, type ChatCommand } from './chat-command';
+import { createTurnQuotes, type TurnQuotes } from './turn-quotes';
 import * as queueRepo from './turn-queue-repo';
 
 const HISTORY_MESSAGES = 20;
@@ -102,14 +103,14 @@ export function createTurnRunner(deps: TurnRunnerDeps) {
   }
 
   /** The provider's turn, with memory tools bound to a turn token that is revoked when the turn ends. */
-  async function runAgent(scope: Scope, prepared: Extract<Prepared, { kind: 'agent' }>, signal: AbortSignal): Promise<ProviderReply> {
+  async function runAgent(scope: Scope, prepared: Extract<Prepared, { kind: 'agent' }>, signal: AbortSignal, quotes: TurnQuotes): Promise<ProviderReply> {
     const provider = providers[prepared.agent.provider];
     if (!provider) throw new AppError('upstream_failed', `Provider ${prepared.agent.provider} is not available`);
     const { config } = prepared;
     const run = { signal, onText: deps.textSink?.(prepared.event.id) };
     if (config.memory !== 'tools') return provider.run({ ...prepared.turn, tools: null, mcp: null }, run);
     const author = prepared.event.senderContactId !== prepared.event.contactId ? prepared.event.senderContactId : null;
-    const { token, revoke } = grants.mint({ scope, authorContactId: author, eventId: prepared.event.id }, config.timeoutMs + TOKEN_GRACE_MS);
+    const { token, revoke } = grants.mint({ scope, authorContactId: author, eventId: prepared.event.id, onRecall: quotes.note }, config.timeoutMs + TOKEN_GRACE_MS);
     try {
       const tools = turnToolsFor(memories, grants, token);
       const mcp = deps.mcpUrl ? { url: deps.mcpUrl, token } : null;
@@ -144,16 +145,18 @@ export function createTurnRunner(deps: TurnRunnerDeps) {
     }
     let reply: ProviderReply | undefined;
     let error: string | null = null;
+    const quotes = createTurnQuotes(scope);
+    if (prepared.kind === 'agent') quotes.note(prepared.turn.memories);
     try {
       reply = prepared.kind === 'command'
         ? { text: await runCommand(scope, prepared.event, prepared.command), providerSessionId: null }
-        : await runAgent(scope, prepared, signal);
+        : await runAgent(scope, prepared, signal, quotes);
     } catch (failure) {
       if (signal.aborted) throw failure;
       error = failure instanceof Error ? failure.message : String(failure);
     }
     const session = prepared.kind === 'agent' ? prepared.turn.session : undefined;
-    return db.transaction(scope, (tx) => finish(tx, claimed, prepared.event, session, reply, error));
+    return db.transaction(scope, (tx) => finish(tx, claimed, prepared.event, session, reply, error, quotes.ids()));
   }
 
   return { run, failExhausted };
@@ -191,12 +194,14 @@ async function finish(
   session: Session | undefined,
   reply: ProviderReply | undefined,
   error: string | null,
+  quoted: ContactId[],
 ): Promise<TurnOutcome> {
   const outcome: inboundRepo.EventOutcome = {
     status: reply ? 'done' : 'failed', sessionId: session?.id ?? null, replyText: reply?.text ?? null, error,
   };
-  if (!(await inboundRepo.finishClaimedEvent(tx, event.id, claimed.claim, outcome))) throw new LeaseLostError(claimed.eventId);
-  if (session) await recordTranscript(tx, event, session, reply);
+  const finished = await inboundRepo.finishClaimedEvent(tx, event.id, claimed.claim, { ...outcome, replyQuotedContactIds: quoted });
+  if (!finished) throw new LeaseLostError(claimed.eventId);
+  if (session) await recordTranscript(tx, event, session, reply, quoted);
   if (event.deliver) {
     await outboxRepo.insertOutboxItem(tx, {
       eventId: event.id, contactId: event.contactId, channel: event.channel, accountKey: event.accountKey,
@@ -207,14 +212,17 @@ async function finish(
 }
 
 /** The inbound message and its reply in one statement; then the provider's session id, compare-and-set. */
-async function recordTranscript(tx: ScopedTx, event: inboundRepo.InboundEvent, session: Session, reply: ProviderReply | undefined) {
-  const address = { channel: event.channel, accountKey: event.accountKey, chatId: event.chatId };
+async function recordTranscript(
+  tx: ScopedTx, event: inboundRepo.InboundEvent, session: Session, reply: ProviderReply | undefined, quoted: ContactId[],
+) {
+  // The speaker's own contact (when merged into another) is on both lines: both carry its words.
+  const address = { channel: event.channel, accountKey: event.accountKey, chatId: event.chatId, originContactId: event.originContactId ?? null };
   const inbound: messageRepo.NewMessage = {
     ...address, direction: 'inbound', platformMessageId: event.platformMessageId, senderContactId: event.senderContactId, text: event.text,
   };
   const answered = event.senderContactId !== event.contactId ? event.senderContactId : null;
   const outbound: messageRepo.NewMessage[] = reply
-    ? [{ ...address, direction: 'outbound', answeredContactId: answered, text: reply.text, usage: reply.usage }]
+    ? [{ ...address, direction: 'outbound', answeredContactId: answered, quotedContactIds: quoted, text: reply.text, usage: reply.usage }]
     : [];
   await messageRepo.insertMessages(tx, session.id, [inbound, ...outbound]);
   if (reply?.providerSessionId != null && reply.providerSessionId !== session.providerSessionId) {
