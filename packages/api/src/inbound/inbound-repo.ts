@@ -4,7 +4,7 @@
  * same statement, so an accepted message is never without its queue entry.
  */
 import { z } from 'zod';
-import { Agent, AgentId, Channel, ChatType, ContactId, SessionId, type RateLimit } from '@switchboard/shared';
+import { Agent, AgentId, Channel, ChatType, ContactId, REDACTED_REPLY, SessionId, type RateLimit } from '@switchboard/shared';
 import type { ScopedTx } from '../db/db';
 import { SqlParams, reachableRowsSql } from '../db/scope-sql';
 
@@ -31,6 +31,8 @@ export interface NewEvent extends Envelope {
   mentioned: boolean;
   status: EventStatus;
   reason: string | null;
+  /** The speaker's own contact when it spoke while merged into another (its words are erased with it). */
+  originContactId?: ContactId | null;
 }
 
 export interface InboundEvent extends NewEvent {
@@ -40,7 +42,7 @@ export interface InboundEvent extends NewEvent {
   error: string | null;
 }
 
-const EVENT_COLUMNS = `e.id, e.agent_id, e.contact_id, e.sender_contact_id, e.channel, e.account_key, e.chat_id, e.chat_type,
+const EVENT_COLUMNS = `e.id, e.agent_id, e.contact_id, e.sender_contact_id, e.origin_contact_id, e.channel, e.account_key, e.chat_id, e.chat_type,
   e.thread_key, e.platform_message_id, e.deliver, e.text, e.mentioned, e.status, e.reason, e.session_id, e.reply_text, e.error`;
 
 const EventRow = z
@@ -49,6 +51,7 @@ const EventRow = z
     agent_id: AgentId,
     contact_id: ContactId.nullable(),
     sender_contact_id: ContactId.nullable(),
+    origin_contact_id: ContactId.nullable(),
     channel: Channel,
     account_key: z.string(),
     chat_id: z.string(),
@@ -66,7 +69,7 @@ const EventRow = z
   })
   .transform(
     (r): InboundEvent => ({
-      id: r.id, agentId: r.agent_id, contactId: r.contact_id, senderContactId: r.sender_contact_id,
+      id: r.id, agentId: r.agent_id, contactId: r.contact_id, senderContactId: r.sender_contact_id, originContactId: r.origin_contact_id,
       channel: r.channel, accountKey: r.account_key, chatId: r.chat_id, chatType: r.chat_type,
       threadKey: r.thread_key, platformMessageId: r.platform_message_id, deliver: r.deliver, text: r.text, mentioned: r.mentioned,
       status: r.status, reason: r.reason, sessionId: r.session_id, replyText: r.reply_text, error: r.error,
@@ -107,8 +110,8 @@ export async function insertEvent(tx: ScopedTx, event: NewEvent, lane: string | 
   const { rows } = await tx.query(
     `with ev as (
        insert into inbound_events (tenant_id, agent_id, contact_id, sender_contact_id, channel, account_key, chat_id,
-         chat_type, thread_key, platform_message_id, text, mentioned, status, reason, deliver)
-       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $16)
+         chat_type, thread_key, platform_message_id, text, mentioned, status, reason, deliver, origin_contact_id)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $16, $17)
        on conflict (tenant_id, channel, account_key, chat_id, platform_message_id) do nothing
        returning id, tenant_id, contact_id
      ), queued as (
@@ -119,7 +122,7 @@ export async function insertEvent(tx: ScopedTx, event: NewEvent, lane: string | 
     [
       tx.scope.tenantId, event.agentId, event.contactId, event.senderContactId, event.channel, event.accountKey,
       event.chatId, event.chatType, event.threadKey, event.platformMessageId, storedText(event.text, event.status), event.mentioned,
-      event.status, event.reason, lane, event.deliver,
+      event.status, event.reason, lane, event.deliver, event.originContactId ?? null,
     ],
   );
   const id = rows[0]?.id;
@@ -144,6 +147,8 @@ export interface EventOutcome {
   sessionId: SessionId | null;
   replyText: string | null;
   error: string | null;
+  /** The contacts whose memories the turn was shown: erasing one of them redacts the reply. */
+  replyQuotedContactIds?: readonly ContactId[];
 }
 
 /**
@@ -155,9 +160,10 @@ export async function finishClaimedEvent(tx: ScopedTx, eventId: string, claim: s
     `with claimed as (
        delete from turn_queue where tenant_id = $1 and event_id = $2 and claimed_by = $3 returning event_id
      )
-     update inbound_events e set status = $4, session_id = $5, reply_text = $6, error = $7, finished_at = now()
+     update inbound_events e set status = $4, session_id = $5, reply_text = $6, error = $7, finished_at = now(),
+       reply_quoted_contact_ids = $8::uuid[]
      from claimed where e.tenant_id = $1 and e.id = claimed.event_id`,
-    [tx.scope.tenantId, eventId, claim, outcome.status, outcome.sessionId, outcome.replyText, outcome.error],
+    [tx.scope.tenantId, eventId, claim, outcome.status, outcome.sessionId, outcome.replyText, outcome.error, [...(outcome.replyQuotedContactIds ?? [])]],
   );
   return rowCount === 1;
 }
@@ -200,25 +206,30 @@ export async function eraseRefusedBeforeContact(tx: ScopedTx, contactIds: Contac
   return rowCount;
 }
 
-/** Erasure: events the contacts were the scope or the speaker of, their queue rows and buckets. */
+/**
+ * Erasure: events the contacts were the scope or the speaker of (also while merged into another
+ * contact), their queue rows and buckets; replies drawn from their memories are redacted.
+ */
 export async function eraseInbound(tx: ScopedTx, contactIds: ContactId[]): Promise<Record<string, number>> {
-  const tenant = tx.scope.tenantId;
-  // Replies to what an erased speaker said in a group carry their words: they go too.
-  await tx.query(
-    `delete from outbox o using inbound_events e
-     where o.tenant_id = $1 and e.tenant_id = $1 and o.event_id = e.id and e.sender_contact_id = any($2)`,
-    [tenant, contactIds],
-  );
+  const args = [tx.scope.tenantId, contactIds];
+  const spoken = 'e.sender_contact_id = any($2) or e.origin_contact_id = any($2)';
+  // Replies to what an erased speaker said carry their words: they go too.
+  await tx.query(`delete from outbox o using inbound_events e where o.tenant_id = $1 and e.tenant_id = $1 and o.event_id = e.id and (${spoken})`, args);
   await tx.query(
     `delete from turn_queue q using inbound_events e
-     where q.tenant_id = $1 and e.tenant_id = $1 and q.event_id = e.id
-       and (e.contact_id = any($2) or e.sender_contact_id = any($2))`,
-    [tenant, contactIds],
+     where q.tenant_id = $1 and e.tenant_id = $1 and q.event_id = e.id and (e.contact_id = any($2) or ${spoken})`,
+    args,
   );
-  const events = await tx.query(
-    `delete from inbound_events where tenant_id = $1 and (contact_id = any($2) or sender_contact_id = any($2))`,
-    [tenant, contactIds],
+  const events = await tx.query(`delete from inbound_events e where e.tenant_id = $1 and (e.contact_id = any($2) or ${spoken})`, args);
+  await tx.query(`delete from rate_buckets where tenant_id = $1 and contact_id = any($2)`, args);
+  const quoting = await tx.query(
+    `update inbound_events set reply_text = $3, reply_quoted_contact_ids = '{}'
+     where tenant_id = $1 and reply_quoted_contact_ids && $2::uuid[] and cardinality(reply_quoted_contact_ids) > 0
+     returning id`,
+    [...args, REDACTED_REPLY],
   );
-  await tx.query(`delete from rate_buckets where tenant_id = $1 and contact_id = any($2)`, [tenant, contactIds]);
+  await tx.query(`update outbox set text = $3 where tenant_id = $1 and event_id = any($2::uuid[])`, [
+    tx.scope.tenantId, quoting.rows.map((row) => row.id), REDACTED_REPLY,
+  ]);
   return { inboundEvents: events.rowCount };
 }

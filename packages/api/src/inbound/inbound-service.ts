@@ -49,7 +49,7 @@ export function createInboundService(deps: { db: Db; agents: AgentService; findA
         const decision = await applyRateLimits(tx, who, decide(who.speaker, policy), policy);
         const lane = decision.status === 'queued' ? laneOf(caller, agent.id, who.contactId, envelope.threadKey) : null;
         const reason = decision.status === 'queued' ? null : decision.reason;
-        const eventId = await repo.insertEvent(tx, { ...base, contactId: who.contactId, senderContactId: who.senderId, status: decision.status, reason }, lane);
+        const eventId = await repo.insertEvent(tx, { ...base, contactId: who.contactId, senderContactId: who.senderId, originContactId: who.originId ?? null, status: decision.status, reason }, lane);
         if (eventId === undefined) throw new AlreadyStored();
         const reply = decision.status === 'blocked' && decision.reason === 'pairing_pending' && who.contactId
           ? await pairingReply(tx, who.contactId, eventId, envelope)
@@ -113,6 +113,8 @@ function envelopeOf(message: InboundMessage): repo.Envelope {
 interface ResolvedSpeaker {
   contactId: ContactId | null;
   senderId: ContactId | null;
+  /** The speaker's own contact when it is merged into `senderId` (erased with it). */
+  originId?: ContactId | null;
   speaker: Speaker;
   /** How many contacts this message created (the person, the group). */
   created: number;
@@ -122,8 +124,9 @@ async function resolveSpeaker(tx: ScopedTx, message: InboundMessage): Promise<Re
   const { sender, chat, channel } = message;
   if (!sender) return { contactId: null, senderId: null, speaker: { kind: 'owner' }, created: 0 };
   const person = await contactRepo.resolveIdentity(tx, { channel, externalId: sender.id, displayName: sender.displayName, kind: 'person' });
+  const originId = person.ownContactId === person.contactId ? null : person.ownContactId;
   if (chat?.type !== 'group') {
-    return { contactId: person.contactId, senderId: person.contactId, speaker: { kind: 'direct', access: person.access }, created: Number(person.created) };
+    return { contactId: person.contactId, senderId: person.contactId, originId, speaker: { kind: 'direct', access: person.access }, created: Number(person.created) };
   }
   const group = await contactRepo.resolveIdentity(tx, { channel, externalId: chat.id, kind: 'group' });
   await contactRepo.linkGroupMember(tx, group.contactId, person.contactId);
@@ -131,6 +134,7 @@ async function resolveSpeaker(tx: ScopedTx, message: InboundMessage): Promise<Re
   return {
     contactId: group.contactId,
     senderId: person.contactId,
+    originId,
     speaker: { kind: 'group', groupAccess: group.access, senderAccess: person.access, addressed },
     created: Number(person.created) + Number(group.created),
   };
