@@ -1,18 +1,26 @@
 /**
  * Text fields as Postgres stores them faithfully: no NUL (a `text` column rejects it) and no lone
- * UTF-16 surrogate (it would be stored as U+FFFD, so two different ids could become one).
+ * UTF-16 surrogate (it would be stored as U+FFFD, so two different ids could become one; `jsonb`
+ * rejects it).
  */
 import { z } from 'zod';
 
-const NO_NUL = /^[^\u0000]*$/;
+const NUL = '\u0000';
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Why Postgres could not store `text` as it is, or undefined when it can. */
+export function findUnstorableText(text: string): string | undefined {
+  if (text.includes(NUL)) return 'must not contain NUL characters';
+  if (LONE_SURROGATE.test(text)) return 'must be well-formed unicode (no lone surrogates)';
+  return undefined;
+}
 
 /** A string without NUL characters or lone surrogates. */
 export function storableText() {
-  return z
-    .string()
-    .regex(NO_NUL, 'must not contain NUL characters')
-    .refine((value) => !LONE_SURROGATE.test(value), 'must be well-formed unicode (no lone surrogates)');
+  return z.string().superRefine((value, context) => {
+    const reason = findUnstorableText(value);
+    if (reason) context.addIssue({ code: 'custom', message: reason });
+  });
 }
 
 /** A storable string of 1..max characters. */

@@ -1,9 +1,10 @@
 /**
  * The built-in `echo` agent: deterministic, no network. `remember <text>` stores a memory in the
- * turn's scope; `recall [query]` lists the visible memories (one per line, or `no memories`);
- * anything else is echoed.
+ * turn's scope (`not remembered: <why>` when the memory is refused, e.g. too long); `recall
+ * [query]` lists the visible memories (one per line, or `no memories`); anything else is echoed.
  */
-import type { AgentProvider } from './agent-provider';
+import { isAppError } from '@switchboard/shared';
+import type { AgentProvider, TurnTools } from './agent-provider';
 
 const REMEMBER = /^remember\s+([\s\S]+)$/i;
 const RECALL = /^recall(?:\s+([\s\S]*))?$/i;
@@ -15,8 +16,7 @@ export function createEchoProvider(): AgentProvider {
       const text = turn.text.trim();
       const remember = REMEMBER.exec(text);
       if (remember?.[1] && turn.tools) {
-        const memory = await turn.tools.remember(remember[1].trim());
-        return { text: `remembered: ${memory.content}`, providerSessionId: null };
+        return { text: await rememberOrRefuse(turn.tools, remember[1].trim()), providerSessionId: null };
       }
       const recall = RECALL.exec(text);
       if (recall && turn.tools) {
@@ -27,4 +27,13 @@ export function createEchoProvider(): AgentProvider {
       return { text: `echo: ${turn.text}`, providerSessionId: null };
     },
   };
+}
+
+async function rememberOrRefuse(tools: TurnTools, content: string): Promise<string> {
+  try {
+    return `remembered: ${(await tools.remember(content)).content}`;
+  } catch (error) {
+    if (!isAppError(error, 'invalid_input')) throw error;
+    return `not remembered: ${error.message}`;
+  }
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import { MAX_MESSAGE_TEXT } from '@switchboard/shared';
 import { describeEachServer, type TestServer } from '../../../../test/server-harness';
 
@@ -296,6 +297,92 @@ describeEachServer('bad input over HTTP', (server) => {
         { wait: true },
       );
       expect(reply).toMatchObject({ status: 'done', reply: { text: 'echo: still here' } });
+    });
+  });
+
+  describe('input the database cannot take, answered 4xx with nothing stored', () => {
+    const WHATSAPP = '/v1/channels/whatsapp/bad-input-wa/state';
+    let before: Record<string, number>;
+    let agentBefore: unknown;
+    let outboxId: string;
+    let outboxBefore: unknown;
+
+    /** The tables above, channel state, the default agent and one outbox item, as they are now. */
+    async function snapshot() {
+      const [item] = await server.admin('select status, attempts, last_error from outbox where id = $1', [outboxId]);
+      const [state] = await server.admin<{ rows: number }>('select count(*)::int as rows from channel_state');
+      return { rows: await countRows(server), state: state?.rows, item, agent: await (await server.fetch('/v1/agents/default')).json() };
+    }
+
+    beforeAll(async () => {
+      await server.client().channels.add({ channel: 'whatsapp', accountId: 'bad-input-wa' });
+      expect((await server.fetch(WHATSAPP, { method: 'POST', body: '{"set":{"kept":"v"}}', headers: { 'content-type': 'application/json' } })).status).toBe(200);
+      const answered = await server.client().inbound({ channel: 'telegram', sender: { id: `outbox-${randomUUID()}` }, messageId: randomUUID(), text: 'x' }, { wait: true });
+      const [item] = await server.admin<{ id: string }>('select id from outbox where event_id = $1', [answered.eventId]);
+      if (!item) throw new Error('the reply was not queued for delivery');
+      outboxId = item.id;
+      const taken = await snapshot();
+      before = taken.rows;
+      agentBefore = taken.agent;
+      outboxBefore = taken.item;
+    });
+
+    const json = { 'content-type': 'application/json' };
+    const cases: (BadRequest & { headers?: Record<string, string>; bytes?: Buffer })[] = [
+      { name: 'a body that is not gzip with content-encoding gzip', path: '/v1/memories', bytes: Buffer.from('{"content":"not gzip"}'),
+        headers: { ...json, 'content-encoding': 'gzip' }, status: 400, code: 'invalid_input' },
+      { name: 'a cut-off gzip body', path: '/v1/memories', bytes: gzipSync('{"content":"cut"}').subarray(0, 12),
+        headers: { ...json, 'content-encoding': 'gzip' }, status: 400, code: 'invalid_input' },
+      { name: 'a body that is not brotli with content-encoding br', path: '/v1/memories', bytes: Buffer.from('not brotli'),
+        headers: { ...json, 'content-encoding': 'br' }, status: 400, code: 'invalid_input' },
+      { name: 'NUL in a memory search', method: 'GET', path: '/v1/memories?q=%00', status: 400, code: 'invalid_input', issue: ['q'] },
+      { name: 'NUL in a query parameter name', method: 'GET', path: '/v1/memories?q%00=x', status: 400, code: 'invalid_input' },
+      { name: 'a malformed % escape in a memory id', method: 'GET', path: '/v1/memories/%E0%A4%A', status: 400, code: 'invalid_input' },
+      { name: 'a bare % in an agent name', method: 'PATCH', path: '/v1/agents/%zz', body: { model: 'm' }, status: 400, code: 'invalid_input' },
+      { name: 'a % escape of invalid UTF-8 in a contact id', method: 'DELETE', path: '/v1/contacts/%FF', status: 400, code: 'invalid_input' },
+      { name: 'NUL in a path segment', method: 'GET', path: '/v1/sessions/a%00b/messages', status: 400, code: 'invalid_input' },
+      { name: "NUL in an agent's system prompt", method: 'PATCH', path: '/v1/agents/default', body: { systemPrompt: 'be\u0000nice' }, status: 400,
+        code: 'invalid_input', issue: ['systemPrompt'] },
+      { name: "NUL in an agent's model", method: 'PATCH', path: '/v1/agents/default', body: { model: 'gpt\u0000' }, status: 400,
+        code: 'invalid_input', issue: ['model'] },
+      { name: "a lone surrogate in a new agent's system prompt", path: '/v1/agents', raw: '{"name":"surrogate","systemPrompt":"a\\ud800"}',
+        status: 400, code: 'invalid_input', issue: ['systemPrompt'] },
+      { name: 'NUL in the channel state', path: WHATSAPP, body: { set: { creds: 'a\u0000b' } }, status: 400, code: 'invalid_input', issue: ['set', 'creds'] },
+      { name: 'a lone surrogate in the channel state', path: WHATSAPP, raw: '{"set":{"creds":{"key":"\\udc00"}}}', status: 400, code: 'invalid_input',
+        issue: ['set', 'creds', 'key'] },
+      { name: 'NUL in a key inside the channel state', path: WHATSAPP, raw: '{"set":{"creds":{"a\\u0000":1}}}', status: 400, code: 'invalid_input',
+        issue: ['set', 'creds', 'a\u0000'] },
+      { name: 'a channel state nested 10000 deep', path: WHATSAPP, raw: `{"set":{"creds":${'['.repeat(10_000)}${']'.repeat(10_000)}}}`, status: 400,
+        code: 'invalid_input' },
+    ];
+
+    it.each(cases)('answers $status $code to $name', async (request) => {
+      const response = request.bytes
+        ? await server.fetch(request.path ?? '/', { method: request.method ?? 'POST', body: request.bytes, headers: request.headers })
+        : await send(server, request);
+      await expectError(response, request);
+    });
+
+    it('answers 400 to NUL in an outbox failure\'s error text and leaves the item as it was', async () => {
+      const response = await send(server, { name: '', path: `/v1/outbox/${outboxId}/fail`, body: { error: 'socket\u0000closed' }, status: 400, code: '' });
+      await expectError(response, { status: 400, code: 'invalid_input', issue: ['error'] });
+    });
+
+    it('left no row, state, agent setting or outbox item changed', async () => {
+      const after = await snapshot();
+      expect(after).toEqual({ rows: before, state: 1, item: outboxBefore, agent: agentBefore });
+      expect(await (await server.fetch(WHATSAPP)).json()).toEqual({ entries: { kept: 'v' } });
+    });
+
+    it('answers an echo remember longer than a memory may be with a refusal, no database text, and no memory', async () => {
+      const sender = `long-${randomUUID()}`;
+      const answered = await server.client().inbound(
+        { channel: 'telegram', sender: { id: sender }, messageId: randomUUID(), text: `remember ${'m'.repeat(8001)}` }, { wait: true },
+      );
+      expect(answered.status).toBe('done');
+      expect(answered.reply?.text).toMatch(/^not remembered: A memory must be 1 to 8000 characters/);
+      expect(answered.reply?.text).not.toMatch(/constraint|violates|relation|memories_content/);
+      expect(await server.admin('select 1 from memories where contact_id = $1', [answered.contactId])).toEqual([]);
     });
   });
 

@@ -1,6 +1,7 @@
 /**
- * The HTTP app: JSON in and out, a body limit, bearer authentication on /v1, the memory tools
- * over MCP on /mcp (turn tokens), one router per component, and one error writer. Built from its dependencies so tests drive the real app.
+ * The HTTP app: JSON in and out, a body limit, the memory tools over MCP on /mcp (turn tokens),
+ * then for every other route text PostgreSQL can store (the input guard) and bearer authentication
+ * on /v1, one router per component, and one error writer. Built from its dependencies so tests drive the real app.
  */
 import express, { type Express } from 'express';
 import { AppError } from '@switchboard/shared';
@@ -19,6 +20,7 @@ import { MCP_PATH } from '../mcp/mcp-names';
 import { mcpRoutes } from '../mcp/mcp-routes';
 import { authMiddleware, type Authenticate } from './auth-middleware';
 import { errorMiddleware, notFoundMiddleware } from './error-middleware';
+import { inputMiddleware } from './input-middleware';
 
 export interface AppDeps {
   services: Services;
@@ -42,6 +44,7 @@ export function createApp(deps: AppDeps): Express {
   });
   app.use(express.json({ limit: deps.bodyLimit ?? '256kb' }));
   if (deps.grants) app.use(MCP_PATH, mcpRoutes(services.memories, deps.grants));
+  app.use(inputMiddleware);
   app.use('/v1', authMiddleware(deps.authenticate));
   app.use('/v1/inbound', inboundRoutes(services.inbound, deps.waitForTurn ?? noWorker));
   app.use('/v1/agents', agentRoutes(services.agents, deps.checkAgent ?? notChecked));

@@ -3,7 +3,7 @@
  * any contact and reads the whole tenant (filters narrow it); a contact (a person or a group)
  * writes only private memories of its own and reads its own plus the shared ones.
  */
-import { AppError, notFound, type ContactId, type Memory, type MemoryEvent, type MemoryId, type MemoryOwnerFilter, type Visibility } from '@switchboard/shared';
+import { AppError, findUnstorableText, MemoryContent, notFound, type ContactId, type Memory, type MemoryEvent, type MemoryId, type MemoryOwnerFilter, type Visibility } from '@switchboard/shared';
 import type { Db } from '../db/db';
 import { scopeContactId, type Scope } from '../db/scope';
 import type { ContactEraser } from '../contacts/contact-service';
@@ -36,6 +36,8 @@ export function createMemoryService(deps: { db: Db }) {
   function list(scope: Scope, input: ListInput = {}): Promise<Memory[]> {
     const query = { owner: scope.principal.kind === 'owner' ? input.contact : undefined, limit: input.limit ?? 200 };
     const text = input.q?.trim();
+    const unstorable = text === undefined ? undefined : findUnstorableText(text);
+    if (unstorable) throw new AppError('invalid_input', `Search text ${unstorable}`);
     return db.transaction(scope, (tx) => (text ? repo.searchMemories(tx, text, query) : repo.listMemories(tx, query)));
   }
 
@@ -43,7 +45,7 @@ export function createMemoryService(deps: { db: Db }) {
     list,
 
     async remember(scope: Scope, input: RememberInput): Promise<Memory> {
-      const memory = newMemory(scope, input);
+      const memory = newMemory(scope, { ...input, content: parseContent(input.content) });
       const stored = await db.transaction(scope, (tx) => repo.insertMemory(tx, memory));
       if (!stored) throw notFound('Contact', String(memory.contactId));
       return stored;
@@ -64,7 +66,8 @@ export function createMemoryService(deps: { db: Db }) {
       if (change.visibility === 'shared' && scope.principal.kind !== 'owner') {
         throw new AppError('forbidden', 'Only the owner can share a memory');
       }
-      const memory = await db.transaction(scope, (tx) => repo.updateMemory(tx, id, change));
+      const content = change.content === undefined ? {} : { content: parseContent(change.content) };
+      const memory = await db.transaction(scope, (tx) => repo.updateMemory(tx, id, { ...change, ...content }));
       if (!memory) throw notFound('Memory', id);
       return memory;
     },
@@ -84,6 +87,14 @@ export function createMemoryService(deps: { db: Db }) {
     /** Erasure: the contacts' memories, memories their turns wrote, and all of that history. */
     eraseContact: ((tx, contactIds) => repo.eraseMemories(tx, contactIds)) satisfies ContactEraser,
   };
+}
+
+/** Every caller's content (an agent's tool call too) is checked here, not only at the HTTP edge. */
+function parseContent(content: string): string {
+  const parsed = MemoryContent.safeParse(content);
+  if (parsed.success) return parsed.data;
+  const reason = parsed.error.issues[0]?.message ?? 'is not valid';
+  throw new AppError('invalid_input', `A memory must be 1 to 8000 characters of text (${reason})`, { details: parsed.error.issues });
 }
 
 function newMemory(scope: Scope, input: RememberInput): repo.NewMemory {
