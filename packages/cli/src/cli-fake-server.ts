@@ -38,6 +38,8 @@ export interface FakeRecords {
   checks: Record<string, AgentCheck>;
   /** The answer to `POST /v1/inbound`; by default the echo agent's `echo: <text>`. */
   answer: (message: InboundMessage) => InboundResult;
+  /** Files `DELETE /v1/contacts/:id` reports it could not delete; by default none. */
+  filesNotDeleted: string[];
 }
 
 export interface SbRun {
@@ -51,7 +53,7 @@ type Route = [method: string, pattern: RegExp, handle: (params: string[], reques
 
 export function createFakeServer(seed: Partial<FakeRecords> = {}) {
   const records: FakeRecords = {
-    contacts: [], memories: [], memoryEvents: [], sessions: [], messages: [], agents: [fakeAgent()], pairing: [], checks: {}, channels: [], outbox: [],
+    contacts: [], memories: [], memoryEvents: [], sessions: [], messages: [], agents: [fakeAgent()], pairing: [], checks: {}, channels: [], outbox: [], filesNotDeleted: [],
     answer: (message) => ({ eventId: randomUUID(), contactId: null, sessionId: null, status: 'done', reply: { text: `echo: ${message.text}` } }),
     ...seed,
   };
@@ -157,7 +159,9 @@ function createRoutes(r: FakeRecords): Route[] {
     ['POST', /^\/v1\/contacts\/([^/]+)\/merge$/, ([id], req) =>
       found('Contact', id, contact(id), (c) => ({ contact: { ...c, mergedInto: (req.body as { into: string }).into } }))],
     ['POST', /^\/v1\/contacts\/([^/]+)\/unmerge$/, ([id]) => found('Contact', id, contact(id), (c) => ({ contact: { ...c, mergedInto: null } }))],
-    ['DELETE', /^\/v1\/contacts\/([^/]+)$/, ([id]) => found('Contact', id, contact(id), (c) => ({ contactId: c.id, deleted: { sessions: 1, messages: 4, memories: 2 } }))],
+    ['DELETE', /^\/v1\/contacts\/([^/]+)$/, ([id]) => found('Contact', id, contact(id), (c) => ({
+      contactId: c.id, deleted: { sessions: 1, messages: 4, memories: 2 }, ...(r.filesNotDeleted.length > 0 ? { filesNotDeleted: r.filesNotDeleted } : {}),
+    }))],
     ['GET', /^\/v1\/sessions$/, (_, req) => [200, { sessions: r.sessions.filter((s) => owned(req.query.contact, s.contactId)) }]],
     ['GET', /^\/v1\/sessions\/([^/]+)\/messages$/, ([id]) => [200, { messages: r.messages.filter((m) => m.sessionId === id) }]],
     ['POST', /^\/v1\/sessions\/reset$/, () => [200, { reset: r.sessions.length > 0, session: r.sessions[0] ?? null }]],

@@ -37,6 +37,13 @@ describe('sb contacts (fake HTTP server responses)', () => {
     expect(result.stdout).toBe(`forgot contact ${ana.id}: 1 sessions, 4 messages, 2 memories\n`);
   });
 
+  it('warns about each file of the contact the server could not delete', async () => {
+    const place = `/srv/sb/contacts/${ana.id}: EACCES`;
+    const server = createFakeServer({ contacts: [ana], filesNotDeleted: [place] });
+    const result = await server.run(['contacts', 'forget', ana.id]);
+    expect(result).toMatchObject({ code: 0, stdout: `forgot contact ${ana.id}: 1 sessions, 4 messages, 2 memories\n`, stderr: `could not delete ${place}: delete it by hand\n` });
+  });
+
   it.each([
     ['allow', 'allowed'],
     ['block', 'blocked'],

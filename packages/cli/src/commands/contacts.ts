@@ -46,12 +46,15 @@ function addShowCommand(contacts: Command, context: CliContext): void {
 function addForgetCommand(contacts: Command, context: CliContext): void {
   contacts
     .command('forget <id>')
-    .description('erase a contact: sessions, messages, memories, history and identities')
+    .description('erase a contact: sessions, messages, memories, history, identities and its files under SB_HOME')
     .action(async (id: string, _options: unknown, command: Command) => {
       const contactId = parseArgument(ContactId, id, 'contact id');
       await context.run(command, async ({ client, out }) => {
         const result = await client.contacts.forget(contactId);
-        out.print(result, () => out.line(`forgot contact ${result.contactId}: ${describeCounts(result.deleted)}`));
+        out.print(result, () => {
+          out.line(`forgot contact ${result.contactId}: ${describeCounts(result.deleted)}`);
+          for (const file of result.filesNotDeleted ?? []) out.warn(`could not delete ${file}: delete it by hand`);
+        });
       });
     });
 }
