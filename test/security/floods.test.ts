@@ -167,6 +167,24 @@ describeEachServer('new contacts per tenant', (server) => {
     expect(await count(server, 'inbound_events where chat_id = $1', [stranger])).toBe(0);
   });
 
+  it('limits the new contacts the gateway token resolves too (429, nothing created); the owner’s resolves are not limited', async () => {
+    await server.client().agents.update('default', { newContactRate: { burst: 2, perMinute: 0.0001 } });
+    await server.admin('delete from new_contact_buckets');
+    const ids = Array.from({ length: 5 }, () => `r-${tag()}`);
+    const gateway = server.client(server.gatewayToken);
+    const results = await Promise.all(ids.map((externalId) => gateway.contacts.resolve({ channel: 'telegram', externalId }).then(
+      () => 'created', (error: unknown) => (error as { code?: string }).code,
+    )));
+    expect([...results].sort()).toEqual(['created', 'created', 'rate_limited', 'rate_limited', 'rate_limited']);
+    expect(await contactsOf(ids)).toBe(2);
+    // A known identity resolves whatever the limit; the owner creates contacts at will.
+    const known = ids[results.indexOf('created')]!;
+    expect(await gateway.contacts.resolve({ channel: 'telegram', externalId: known })).toMatchObject({ kind: 'person' });
+    const owners = `owner-${tag()}`;
+    expect(await server.client().contacts.resolve({ channel: 'telegram', externalId: owners })).toMatchObject({ kind: 'person' });
+    expect(await contactsOf([...ids, owners])).toBe(3);
+  });
+
   it('is set per agent: the tenant’s one bucket, sized and refilled by the agent a message is for', async () => {
     const roomy = `roomy-${tag()}`;
     await server.client().agents.create({ name: roomy, newContactRate: { burst: 1000, perMinute: 600_000 } });

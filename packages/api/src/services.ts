@@ -1,5 +1,7 @@
 /** Wires the domain services over one database; erasure reaches every component that keeps contact data. */
+import { AgentPolicy, isAppError } from '@switchboard/shared';
 import type { Db } from './db/db';
+import type { Scope } from './db/scope';
 import { createAgentService } from './agents/agent-service';
 import { createChannelService } from './channels/channel-service';
 import type { ContactFiles } from './contacts/contact-files';
@@ -31,6 +33,14 @@ export function createServices(db: Db, options: ServiceOptions = {}) {
   // Order matters: rows that reference a contact go before the contact itself, and memories go
   // before the events they were remembered from (what a contact said while merged is found there).
   const erasers = [memories.eraseContact, inbound.eraseContact, outbox.eraseContact, pairing.eraseContact, sessions.eraseContact];
-  const contacts = createContactService({ db, erasers, files: options.contactFiles, log: options.log });
+  // A resolve with the gateway token is limited like a message to the tenant's `default` agent (or the default limit).
+  const newContactRate = async (scope: Scope) => {
+    const found = await agents.findForTurn(scope, 'default').catch((error: unknown) => {
+      if (isAppError(error, 'not_found')) return { policy: AgentPolicy.parse({}) };
+      throw error;
+    });
+    return found.policy.newContactRate;
+  };
+  const contacts = createContactService({ db, erasers, files: options.contactFiles, log: options.log, newContactRate });
   return { agents, contacts, sessions, memories, outbox, pairing, inbound, channels };
 }

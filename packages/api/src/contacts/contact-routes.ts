@@ -2,7 +2,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { ContactAccess, ContactId, ResolveContactInput } from '@switchboard/shared';
-import { allow, ownerScopeOf } from '../http/auth-middleware';
+import { allow, callerOf, ownerScopeOf } from '../http/auth-middleware';
 import type { ContactService } from './contact-service';
 
 export function contactRoutes(contacts: ContactService): Router {
@@ -15,7 +15,8 @@ export function contactRoutes(contacts: ContactService): Router {
   router.post('/resolve', allow('owner', 'gateway'), async (req, res) => {
     const input = ResolveContactInput.strict().parse(req.body);
     const scope = ownerScopeOf(res);
-    const { contactId, created } = await contacts.resolve(scope, input);
+    // The gateway token's new contacts count against the tenant's new-contact limit, as its messages do.
+    const { contactId, created } = await contacts.resolve(scope, input, { limited: callerOf(res).kind === 'gateway' });
     res.status(created ? 201 : 200).json({ contact: await contacts.get(scope, contactId), created });
   });
 

@@ -5,7 +5,7 @@
  * every component that keeps contact data in one transaction, then deletes the contacts' files
  * (after the commit: a file that cannot be deleted is logged and reported, the rows are gone).
  */
-import { AppError, notFound, type Contact, type ContactAccess, type ContactId, type ForgetResult, type NamedIdentity, type ResolveContactInput } from '@switchboard/shared';
+import { AppError, notFound, type Contact, type ContactAccess, type ContactId, type ForgetResult, type NamedIdentity, type RateLimit, type ResolveContactInput } from '@switchboard/shared';
 import type { Db, ScopedTx } from '../db/db';
 import type { Scope } from '../db/scope';
 import { requireOwner } from '../db/scope-sql';
@@ -28,6 +28,8 @@ export interface ContactServiceDeps {
   /** The contacts' workspaces, CLI homes and run files; none, erasure deletes rows only. */
   files?: ContactFiles | undefined;
   log?: ((line: string) => void) | undefined;
+  /** The tenant's new-contact limit for a resolve that is limited (the gateway token's). */
+  newContactRate?: ((scope: Scope) => Promise<RateLimit>) | undefined;
 }
 
 export function createContactService(deps: ContactServiceDeps) {
@@ -35,10 +37,20 @@ export function createContactService(deps: ContactServiceDeps) {
   const log = deps.log ?? ((line: string) => console.error(line));
 
   return {
-    /** The contact for a channel identity, created on first sight; follows merges. */
-    async resolve(scope: Scope, input: ResolveContactInput): Promise<repo.ResolvedIdentity> {
+    /**
+     * The contact for a channel identity, created on first sight; follows merges. `limited`: a new
+     * contact takes a token of the tenant's new-contact limit, and over it nothing is created (429).
+     */
+    async resolve(scope: Scope, input: ResolveContactInput, options: { limited?: boolean } = {}): Promise<repo.ResolvedIdentity> {
       requireOwner(scope, 'resolve contacts');
-      return db.transaction(scope, (tx) => repo.resolveIdentity(tx, input));
+      const limit = options.limited && deps.newContactRate ? await deps.newContactRate(scope) : undefined;
+      return db.transaction(scope, async (tx) => {
+        const resolved = await repo.resolveIdentity(tx, input);
+        if (limit && resolved.created && !(await repo.takeNewContactTokens(tx, 1, limit))) {
+          throw new AppError('rate_limited', 'Too many new contacts for now (the tenant\'s new-contact limit): try again later');
+        }
+        return resolved;
+      });
     },
 
     /** A group chat's contact and its speaker's contact, linked as a member. */
