@@ -29,6 +29,7 @@ export function listRoutes(app: Express): AppRoute[] {
       if (layer.route) {
         if (typeof layer.route.path !== 'string') throw new Error(`route path ${String(layer.route.path)} is not a string`);
         const path = `${prefix}${layer.route.path}`.replace(/(.)\/$/, '$1');
+        // A route for every method (`_all`) is sent PUT; other methods come from the method override.
         for (const method of Object.keys(layer.route.methods)) routes.push({ method: method === '_all' ? 'PUT' : method.toUpperCase(), path });
       } else if (Array.isArray(layer.handle?.stack)) {
         if (typeof layer.rawPath !== 'string') throw new Error(`mount path ${String(layer.rawPath)} is not a string`);
