@@ -17,6 +17,14 @@ describe('sb agents (fake HTTP server responses)', () => {
     expect(result.stdout).toContain('rate limit     5 at once, 60/min\n');
   });
 
+  it('sets the new-contact limit as burst/perMinute and shows it', async () => {
+    const server = createFakeServer();
+    const result = await server.run(['agents', 'set', 'default', '--new-contact-rate', '200/120']);
+    expect(server.requests[0]?.body).toEqual({ newContactRate: { burst: 200, perMinute: 120 } });
+    expect(result.stdout).toContain('new contacts   200 at once, 120/min\n');
+    expect((await createFakeServer().run(['agents', 'show', 'default'])).stdout).toContain('new contacts   60 at once, 60/min\n');
+  });
+
   it('reports every bad flag by name and exits 1 without calling the server', async () => {
     const server = createFakeServer();
     const result = await server.run(['agents', 'set', 'default', '--dm-policy', 'everyone', '--rate-limit', 'fast']);

@@ -7,7 +7,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import {
-  AgentName, AgentPatch, AgentPolicy, AppError, DmPolicy, GroupReplies, MemoryMode, Provider, type Agent, type ApiClient,
+  AgentName, AgentPatch, AgentPolicy, AppError, DmPolicy, GroupReplies, MemoryMode, Provider, type Agent, type ApiClient, type RateLimit,
 } from '@switchboard/shared';
 import type { CliContext } from '../cli-context';
 import { parseArgument, parseFlags, RateLimitText } from '../cli-flags';
@@ -22,6 +22,7 @@ const SettingFlags = z.object({
   dmPolicy: DmPolicy.optional(),
   groupReplies: GroupReplies.optional(),
   rateLimit: RateLimitText.optional(),
+  newContactRate: RateLimitText.optional(),
   memory: MemoryMode.optional(),
   bin: AgentPatch.shape.bin,
   model: AgentPatch.shape.model,
@@ -106,6 +107,7 @@ function withSettingOptions(command: Command): Command {
     .option('--dm-policy <policy>', 'who may DM the agent: open, allowlist (contacts marked allowed) or pairing (owner-approved codes)')
     .option('--group-replies <mode>', 'in groups, answer on mention only or all messages: mention or all')
     .option('--rate-limit <burst/perMinute>', 'per contact: messages at once / refilled per minute, e.g. 30/30')
+    .option('--new-contact-rate <burst/perMinute>', 'new contacts the tenant takes through this agent: at once / per minute, e.g. 60/60')
     .option('--memory <mode>', 'tools (recalled and offered as tools), context (recalled only) or off')
     .option('--bin <path>', 'CLI providers: the executable, a name on PATH or a path')
     .option('--model <name>', 'the model the provider is asked for')
@@ -151,17 +153,19 @@ function printAgent(out: CliOutput, agent: Agent): void {
   out.line(`dm policy      ${policy.dmPolicy}`);
   out.line(`group replies  ${policy.groupReplies}`);
   out.line(`rate limit     ${policy.rateLimit}`);
+  out.line(`new contacts   ${policy.newContactRate}`);
   out.line(`system prompt  ${agent.systemPrompt || '-'}`);
   const settings = Object.entries(agent.config).filter(([key]) => !POLICY_KEYS.includes(key));
   for (const [key, value] of settings) out.line(`${key.padEnd(15)}${typeof value === 'string' ? value : JSON.stringify(value)}`);
 }
 
-const POLICY_KEYS = ['dmPolicy', 'groupReplies', 'rateLimit'];
+const POLICY_KEYS = ['dmPolicy', 'groupReplies', 'rateLimit', 'newContactRate'];
 
 // The effective policy: the config's values over the defaults a fresh agent gets.
-function describePolicy(agent: Agent): { dmPolicy: string; groupReplies: string; rateLimit: string } {
+function describePolicy(agent: Agent): { dmPolicy: string; groupReplies: string; rateLimit: string; newContactRate: string } {
   const policy = AgentPolicy.safeParse(agent.config);
-  if (!policy.success) return { dmPolicy: '?', groupReplies: '?', rateLimit: '?' };
-  const { dmPolicy, groupReplies, rateLimit } = policy.data;
-  return { dmPolicy, groupReplies, rateLimit: `${rateLimit.burst} at once, ${rateLimit.perMinute}/min` };
+  if (!policy.success) return { dmPolicy: '?', groupReplies: '?', rateLimit: '?', newContactRate: '?' };
+  const { dmPolicy, groupReplies, rateLimit, newContactRate } = policy.data;
+  const rate = (limit: RateLimit) => `${limit.burst} at once, ${limit.perMinute}/min`;
+  return { dmPolicy, groupReplies, rateLimit: rate(rateLimit), newContactRate: rate(newContactRate) };
 }
