@@ -17,6 +17,8 @@ import { makePrivate } from './home/home-modes';
 import { createContactFiles } from './contacts/contact-files';
 import { agentEnv } from './agents/agent-env';
 import { createAgentCheck } from './agents/agent-check';
+import { createCliSandbox } from './agents/cli-sandbox';
+import { warnUnsandboxedAgents } from './agents/sandbox-warnings';
 import { createClaudeProvider } from './agents/claude-provider';
 import { createCodexProvider } from './agents/codex-provider';
 import { createOpencodeProvider } from './agents/opencode-provider';
@@ -79,11 +81,12 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     const grants = createTurnGrants();
     const workspaceRoot = join(config.home, 'workspaces');
     const agentProcessEnv = agentEnv(options.env ?? {});
+    const sandbox = createCliSandbox({ env: agentProcessEnv, home: config.home });
     mkdirSync(workspaceRoot, { recursive: true });
     const app = createApp({
       services,
       grants,
-      checkAgent: createAgentCheck(agentProcessEnv, workspaceRoot),
+      checkAgent: createAgentCheck(agentProcessEnv, workspaceRoot, sandbox),
       authenticate: createCachedAuthenticate(db, TOKEN_CACHE_MS),
       waitForTurn: ({ tenantId: tenant, eventId }, signal, onText) =>
         waiters.wait(eventId, {
@@ -98,7 +101,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     const port = (server.address() as AddressInfo).port;
     const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
 
-    const cliHost = { home: config.home, env: agentProcessEnv, log };
+    const cliHost = { home: config.home, env: agentProcessEnv, sandbox, log };
     const providers = {
       echo: createEchoProvider(),
       claude: createClaudeProvider(cliHost),
@@ -119,8 +122,9 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     });
     wakeWorker = worker.wake;
     await worker.start(db.engine === 'pglite');
+    await warnUnsandboxedAgents(services.agents, tenantId, log);
     log(`switchboard: listening on ${url} (${db.engine}${config.databaseUrl ? '' : ` in ${config.home}`})`);
-    return { url, port, gatewayToken, onChannelsChanged: (listener) => services.channels.onChange(listener), close: () => closeAll(server, worker, db) };
+    return { url, port, gatewayToken, onChannelsChanged: (listener) => services.channels.onChange(listener), close: () => closeAll(server, worker, db).finally(() => sandbox.close()) };
   } catch (error) {
     await db.close();
     throw error;

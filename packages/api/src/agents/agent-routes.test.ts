@@ -25,7 +25,8 @@ describeEachServer('agents: create and check (fake claude executable)', (server)
     expect(missing.detail).toContain('/nonexistent/claude could not be started: it was not found');
 
     await server.client().agents.create({ name: 'fake-cli', provider: 'claude', bin: FAKE_CLAUDE });
-    expect(await server.client().agents.check('fake-cli')).toMatchObject({ ok: true, detail: expect.stringContaining('2.1.0 (Claude Code, fake)') });
+    expect(await server.client().agents.check('fake-cli')).toMatchObject({ ok: true, detail: expect.stringMatching(/2\.1\.0 \(Claude Code, fake\) \(sandboxed\)$/) });
+    expect(await server.client().agents.check('fake-cli')).not.toHaveProperty('warning');
 
     await server.client().agents.create({ name: 'keyless', provider: 'anthropic', apiKeyEnv: 'SB_TEST_UNSET_KEY' });
     expect(await server.client().agents.check('keyless')).toMatchObject({ ok: false, detail: '$SB_TEST_UNSET_KEY is not set' });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { Agent, ContactId, Session } from '@switchboard/shared';
 import type { Turn } from './agent-provider';
+import { createCliSandbox } from './cli-sandbox';
 import { createClaudeProvider } from './claude-provider';
 import { fakeCliBin, readFakeCalls } from '../../../../test/fake-cli-calls';
 
@@ -20,7 +21,7 @@ describe('claude provider (fake claude executable)', () => {
 
   const sbHome = () => join(dir, 'sb');
   const provider = () =>
-    createClaudeProvider({ home: sbHome(), env: { PATH: process.env.PATH, HOME: join(dir, 'owner-home') }, log: (l) => logs.push(l) });
+    createClaudeProvider({ home: sbHome(), env: { PATH: process.env.PATH, HOME: join(dir, 'owner-home') }, sandbox: createCliSandbox({ env: {}, home: dir }), log: (l) => logs.push(l) });
   // Sandbox off: these tests are about the CLI's arguments (the sandbox has its own tests).
   const agent: Agent = { id: randomUUID() as Agent['id'], name: 'default', provider: 'claude', systemPrompt: 'Be brief.', config: { bin: FAKE_CLAUDE, sandbox: 'off' } };
   const session = (contactId: string | null, providerSessionId: string | null): Session => ({

@@ -39,6 +39,8 @@ describeEachServer('memory tools of agent CLIs over MCP with turn tokens (fake c
       const other = await say(b, 'recall: stamps');
       expect(other.reply?.text).not.toContain('collects stamps');
       expect(other.reply?.text).toMatch(/\n\[\]$/);
+      // Contact turns run in the OS sandbox: the CLI reached our MCP endpoint through its proxy.
+      expect(calls(fake).at(-1)?.env.HTTP_PROXY).toMatch(/^http:\/\/srt:[0-9a-f]+@127\.0\.0\.1:3128$/);
       const memories = await server.client().memories.list({ contact: stored.contactId ?? undefined });
       expect(memories.map((memory) => memory.content)).toEqual([`${fake} contact A collects stamps`]);
     });

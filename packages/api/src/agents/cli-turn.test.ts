@@ -8,6 +8,7 @@ import { createClaudeProvider } from './claude-provider';
 import { createCodexProvider } from './codex-provider';
 import { createOpencodeProvider } from './opencode-provider';
 import type { CliHost } from './cli-turn';
+import { createCliSandbox } from './cli-sandbox';
 import { fakeCliBin, readFakeCalls, type FakeCall } from '../../../../test/fake-cli-calls';
 
 const CLIS = ['claude', 'codex', 'opencode'] as const;
@@ -21,17 +22,16 @@ const heard = (cli: Cli, text: string, reply: string) => {
 };
 
 describe.each(CLIS)('a %s turn (the fake executable with the real grammar)', (cli) => {
-  let dir: string;
-  beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), `sb-cli-turn-${cli}-`));
-  });
+  const dir = mkdtempSync(join(tmpdir(), `sb-cli-turn-${cli}-`));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   const serverEnv = {
     PATH: process.env.PATH, LANG: 'C.UTF-8', TZ: 'Europe/Berlin', SB_HOME: '/srv/sb', SB_OWNER_SECRET: 'owner-only', PGPASSWORD: 'pg',
     AWS_SECRET_ACCESS_KEY: 'aws', OPENAI_API_KEY: 'sk-other', ANTHROPIC_API_KEY: 'sk-ant', ANTHROPIC_BASE_URL: 'https://llm.example',
   };
-  const host = (): CliHost => ({ home: join(dir, 'sb'), env: { ...serverEnv, HOME: join(dir, 'owner-home') }, log: () => undefined });
+  const sandbox = createCliSandbox({ env: { PATH: process.env.PATH }, home: join(dir, 'sb') });
+  afterAll(() => sandbox.close());
+  const host = (): CliHost => ({ home: join(dir, 'sb'), env: { ...serverEnv, HOME: join(dir, 'owner-home') }, sandbox, log: () => undefined });
   // Sandbox off: this is about the CLI's arguments and environment (the sandbox has its own tests).
   const agent = (config: Record<string, unknown> = {}): Agent => ({
     id: randomUUID() as Agent['id'], name: 'default', provider: cli, systemPrompt: '',
@@ -83,6 +83,17 @@ describe.each(CLIS)('a %s turn (the fake executable with the real grammar)', (cl
       SB_TURN_TOKEN: 'sbt_turn', ANTHROPIC_API_KEY: 'sk-ant', LANG: 'C.UTF-8', TZ: 'Europe/Berlin',
     });
   });
+
+  it('keeps exactly that environment inside the OS sandbox (the default), plus the variables of its proxy', async () => {
+    const contact = randomUUID();
+    await run(contact, 'hello', { sandbox: 'on' });
+    const call = lastCall();
+    expect(call?.cwd).toBe(join(dir, 'sb', 'workspaces', 'default', contact));
+    expect(Object.keys(call?.env ?? {}).sort()).toEqual([
+      'ANTHROPIC_API_KEY', 'ANTHROPIC_BASE_URL', 'CLAUDE_CONFIG_DIR', 'CODEX_HOME', 'HOME', 'HTTPS_PROXY', 'HTTP_PROXY', 'LANG', 'PATH',
+      'SB_TURN_TOKEN', 'TZ', 'XDG_CACHE_HOME', 'XDG_CONFIG_HOME', 'XDG_DATA_HOME', 'XDG_STATE_HOME', 'http_proxy', 'https_proxy',
+    ]);
+  }, 30_000);
 
   it('gives the owner\'s full turns the server\'s environment, and a restricted owner turn the allowlisted one', async () => {
     await run(null, 'hello');

@@ -1,9 +1,9 @@
 /**
  * Where and how one CLI turn runs. Every turn works in `$SB_HOME/workspaces/<agent>/<contact|owner>`.
  * A restricted turn (every contact's; the owner's with ownerProfile `restricted`) also gets its own
- * CLI home `$SB_HOME/contacts/<contact|owner>` (HOME, CLAUDE_CONFIG_DIR, CODEX_HOME, XDG_*), run
- * files under `$SB_HOME/run/<contact|owner>` and an allowlisted environment. The owner's full turns
- * keep the server's environment (minus our secrets) and home.
+ * CLI home `$SB_HOME/contacts/<contact|owner>`, run files under `$SB_HOME/run/<contact|owner>`, an
+ * allowlisted environment and the OS sandbox (unless the agent opts out), which shows it only those
+ * three places. The owner's full turns keep the server's environment (minus our secrets) and home.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,6 +11,8 @@ import type { Turn } from './agent-provider';
 import type { CliConfig } from './agent-config';
 import { cliHomeEnv, restrictedEnv, type Env } from './agent-env';
 import { isRestricted, runCliProcess, TURN_TOKEN_ENV, type CliResult } from './cli-process';
+import type { CliSandbox } from './cli-sandbox';
+import { sandboxHosts } from './sandbox-hosts';
 
 /** What every CLI provider is made with. */
 export interface CliHost {
@@ -18,6 +20,7 @@ export interface CliHost {
   home: string;
   /** The server's environment minus Switchboard's secrets (agentEnv). */
   env: Env;
+  sandbox: CliSandbox;
   log: (line: string) => void;
 }
 
@@ -45,15 +48,23 @@ export function placeTurn(home: string, turn: Turn, config: CliConfig): TurnPlac
   const cwd = join(home, 'workspaces', turn.agent.name, who);
   mkdirSync(cwd, { recursive: true, mode: 0o700 });
   const cliHome = restricted ? join(home, 'contacts', who) : null;
+  const runDir = join(home, 'run', who);
+  mkdirSync(runDir, { recursive: true, mode: 0o700 });
   if (cliHome) for (const dir of Object.values(cliHomeEnv(cliHome))) mkdirSync(dir, { recursive: true, mode: 0o700 });
-  return { cwd, runDir: join(home, 'run', who), cliHome, restricted };
+  return { cwd, runDir, cliHome, restricted };
 }
 
-/** Runs the CLI for a turn in its place, with the environment its kind of turn gets. */
+/** Runs the CLI for a turn in its place, with the environment (and sandbox) its kind of turn gets. */
 export async function runCliTurn(host: CliHost, turn: Turn, config: CliConfig, place: TurnPlace, run: CliTurnRun): Promise<CliResult> {
   const token: Record<string, string> = turn.mcp ? { [TURN_TOKEN_ENV]: turn.mcp.token } : {};
-  const env = place.cliHome ? restrictedEnv(host.env, place.cliHome, config.cliEnv, token) : { ...host.env, ...token };
-  return runCliProcess({
-    bin: config.bin, args: run.args, cwd: place.cwd, env, timeoutMs: config.timeoutMs, signal: run.signal, onStdoutLine: run.onStdoutLine,
+  const common = { name: config.bin, cwd: place.cwd, timeoutMs: config.timeoutMs, signal: run.signal, onStdoutLine: run.onStdoutLine };
+  if (!place.cliHome) return runCliProcess({ ...common, bin: config.bin, args: run.args, env: { ...host.env, ...token } });
+  const env = restrictedEnv(host.env, place.cliHome, config.cliEnv, token);
+  if (config.sandbox === 'off') return runCliProcess({ ...common, bin: config.bin, args: run.args, env });
+  const sandboxed = await host.sandbox.wrap({
+    agent: turn.agent.name, bin: config.bin, args: run.args, env, cwd: place.cwd,
+    writable: [place.cwd, place.cliHome], readable: [place.runDir],
+    hosts: sandboxHosts(turn.agent.provider, config, host.env, turn.mcp?.url),
   });
+  return runCliProcess({ ...common, ...sandboxed });
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { Agent, ContactId, Session } from '@switchboard/shared';
 import type { Turn } from './agent-provider';
+import { createCliSandbox } from './cli-sandbox';
 import { createCodexProvider } from './codex-provider';
 import { fakeCliBin, readFakeCalls } from '../../../../test/fake-cli-calls';
 
@@ -29,7 +30,7 @@ describe('codex provider (fake codex executable)', () => {
       tools: { remember: () => Promise.reject(new Error('unused')), recall: () => Promise.resolve([]), forget: () => Promise.resolve(false) },
       mcp: null, forkFrom: null,
     };
-    return createCodexProvider({ home: sbHome(), env: { PATH: process.env.PATH, HOME: join(dir, 'owner-home') }, log: () => undefined })
+    return createCodexProvider({ home: sbHome(), env: { PATH: process.env.PATH, HOME: join(dir, 'owner-home') }, sandbox: createCliSandbox({ env: {}, home: dir }), log: () => undefined })
       .run(turn, { signal: new AbortController().signal });
   };
   const calls = () => readFakeCalls(dir, 'codex');

@@ -1,6 +1,6 @@
 /**
- * `sb doctor`: is the server up, and can each agent's provider run there (the CLI's binary starts,
- * an HTTP provider has its key)? Prints one row per agent, then a warning for each
+ * `sb doctor`: is the server up, and can each agent's provider run there (the CLI's binary starts in
+ * its sandbox, an HTTP provider has its key)? Prints one row per agent, then a warning for each
  * agent that runs less safely than it could (its sandbox is off); exits 1 when any agent cannot run.
  */
 import type { Command } from 'commander';
