@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { isAppError, type ContactId } from '@switchboard/shared';
 import { describeEachEngine } from '../../../../test/engines';
 import { contactScope } from '../db/scope';
+import { findAccountAgent, holdsLease } from '../channels/channel-repo';
 import { findOutboxItem, insertOutboxItem } from './outbox-repo';
 
 describeEachEngine('outbox readers', (env) => {
@@ -52,5 +53,13 @@ describeEachEngine('outbox readers', (env) => {
     const [item] = await env.services.outbox.list(env.owner, { accountKey: 'leased' });
     expect(await env.db.transaction(contactScope(env.tenantId, ids.a!), (tx) => findOutboxItem(tx, item!.id))).toMatchObject({ id: item!.id });
     expect(await env.db.transaction(contactScope(env.tenantId, ids.b!), (tx) => findOutboxItem(tx, item!.id))).toBeUndefined();
+  });
+
+  it('answers the account and lease lookups for the owner only: a contact’s scope sees no account and no lease', async () => {
+    expect(await env.db.transaction(env.owner, (tx) => findAccountAgent(tx, 'whatsapp', 'leased'))).toBe('default');
+    expect(await env.db.transaction(env.owner, (tx) => holdsLease(tx, 'whatsapp', 'leased', 'me'))).toBe(true);
+    const asContact = contactScope(env.tenantId, ids.a!);
+    expect(await env.db.transaction(asContact, (tx) => findAccountAgent(tx, 'whatsapp', 'leased'))).toBeUndefined();
+    expect(await env.db.transaction(asContact, (tx) => holdsLease(tx, 'whatsapp', 'leased', 'me'))).toBe(false);
   });
 });
