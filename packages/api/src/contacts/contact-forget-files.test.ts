@@ -63,6 +63,15 @@ describeEachEngine('contact erasure of files, merged speech and quoting replies'
     expect(readFileSync(outside, 'utf8')).toBe('not the contact’s');
   });
 
+  it('refuses an id that is not a UUID before it builds any path from it', async () => {
+    const victim = join(home, 'contacts', 'victim');
+    mkdirSync(victim, { recursive: true });
+    for (const id of ['..', '../contacts/victim', 'victim', '']) {
+      await expect(createContactFiles(join(home, 'workspaces')).erase([id as ContactId])).rejects.toMatchObject({ code: 'invalid_input' });
+    }
+    expect(existsSync(victim)).toBe(true);
+  });
+
   it('erases what the contact said while merged into another, and what its turns remembered there', async () => {
     const [x, target] = [`x-${randomUUID()}`, `t-${randomUUID()}`];
     const xId = await person(x);
