@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
@@ -66,6 +66,20 @@ describe('the CLI sandbox (bubblewrap and a filtering proxy per allowlist, with 
     // The first allowlist's proxy still refuses what it never allowed.
     const again = await runIn({ args: [`probe ${JSON.stringify({ proxy: ['127.0.0.1:5432', `localhost:${canaryPort}`] })}`], hosts: [`127.0.0.1:${canaryPort}`] });
     expect(again.report).toBe(`proxy 127.0.0.1:5432: failed 403\nproxy localhost:${canaryPort}: failed 403`);
+  });
+
+  it('shows a script CLI its interpreter where that lives outside /usr (node installed by nvm, say)', async () => {
+    const tools = join(dir, 'tools', 'bin');
+    const app = join(dir, 'app');
+    mkdirSync(tools, { recursive: true });
+    mkdirSync(app);
+    writeFileSync(join(tools, 'mynode'), `#!/bin/sh\nexec ${process.execPath} "$@"\n`, { mode: 0o755 });
+    writeFileSync(join(app, 'cli.js'), '#!/usr/bin/env mynode\nprocess.stdout.write(JSON.stringify({ argv: process.argv.slice(2), env: [], cwd: process.cwd(), report: null }));\n', { mode: 0o755 });
+    const withTools = createCliSandbox({ env: { PATH: `${tools}:${process.env.PATH}` }, home: join(dir, 'sb') });
+    const command = await withTools.wrap(spec({ bin: join(app, 'cli.js'), args: ['--', 'hi'], env: { PATH: `${tools}:/usr/bin:/bin`, HOME: workspace } }));
+    const result = await runCliProcess({ ...command, cwd: workspace, timeoutMs: 30_000, signal: new AbortController().signal });
+    await withTools.close();
+    expect(JSON.parse(result.stdout)).toMatchObject({ argv: ['--', 'hi'] });
   });
 
   it('refuses, saying how to fix it, when bubblewrap is not installed', async () => {

@@ -5,7 +5,7 @@
  * sandbox can be set up (no bwrap, socat or ripgrep, user namespaces off, not Linux) `wrap` refuses
  * with how to fix it. A working setup is checked once; a failing one again at the next turn.
  */
-import { accessSync, constants, realpathSync } from 'node:fs';
+import { accessSync, closeSync, constants, openSync, readSync, realpathSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { AppError } from '@switchboard/shared';
 import type { Env } from './agent-env';
@@ -76,7 +76,10 @@ export function createCliSandbox(options: { env: Env; home: string }): CliSandbo
         throw new AppError('upstream_failed', refusal(spec.agent, `its network proxy did not start: ${String(error)}`), { cause: error });
       });
       const proxyUrl = `http://srt:${proxy.token}@127.0.0.1:${SANDBOX_PROXY_PORT}`;
-      const args = bwrapArgs({ ...spec, bin, proxySocket: proxy.socketPath, socat: state.tools.socat });
+      const interpreter = interpreterOf(bin, options.env.PATH);
+      if (interpreter) refuseExposing(interpreter, options.home, options.env.HOME);
+      const readable = [...spec.readable, ...(interpreter ? installDirs(interpreter) : [])];
+      const args = bwrapArgs({ ...spec, bin, readable, proxySocket: proxy.socketPath, socat: state.tools.socat });
       const env = { ...spec.env, HTTP_PROXY: proxyUrl, HTTPS_PROXY: proxyUrl, http_proxy: proxyUrl, https_proxy: proxyUrl };
       return { bin: state.tools.bwrap, args, env };
     },
@@ -120,6 +123,25 @@ function refuseExposing(bin: string, home: string, userHome: string | undefined)
 function isWithin(path: string, root: string): boolean {
   const rel = relative(root, path);
   return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+}
+
+/** A script's interpreter (`#!/usr/bin/env node`, `#!/opt/node/bin/node`), so an npm-installed CLI finds its node. */
+function interpreterOf(bin: string, path: string | undefined): string | undefined {
+  const head = readHead(bin);
+  const shebang = /^#!\s*(\S+)(?:\s+(\S+))?/.exec(head)?.slice(1) ?? [];
+  const [program, argument] = shebang;
+  if (!program) return undefined;
+  return program.endsWith('/env') && argument ? findOnPath(argument, path) : program;
+}
+
+function readHead(bin: string): string {
+  const fd = openSync(bin, 'r');
+  try {
+    const buffer = Buffer.alloc(256);
+    return buffer.subarray(0, readSync(fd, buffer, 0, buffer.length, 0)).toString('latin1').split('\n')[0] ?? '';
+  } finally {
+    closeSync(fd);
+  }
 }
 
 function realpathOr(path: string): string {
