@@ -13,8 +13,9 @@ import { createTurnGrants } from '../../packages/api/src/agents/turn-grants';
 import { describeEachServer, type TestServer } from '../server-harness';
 import { listRoutes, requestArb, type FuzzRequest, type KnownValues } from './route-fuzz-requests';
 
-const SEED = 20261206;
-const RUNS = 2000;
+/** Fixed, so every run sends the same requests; `SB_FUZZ_SEED` and `SB_FUZZ_RUNS` explore further by hand. */
+const SEED = Number(process.env.SB_FUZZ_SEED ?? 20261206);
+const RUNS = Number(process.env.SB_FUZZ_RUNS ?? 2000);
 const REQUEST_TIMEOUT_MS = 15_000;
 const DATABASE_TEXT = /violates|constraint|relation "|syntax error|invalid byte sequence|unicode escape|SQLSTATE|\n\s+at /i;
 
