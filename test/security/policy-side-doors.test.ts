@@ -245,12 +245,14 @@ function fakeChannel(account: GatewayAccount) {
 }
 
 describeEachServer('a pairing code through the gateway (fake channel)', (server) => {
-  it('reaches the chat once, through the outbox, however often the sender writes', async () => {
+  beforeAll(() => server.client().channels.add({ channel: 'whatsapp', accountId: 'pairing-once' }));
+
+  // With the owner token the 202 carries the code as `reply`: the gateway must still not send it itself.
+  it.each([['gateway'], ['owner']])('reaches the chat once, through the outbox, however often the sender writes (a gateway with the %s token)', async (kind) => {
     await server.client().agents.update('default', { dmPolicy: 'pairing' });
-    await server.client().channels.add({ channel: 'whatsapp', accountId: 'pairing-once' });
     let fake: ReturnType<typeof fakeChannel> | undefined;
     const gateway = await startGateway({
-      client: server.client(server.gatewayToken), log: () => undefined, claimWaitMs: 200, refreshMs: 60_000,
+      client: server.client(kind === 'gateway' ? server.gatewayToken : server.ownerToken), log: () => undefined, claimWaitMs: 200, refreshMs: 60_000,
       connect: { whatsapp: async (account) => (fake = fakeChannel(account)).adapter },
     });
     try {
