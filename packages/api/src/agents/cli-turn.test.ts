@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -93,6 +93,19 @@ describe.each(CLIS)('a %s turn (the fake executable with the real grammar)', (cl
       'ANTHROPIC_API_KEY', 'ANTHROPIC_BASE_URL', 'CLAUDE_CONFIG_DIR', 'CODEX_HOME', 'HOME', 'HTTPS_PROXY', 'HTTP_PROXY', 'LANG', 'PATH',
       'SB_TURN_TOKEN', 'TZ', 'XDG_CACHE_HOME', 'XDG_CONFIG_HOME', 'XDG_DATA_HOME', 'XDG_STATE_HOME', 'http_proxy', 'https_proxy',
     ]);
+  }, 30_000);
+
+  it('never follows a link a turn left in its own home when it prepares the next turn', async () => {
+    const contact = randomUUID();
+    await run(contact, 'hello');
+    const outside = join(dir, `outside-${contact}`);
+    mkdirSync(outside);
+    const local = join(dir, 'sb', 'contacts', contact, '.local');
+    rmSync(local, { recursive: true });
+    symlinkSync(outside, local);
+    // In its sandbox the link leads nowhere (the CLI may fail); the server must not have followed it either.
+    await run(contact, 'again', { sandbox: 'on' }).catch(() => undefined);
+    expect(readdirSync(outside)).toEqual([]);
   }, 30_000);
 
   it('gives the owner\'s full turns the server\'s environment, and a restricted owner turn the allowlisted one', async () => {

@@ -5,8 +5,8 @@
  * allowlisted environment and the OS sandbox (unless the agent opts out), which shows it only those
  * three places. The owner's full turns keep the server's environment (minus our secrets) and home.
  */
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, lstatSync, mkdirSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
 import type { Turn } from './agent-provider';
 import type { CliConfig } from './agent-config';
 import { cliHomeEnv, restrictedEnv, type Env } from './agent-env';
@@ -50,8 +50,32 @@ export function placeTurn(home: string, turn: Turn, config: CliConfig): TurnPlac
   const cliHome = restricted ? join(home, 'contacts', who) : null;
   const runDir = join(home, 'run', who);
   mkdirSync(runDir, { recursive: true, mode: 0o700 });
-  if (cliHome) for (const dir of Object.values(cliHomeEnv(cliHome))) mkdirSync(dir, { recursive: true, mode: 0o700 });
+  if (cliHome) {
+    mkdirSync(cliHome, { recursive: true, mode: 0o700 });
+    for (const dir of Object.values(cliHomeEnv(cliHome))) makeDirInside(cliHome, relative(cliHome, dir));
+  }
   return { cwd, runDir, cliHome, restricted };
+}
+
+/**
+ * Creates `root/path` one level at a time, stopping at anything that is not a plain directory:
+ * a turn may have put a symbolic link into its own home, and the server must never follow it.
+ */
+function makeDirInside(root: string, path: string): void {
+  let dir = root;
+  for (const part of path.split(sep).filter(Boolean)) {
+    dir = join(dir, part);
+    if (!existsSync(dir) && !isLink(dir)) mkdirSync(dir, { mode: 0o700 });
+    if (isLink(dir) || !lstatSync(dir).isDirectory()) return;
+  }
+}
+
+function isLink(path: string): boolean {
+  try {
+    return lstatSync(path).isSymbolicLink();
+  } catch {
+    return false; // nothing there
+  }
 }
 
 /** Runs the CLI for a turn in its place, with the environment (and sandbox) its kind of turn gets. */
