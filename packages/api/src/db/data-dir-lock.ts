@@ -20,6 +20,8 @@ export interface DataDirLock {
 const MAX_SOCKET_PATH = 100;
 /** A socket that refused a connection is asked once more after this long (bind and listen are two steps). */
 const RECHECK_MS = 25;
+/** How often a connection reset by a holder's socket is tried again before the holder counts as alive. */
+const RESET_RETRIES = 40;
 
 /** Lock files this process holds: a second lock of ours on one directory is refused at once. */
 const heldHere = new Set<string>();
@@ -72,15 +74,27 @@ function listGenerations(path: string): number[] {
 /** The pid of a holder that answers on one of the generations' sockets; undefined when none does. */
 async function findLiveHolder(path: string, generations: number[]): Promise<number | 'unknown' | undefined> {
   for (const generation of generations) {
-    const socket = socketPath(path, generation);
-    const answer = (await askHolder(socket)) ?? (await delay(RECHECK_MS).then(() => askHolder(socket)));
+    const answer = await askUntilSettled(socketPath(path, generation));
     if (answer !== undefined) return answer;
   }
   return undefined;
 }
 
+/**
+ * A refused connection is asked once more (bind and listen are two steps). A reset one is asked
+ * again for a while: a killed multi-threaded holder shows as a zombie while its last threads still
+ * hold the socket, which then resets the queued connection; only a holder that keeps resetting
+ * counts as alive.
+ */
+async function askUntilSettled(socket: string): Promise<number | 'unknown' | undefined> {
+  let answer = await askHolder(socket);
+  for (let attempt = 0; answer === 'reset' && attempt < RESET_RETRIES; attempt++) answer = await delay(RECHECK_MS).then(() => askHolder(socket));
+  if (answer === undefined) answer = await delay(RECHECK_MS).then(() => askHolder(socket));
+  return answer === 'reset' ? 'unknown' : answer;
+}
+
 /** Connects to a holder's socket: its pid when it answers, undefined when nobody listens there. */
-function askHolder(socket: string): Promise<number | 'unknown' | undefined> {
+function askHolder(socket: string): Promise<number | 'unknown' | 'reset' | undefined> {
   return new Promise((resolve, reject) => {
     let text = '';
     const connection = createConnection(socket);
@@ -92,7 +106,7 @@ function askHolder(socket: string): Promise<number | 'unknown' | undefined> {
     });
     connection.on('error', (error: NodeJS.ErrnoException) => {
       if (error.code === 'ECONNREFUSED' || error.code === 'ENOENT') resolve(undefined);
-      else if (error.code === 'ECONNRESET' || error.code === 'EPIPE') resolve('unknown');
+      else if (error.code === 'ECONNRESET' || error.code === 'EPIPE') resolve('reset');
       else reject(error);
     });
   });
