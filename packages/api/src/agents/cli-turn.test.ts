@@ -95,6 +95,14 @@ describe.each(CLIS)('a %s turn (the fake executable with the real grammar)', (cl
     ]);
   }, 30_000);
 
+  it('runs the owner\'s restricted turns in the sandbox too, with the owner\'s own CLI home under SB_HOME', async () => {
+    await run(null, 'hello', { ownerProfile: 'restricted', sandbox: 'on' });
+    expect(lastCall()?.env).toMatchObject({ HOME: join(dir, 'sb', 'contacts', 'owner'), HTTP_PROXY: expect.stringMatching(/^http:\/\/srt:/) });
+    await run(null, 'hello', { sandbox: 'on' });
+    expect(lastCall()?.env).toMatchObject({ HOME: join(dir, 'owner-home'), SB_OWNER_SECRET: 'owner-only' });
+    expect(lastCall()?.env).not.toHaveProperty('HTTP_PROXY');
+  }, 30_000);
+
   it('never follows a link a turn left in its own home when it prepares the next turn', async () => {
     const contact = randomUUID();
     await run(contact, 'hello');
