@@ -49,11 +49,14 @@ export interface CliSandbox {
 }
 
 const TOOLS = ['bwrap', 'socat', 'rg'] as const;
+
+/** The status, and where the tools are when a sandbox works. */
+type SandboxSetup = SandboxStatus & { tools?: Record<(typeof TOOLS)[number], string> };
 const TRIAL_TIMEOUT_MS = 10_000;
 
 export function createCliSandbox(options: { env: Env; home: string }): CliSandbox {
   const proxies = createSandboxProxies(options.env);
-  let ready: Promise<SandboxStatus & { tools?: Record<(typeof TOOLS)[number], string> }> | undefined;
+  let ready: Promise<SandboxSetup> | undefined;
 
   async function setup() {
     ready ??= probe(options.env);
@@ -88,12 +91,14 @@ export function createCliSandbox(options: { env: Env; home: string }): CliSandbo
 }
 
 /** Finds the tools and runs an empty sandbox once: a sandbox is only "ok" when one really ran. */
-async function probe(env: Env): Promise<SandboxStatus & { tools?: Record<(typeof TOOLS)[number], string> }> {
+async function probe(env: Env): Promise<SandboxSetup> {
   if (process.platform !== 'linux') return { ok: false, detail: `the sandbox needs Linux (this is ${process.platform})` };
-  const found = TOOLS.map((tool) => [tool, findOnPath(tool, env.PATH)] as const);
-  const missing = found.filter(([, path]) => path === undefined).map(([tool]) => tool);
-  if (missing.length > 0) return { ok: false, detail: `${missing.join(', ')} not found on PATH` };
-  const tools = Object.fromEntries(found) as Record<(typeof TOOLS)[number], string>;
+  const [bwrap, socat, rg] = TOOLS.map((tool) => findOnPath(tool, env.PATH));
+  if (!bwrap || !socat || !rg) {
+    const missing = TOOLS.filter((_, index) => ![bwrap, socat, rg][index]);
+    return { ok: false, detail: `${missing.join(', ')} not found on PATH` };
+  }
+  const tools = { bwrap, socat, rg };
   const trial = await runCliProcess({
     bin: tools.bwrap, args: [...bwrapBaseArgs(), '--', '/bin/sh', '-c', 'exit 0'], cwd: '/', env: { PATH: env.PATH ?? '/usr/bin:/bin' },
     timeoutMs: TRIAL_TIMEOUT_MS, signal: new AbortController().signal,
