@@ -2,7 +2,6 @@ import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { transformSync } from '@swc/core';
 import { loadOrCreateToken, tokenFilePath } from './token-files';
 
 const modeOf = (path: string) => (statSync(path).mode & 0o777).toString(8);
@@ -119,11 +118,8 @@ describe('loadOrCreateToken', () => {
 
   it('gives processes that start at the same moment one and the same token', async () => {
     // Processes, not promises: the function is synchronous, and the guarantee is between processes.
-    const source = readFileSync(join(__dirname, 'token-files.ts'), 'utf8');
-    const modulePath = join(dir, 'token-files.js');
-    writeFileSync(modulePath, transformSync(source, {
-      filename: 'token-files.ts', jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' },
-    }).code);
+    // The built module (npm test builds first), with the modules it loads.
+    const modulePath = join(__dirname, '..', '..', 'dist', 'auth', 'token-files.js');
     // Three processes on each of four fresh homes, all released at once (a naive check-then-write
     // implementation disagrees on some home in nearly every run).
     const homes = [0, 1, 2, 3].map((index) => join(dir, `home-${index}`));
