@@ -1,10 +1,11 @@
 /**
  * A contact is the attacker: its message makes the agent CLI (the fake claude, which runs a probe
  * the message lists) try to read the owner token, list the data directory and SB_HOME, read and
- * overwrite a sibling contact's workspace file, read the server user's ~/.claude/CLAUDE.md, and
- * reach a local TCP canary directly and through the proxy. Against the real server process (PGlite
- * in SB_HOME): every attempt fails in the sandbox, and succeeds once the owner turns it off (so
- * the test proves the sandbox, not the fake); memory tools still work over MCP from inside.
+ * overwrite a sibling contact's workspace file, read the server user's ~/.claude/CLAUDE.md, reach
+ * a local TCP canary directly and through the proxy, and reach the suite's PostgreSQL (trust
+ * authentication). Against the real server process (PGlite in SB_HOME): every attempt fails in the
+ * sandbox, and succeeds once the owner turns it off (so the test proves the sandbox, not the fake);
+ * memory tools still work over MCP from inside.
  */
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
@@ -55,7 +56,7 @@ describe('a contact\'s turn cannot leave its sandbox (real server process; the f
     read: [tokenFilePath(sbHome, 'owner'), join(userHome, '.claude', 'CLAUDE.md'), siblingFile, `/proc/${server.pid}/environ`],
     list: [sbHome, join(sbHome, 'data'), join(sbHome, 'contacts'), ...(process.getuid?.() === 0 ? ['/root'] : [])],
     write: [siblingFile],
-    connect: [`127.0.0.1:${canaryPort}`],
+    connect: [`127.0.0.1:${canaryPort}`, ...testPostgres()],
     proxy: [`127.0.0.1:${canaryPort}`],
   });
   /** The probe's report lines (the fake's reply after its first line). */
@@ -91,6 +92,16 @@ describe('a contact\'s turn cannot leave its sandbox (real server process; the f
     expect(server.stdout).toMatch(/switchboard: warning: agent default runs its contacts' turns without the OS sandbox/);
   }, START_MS);
 });
+
+/** The suite's own PostgreSQL (trust authentication), as a Unix socket path or host:port. */
+function testPostgres(): string[] {
+  const text = process.env.SB_TEST_PG_URL;
+  if (!text) return [];
+  const url = new URL(text);
+  const socketDir = url.searchParams.get('host');
+  const port = url.searchParams.get('port') ?? (url.port || '5432');
+  return [socketDir?.startsWith('/') ? `${socketDir}/.s.PGSQL.${port}` : `${url.hostname}:${port}`];
+}
 
 describe('contact turns of a CLI agent refuse to run where no sandbox can be set up (real server process, PATH without bubblewrap)', () => {
   const servers = useServerProcesses();
