@@ -1,8 +1,9 @@
 /**
  * `sb serve`: one process with the database, the HTTP API and the turn worker. Start-up opens and
  * migrates the database, makes the owner and gateway tokens (files in SB_HOME unless set in the
- * environment) the tenant's tokens, starts the worker (on PGlite it frees claims a killed process
- * left behind) and listens. `close` stops listening, lets running turns end, closes the database.
+ * environment) the tenant's tokens, frees on PGlite what a killed process held (channel leases,
+ * reply and turn claims), starts the worker and listens. `close` stops listening, lets running
+ * turns end, closes the database.
  */
 import { once } from 'node:events';
 import { mkdirSync } from 'node:fs';
@@ -35,6 +36,8 @@ import { findTenantId } from './tenant-lookup';
 import { createTurnRunner } from './turns/turn-runner';
 import { createTurnWaiters } from './turns/turn-waiters';
 import { createTurnWorker } from './turns/turn-worker';
+import { releaseAllLeases } from './channels/channel-repo';
+import { releaseAllReplyClaims } from './outbox/outbox-release';
 
 export interface RunningServer {
   url: string;
@@ -72,6 +75,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     await registerToken(db, tenantId, 'owner', loadOrCreateToken(config.home, 'owner', config.ownerToken));
     const gatewayToken = loadOrCreateToken(config.home, 'gateway', config.gatewayToken);
     await registerToken(db, tenantId, 'gateway', gatewayToken);
+    if (db.engine === 'pglite') await releaseDeadHolds(db, log);
     // Nothing after start-up runs as the schema owner; a database the caller opened stays the caller's.
     if (!options.db) await db.closeAdmin();
 
@@ -129,6 +133,15 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     await db.close();
     throw error;
   }
+}
+
+/**
+ * PGlite serves one process: every channel lease and reply claim in it is a dead predecessor's.
+ * Given up at once, the gateway connects and the claimed replies go out without waiting them out.
+ */
+async function releaseDeadHolds(db: Db, log: (line: string) => void): Promise<void> {
+  const [leases, replies] = await db.adminTransaction(async (tx) => [await releaseAllLeases(tx), await releaseAllReplyClaims(tx)]);
+  if (leases + replies > 0) log(`switchboard: took over ${leases} channel lease(s) and ${replies} claimed reply(ies) from the previous process`);
 }
 
 /** How agent CLIs on this machine reach the server: a wildcard address is reached over loopback. */

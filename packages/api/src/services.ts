@@ -9,6 +9,7 @@ import { createContactService } from './contacts/contact-service';
 import { createInboundService } from './inbound/inbound-service';
 import { createMemoryService } from './memories/memory-service';
 import { createOutboxService } from './outbox/outbox-service';
+import { releaseAccountClaimsIn } from './outbox/outbox-release';
 import { createPairingService } from './pairing/pairing-service';
 import { createSessionService } from './sessions/session-service';
 
@@ -26,7 +27,7 @@ export function createServices(db: Db, options: ServiceOptions = {}) {
   const agents = createAgentService({ db });
   const sessions = createSessionService({ db });
   const memories = createMemoryService({ db });
-  const channels = createChannelService({ db });
+  const channels = createChannelService({ db, releaseClaimsIn: releaseAccountClaimsIn });
   const outbox = createOutboxService({ db, leases: channels });
   const pairing = createPairingService({ db });
   const inbound = createInboundService({ db, agents, findAccountAgent: channels.findAccountAgent, wake: options.wake ?? (() => undefined) });

@@ -44,7 +44,7 @@ export function createCliProgram(deps: CliDeps): Command {
     .exitOverride()
     .showHelpAfterError('(run sb --help for usage)');
   registerServeCommand(program, { context, env: deps.env, loadServer: deps.loadServer, loadGateway: deps.loadGateway, untilShutdown: deps.untilShutdown });
-  registerGatewayCommand(program, { context, env: deps.env, loadGateway: deps.loadGateway, untilShutdown: deps.untilShutdown });
+  registerGatewayCommand(program, { context, env: deps.env, loadGateway: deps.loadGateway, loadServer: deps.loadServer, untilShutdown: deps.untilShutdown });
   registerChannelsCommand(program, { context, loadGateway: deps.loadGateway });
   registerOutboxCommand(program, { context });
   registerChatCommand(program, { context, input: deps.input, prompt: deps.prompt });

@@ -9,6 +9,7 @@
  * every few seconds, so `sb channels add|rm` take effect without a restart; `stop` ends everything.
  * An account is connected only while this gateway holds its lease, so several gateways on one API
  * (several `sb serve` processes) never run one bot or phone twice; one that cannot renew drops it.
+ * The holder id survives a restart: the restarted gateway resumes its predecessor's leases and claims.
  */
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
@@ -36,7 +37,10 @@ export interface GatewayOptions {
   connectWaitMs?: number;
   /** How long an account's lease lasts unless renewed; it is renewed every third of this at least. */
   leaseMs?: number;
-  /** This gateway's id in the leases; unique per running gateway. */
+  /**
+   * This gateway's id in the leases and reply claims: one per installation, the same after a restart
+   * (then what the killed predecessor held is taken back at once). Default: a one-off id.
+   */
   holder?: string;
   typing?: { refreshMs?: number; limitMs?: number };
 }
@@ -149,7 +153,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     await renewLeases(wanted);
     const opened = await Promise.all([...wanted].filter(([key]) => !connections.has(key)).map(async ([key, account]) => {
       try {
-        const leaseUntil = await lease(key, account);
+        // Not connected here: a lease this holder still has is a killed predecessor's, resumed at once.
+        const leaseUntil = await lease(key, account, true);
         if (typeof leaseUntil !== 'number') return undefined;
         const connection = await open(key, account, leaseUntil);
         if (stopped || connection.abort.signal.aborted) {

@@ -56,7 +56,7 @@ export const ChannelStateUpdate = z.strictObject({
 });
 export type ChannelStateUpdate = z.infer<typeof ChannelStateUpdate>;
 
-/** A running gateway's id in channel leases. */
+/** A gateway's id in channel leases: one per installation (`$SB_HOME`), kept across its restarts. */
 export const LeaseHolder = z.string().min(1).max(200).regex(/^[\x21-\x7e]+$/, 'a holder id is printable without spaces');
 
 /** A gateway asks to run an account: granted while no other live gateway holds it. */
@@ -65,6 +65,11 @@ export const ChannelLeaseRequest = z.strictObject({
   holder: LeaseHolder,
   /** How long the lease lasts unless renewed. */
   ttlMs: z.number().int().min(100).max(600_000),
+  /**
+   * The asker has just started (it runs nothing of this account yet): when it held the lease
+   * before, its dead predecessor did, and the replies of the account claimed then are due again at once.
+   */
+  resume: z.boolean().optional(),
 });
 export type ChannelLeaseRequest = z.infer<typeof ChannelLeaseRequest>;
 

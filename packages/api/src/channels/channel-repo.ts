@@ -1,7 +1,7 @@
 /** SQL for channel accounts and their session state: the owner's (and the gateway's) only. */
 import { z } from 'zod';
 import { ChatChannel, type AgentId, type ChannelAccount, type GatewayAccount } from '@switchboard/shared';
-import type { ScopedTx } from '../db/db';
+import type { ScopedTx, SqlRunner } from '../db/db';
 
 const AccountRow = z.object({
   channel: ChatChannel,
@@ -159,3 +159,18 @@ export async function releaseLease(tx: ScopedTx, channel: ChatChannel, accountKe
   return rowCount > 0;
 }
 
+
+/** Who holds the account's lease (run out or not), locking the row until the transaction ends. */
+export async function findLeaseHolder(tx: ScopedTx, channel: ChatChannel, accountKey: string): Promise<string | undefined> {
+  const { rows } = await tx.query(
+    'select holder from channel_leases where tenant_id = $1 and channel = $2 and account_key = $3 for update',
+    [tx.scope.tenantId, channel, accountKey],
+  );
+  return rows[0] === undefined ? undefined : z.string().parse(rows[0].holder);
+}
+
+/** Start-up of the only process (PGlite), as the schema owner: every lease was a dead process's. */
+export async function releaseAllLeases(tx: SqlRunner): Promise<number> {
+  const { rowCount } = await tx.query('delete from channel_leases');
+  return rowCount;
+}

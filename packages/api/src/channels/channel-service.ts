@@ -2,7 +2,7 @@
  * Channel accounts: the owner adds a bot (its account id is read from the token) or a WhatsApp
  * account bound to an agent; the gateway reads them with their tokens and keeps each channel's
  * session state here, written atomically, so another machine can take over a connection. A lease
- * per account lets only one gateway at a time connect it.
+ * per account lets only one gateway at a time connect it; the same holder restarted takes it back at once.
  */
 import { EventEmitter } from 'node:events';
 import { AppError, notFound, type ChannelAccount, type ChannelAccountCreate, type ChannelLease, type ChannelLeaseRequest, type ChatChannel, type GatewayAccount } from '@switchboard/shared';
@@ -16,8 +16,11 @@ export type ChannelService = ReturnType<typeof createChannelService>;
 
 const ACCOUNT_CACHE_MS = 1000;
 
-export function createChannelService(deps: { db: Db }) {
-  const { db } = deps;
+/** Frees the account's claimed, undelivered replies inside the caller's transaction (the outbox's). */
+export type ClaimRelease = (tx: ScopedTx, channel: ChatChannel, accountId: string) => Promise<number>;
+
+export function createChannelService(deps: { db: Db; releaseClaimsIn: ClaimRelease }) {
+  const { db, releaseClaimsIn } = deps;
   const changes = new EventEmitter();
   changes.setMaxListeners(0);
   const accountAgents = new Map<string, { agent: string | undefined; until: number }>();
@@ -90,11 +93,18 @@ export function createChannelService(deps: { db: Db }) {
       return repo.holdsLease(tx, channel, accountId, holder);
     },
 
-    /** Takes or renews the account's lease; not granted while another gateway's lease lasts. */
+    /**
+     * Takes or renews the account's lease; not granted while another gateway's lease lasts. A
+     * holder that resumes after a restart gets its lease at once and its predecessor's claimed
+     * replies back (only its own: another holder's lease is waited out).
+     */
     takeLease(scope: Scope, channel: ChatChannel, accountId: string, request: ChannelLeaseRequest): Promise<ChannelLease> {
       return db.transaction(scope, async (tx) => {
         await requireAccount(tx, channel, accountId);
-        return repo.takeLease(tx, channel, accountId, request.holder, request.ttlMs);
+        const before = request.resume ? await repo.findLeaseHolder(tx, channel, accountId) : undefined;
+        const lease = await repo.takeLease(tx, channel, accountId, request.holder, request.ttlMs);
+        if (lease.granted && before === request.holder) await releaseClaimsIn(tx, channel, accountId);
+        return lease;
       });
     },
 

@@ -17,6 +17,10 @@ function createServeHarness(env: Record<string, string | undefined> = {}) {
       options.log?.('worker started');
       return { url: `http://127.0.0.1:${config.port}`, port: config.port, gatewayToken: 'gw', onChannelsChanged: () => undefined, close: async () => void events.push('closed') };
     },
+    async claimGatewayHolder(home) {
+      events.push(`holder of ${home}`);
+      return { id: 'holder-of-this-home', lasting: true, release: () => void events.push('holder released') };
+    },
   };
   let stdout = '';
   let stderr = '';
@@ -28,7 +32,7 @@ function createServeHarness(env: Record<string, string | undefined> = {}) {
     loadGateway: async () => ({
       async startGateway(options) {
         gatewayClients.push(options.client);
-        events.push('gateway started');
+        events.push(`gateway started as ${options.holder}`);
         return { accounts: [], sync: async () => undefined, stop: async () => void events.push('gateway stopped') };
       },
       loginWhatsapp: () => Promise.reject(new Error('no login in this test')),
@@ -42,14 +46,14 @@ function createServeHarness(env: Record<string, string | undefined> = {}) {
 }
 
 describe('sb serve', () => {
-  it('starts the server with --port over SB_PORT, prints its URL, and closes on a signal', async () => {
+  it('starts the server with --port over SB_PORT, prints its URL, runs the gateway as the home\'s lasting holder, and closes on a signal', async () => {
     const harness = createServeHarness({ SB_PORT: '9999', SB_HOME: '/tmp/sb' });
     const code = await harness.run(['serve', '--port', '0']);
     expect(code).toBe(0);
     expect(harness.started()).toMatchObject({ port: 0, home: '/tmp/sb' });
     expect(harness.output().stdout).toBe('switchboard: listening on http://127.0.0.1:0\nswitchboard: SIGTERM, closing\nswitchboard: stopped\n');
     expect(harness.output().stderr).toBe('worker started\n');
-    expect(harness.events).toEqual(['waiting', 'gateway started', 'gateway stopped', 'closed']);
+    expect(harness.events).toEqual(['waiting', 'holder of /tmp/sb', 'gateway started as holder-of-this-home', 'gateway stopped', 'holder released', 'closed']);
   });
 
   it('runs without the gateway when asked', async () => {

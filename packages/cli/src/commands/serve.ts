@@ -3,13 +3,14 @@
  * with `--port` over SB_PORT, and the gateway for the configured channel accounts in the same
  * process (unless `--no-gateway`), talking to it with the gateway token. Stdout gets one line,
  * `switchboard: listening on <url>`, once it accepts requests; logs go to stderr. Closes on SIGINT
- * or SIGTERM, the gateway first. The server and gateway modules are loaded only here, so the other
+ * or SIGTERM, the gateway first. The gateway's lease holder id lasts across restarts
+ * (`$SB_HOME/gateway-holder`). The server and gateway modules are loaded only here, so the other
  * commands start fast.
  */
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { AppError, createApiClient, type ApiClient } from '@switchboard/shared';
-import type { Config } from '@switchboard/api';
+import type { Config, GatewayHolder } from '@switchboard/api';
 import type { CliContext } from '../cli-context';
 import { parseFlags, PortText } from '../cli-flags';
 
@@ -23,13 +24,14 @@ export interface RunningServer {
 
 /** The part of `@switchboard/gateway` that `sb serve` and `sb gateway` use. */
 export interface GatewayModule {
-  startGateway(options: { client: ApiClient; log: (line: string) => void }): Promise<{ readonly accounts: string[]; sync(): Promise<void>; stop(): Promise<void> }>;
+  startGateway(options: { client: ApiClient; log: (line: string) => void; holder?: string }): Promise<{ readonly accounts: string[]; sync(): Promise<void>; stop(): Promise<void> }>;
 }
 
 /** The part of `@switchboard/api` that `sb serve` uses. */
 export interface ServerModule {
   parseConfig(env: Record<string, string | undefined>): Config;
   startServer(config: Config, options: { log?: (line: string) => void; env?: Record<string, string | undefined> }): Promise<RunningServer>;
+  claimGatewayHolder(home: string, log: (line: string) => void): Promise<GatewayHolder>;
 }
 
 export interface ServeDeps {
@@ -58,8 +60,10 @@ export function registerServeCommand(program: Command, deps: ServeDeps): void {
       const shutdown = deps.untilShutdown();
       out.line(`switchboard: listening on ${running.url}`);
       // The API serves while the channel accounts connect (a platform that is down only delays its own account).
-      const gateway = flags.gateway
-        ? await (await deps.loadGateway()).startGateway({ client: createApiClient({ baseUrl: running.url, token: running.gatewayToken }), log: out.warn })
+      // The same holder as before a restart: the leases and claims of a killed predecessor are taken back at once.
+      const holder = flags.gateway ? await server.claimGatewayHolder(config.home, out.warn) : undefined;
+      const gateway = holder
+        ? await (await deps.loadGateway()).startGateway({ client: createApiClient({ baseUrl: running.url, token: running.gatewayToken }), log: out.warn, holder: holder.id })
             .catch((error: unknown) => out.warn(`switchboard: the gateway did not start: ${error instanceof Error ? error.message : String(error)}`))
         : undefined;
       // An account added or removed here connects or disconnects at once (other changes: at the next refresh).
@@ -67,6 +71,7 @@ export function registerServeCommand(program: Command, deps: ServeDeps): void {
       const signal = await shutdown;
       out.line(`switchboard: ${signal}, closing`);
       await gateway?.stop();
+      holder?.release();
       await running.close();
       out.line('switchboard: stopped');
     });
