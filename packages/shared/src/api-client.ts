@@ -15,6 +15,7 @@ import { InboundAccepted, InboundAnswered, type InboundMessage, type InboundResu
 import { Memory, MemoryEvent, type MemoryOwnerFilter, type Visibility } from './memory';
 import { OutboxItem, PairingRequest, type OutboxAck, type OutboxClaim, type OutboxFailure } from './outbox';
 import { Message, Session } from './session';
+import { timeoutSignal } from './timeout-signal';
 
 export interface ApiClientOptions {
   baseUrl: string;
@@ -38,20 +39,55 @@ export function createApiClient(options: ApiClientOptions) {
 
   async function call<T>(schema: z.ZodType<T>, method: string, path: string, body?: unknown, query?: Query, signal?: AbortSignal): Promise<T> {
     const url = `${baseUrl}${path}${queryString(query)}`;
+    const limit = timeoutSignal(timeoutMs, signal);
     let response: Response;
+    let payload: unknown;
     try {
       response = await fetchImpl(url, {
         method,
         headers: { authorization: `Bearer ${options.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
         body: body === undefined ? null : JSON.stringify(body),
-        signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs),
+        signal: limit.signal,
       });
+      payload = await response.json().catch(() => undefined);
     } catch (error) {
       throw transportError(error, method, url);
+    } finally {
+      limit.clear();
     }
-    const payload: unknown = await response.json().catch(() => undefined);
     if (!response.ok) throw responseError(response.status, payload, method, path);
     return schema.parse(payload);
+  }
+
+  /** The streamed answer of `inboundStream`; `signal` bounds the whole exchange. */
+  async function readInboundStream(path: string, message: InboundMessage, signal: AbortSignal, onText: (textSoFar: string) => void): Promise<InboundResult> {
+    let response: Response;
+    try {
+      response = await fetchImpl(`${baseUrl}${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${options.token}`, 'content-type': 'application/json', accept: 'text/event-stream' },
+        body: JSON.stringify(message),
+        signal,
+      });
+    } catch (error) {
+      throw transportError(error, 'POST', `${baseUrl}${path}`);
+    }
+    if (!response.headers.get('content-type')?.startsWith('text/event-stream')) {
+      const payload: unknown = await response.json().catch(() => undefined);
+      if (!response.ok) throw responseError(response.status, payload, 'POST', path);
+      return InboundAccepted.parse(payload);
+    }
+    let text = '';
+    const events = (response.body ?? new ReadableStream()).pipeThrough(new TextDecoderStream()).pipeThrough(new EventSourceParserStream());
+    for await (const event of events as unknown as AsyncIterable<{ event?: string; data: string }>) {
+      const data: unknown = JSON.parse(event.data);
+      if (event.event === 'done') return InboundAnswered.parse(data);
+      if (event.event === 'error') throw responseError(502, data, 'POST', path);
+      const chunk = z.object({ text: z.string() }).parse(data).text;
+      text = event.event === 'replace' ? chunk : text + chunk;
+      onText(text);
+    }
+    throw new AppError('unavailable', `POST ${path} ended without an answer`);
   }
 
   const get = <T>(schema: z.ZodType<T>, path: string, query?: Query) => call(schema, 'GET', path, undefined, query);
@@ -70,33 +106,12 @@ export function createApiClient(options: ApiClientOptions) {
      */
     async inboundStream(message: InboundMessage, onText: (textSoFar: string) => void): Promise<InboundResult> {
       const path = '/v1/inbound?wait=true&stream=true';
-      let response: Response;
+      const limit = timeoutSignal(timeoutMs);
       try {
-        response = await fetchImpl(`${baseUrl}${path}`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${options.token}`, 'content-type': 'application/json', accept: 'text/event-stream' },
-          body: JSON.stringify(message),
-          signal: AbortSignal.timeout(timeoutMs),
-        });
-      } catch (error) {
-        throw transportError(error, 'POST', `${baseUrl}${path}`);
+        return await readInboundStream(path, message, limit.signal, onText);
+      } finally {
+        limit.clear();
       }
-      if (!response.headers.get('content-type')?.startsWith('text/event-stream')) {
-        const payload: unknown = await response.json().catch(() => undefined);
-        if (!response.ok) throw responseError(response.status, payload, 'POST', path);
-        return InboundAccepted.parse(payload);
-      }
-      let text = '';
-      const events = (response.body ?? new ReadableStream()).pipeThrough(new TextDecoderStream()).pipeThrough(new EventSourceParserStream());
-      for await (const event of events as unknown as AsyncIterable<{ event?: string; data: string }>) {
-        const data: unknown = JSON.parse(event.data);
-        if (event.event === 'done') return InboundAnswered.parse(data);
-        if (event.event === 'error') throw responseError(502, data, 'POST', path);
-        const chunk = z.object({ text: z.string() }).parse(data).text;
-        text = event.event === 'replace' ? chunk : text + chunk;
-        onText(text);
-      }
-      throw new AppError('unavailable', `POST ${path} ended without an answer`);
     },
 
     contacts: {

@@ -9,3 +9,4 @@ export * from './inbound';
 export * from './outbox';
 export * from './api-client';
 export * from './channel';
+export * from './timeout-signal';

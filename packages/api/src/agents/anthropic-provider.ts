@@ -6,7 +6,7 @@
  * the environment variable the agent's config names.
  */
 import { z } from 'zod';
-import { AppError, EnvName } from '@switchboard/shared';
+import { AppError, EnvName, timeoutSignal } from '@switchboard/shared';
 import type { AgentProvider, Turn } from './agent-provider';
 import { MEMORY_TOOLS, runMemoryTool } from './memory-tools';
 import { boundedHistory } from './history-budget';
@@ -57,14 +57,20 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): Agen
         : {};
       const usage = { inputTokens: 0, outputTokens: 0 };
       for (let round = 0; round < MAX_ROUNDS; round++) {
-        const response = await fetchImpl(`${config.baseUrl.replace(/\/+$/, '')}/messages`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', 'x-api-key': apiKey, 'anthropic-version': API_VERSION },
-          body: JSON.stringify({ model: config.model, max_tokens: config.maxTokens, system: systemOf(turn), messages, ...tools, ...(onText ? { stream: true } : {}) }),
-          signal: AbortSignal.any([signal, AbortSignal.timeout(config.timeoutMs)]),
-        });
-        if (!response.ok) throw new AppError('upstream_failed', `${config.baseUrl} answered HTTP ${response.status}: ${(await response.text()).slice(0, 500)}`);
-        const body: unknown = onText ? await readStream(response, onText) : await response.json();
+        const limit = timeoutSignal(config.timeoutMs, signal);
+        let body: unknown;
+        try {
+          const response = await fetchImpl(`${config.baseUrl.replace(/\/+$/, '')}/messages`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', 'x-api-key': apiKey, 'anthropic-version': API_VERSION },
+            body: JSON.stringify({ model: config.model, max_tokens: config.maxTokens, system: systemOf(turn), messages, ...tools, ...(onText ? { stream: true } : {}) }),
+            signal: limit.signal,
+          });
+          if (!response.ok) throw new AppError('upstream_failed', `${config.baseUrl} answered HTTP ${response.status}: ${(await response.text()).slice(0, 500)}`);
+          body = onText ? await readStream(response, onText) : await response.json();
+        } finally {
+          limit.clear();
+        }
         const parsed = MessageResponse.parse(body);
         const content = parsed.content;
         usage.inputTokens += parsed.usage?.input_tokens ?? 0;

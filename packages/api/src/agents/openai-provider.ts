@@ -7,7 +7,7 @@
  * from the environment variable the agent's config names.
  */
 import { z } from 'zod';
-import { AppError, EnvName } from '@switchboard/shared';
+import { AppError, EnvName, timeoutSignal } from '@switchboard/shared';
 import type { AgentProvider, Turn } from './agent-provider';
 import { MEMORY_TOOLS, parseToolArguments, runMemoryTool } from './memory-tools';
 import { boundedHistory } from './history-budget';
@@ -50,14 +50,20 @@ export function createOpenaiProvider(options: OpenaiProviderOptions): AgentProvi
       const streaming = onText ? { stream: true, stream_options: { include_usage: true } } : {};
       const usage = { inputTokens: 0, outputTokens: 0 };
       for (let round = 0; round < MAX_ROUNDS; round++) {
-        const response = await fetchImpl(`${config.baseUrl.replace(/\/+$/, '')}/chat/completions`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}) },
-          body: JSON.stringify({ model: config.model, messages, ...tools, ...streaming }),
-          signal: AbortSignal.any([signal, AbortSignal.timeout(config.timeoutMs)]),
-        });
-        if (!response.ok) throw new AppError('upstream_failed', `${config.baseUrl} answered HTTP ${response.status}: ${(await response.text()).slice(0, 500)}`);
-        const result = onText ? await readStream(response, onText) : readCompletion(await response.json());
+        const limit = timeoutSignal(config.timeoutMs, signal);
+        let result: RoundResult;
+        try {
+          const response = await fetchImpl(`${config.baseUrl.replace(/\/+$/, '')}/chat/completions`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}) },
+            body: JSON.stringify({ model: config.model, messages, ...tools, ...streaming }),
+            signal: limit.signal,
+          });
+          if (!response.ok) throw new AppError('upstream_failed', `${config.baseUrl} answered HTTP ${response.status}: ${(await response.text()).slice(0, 500)}`);
+          result = onText ? await readStream(response, onText) : readCompletion(await response.json());
+        } finally {
+          limit.clear();
+        }
         usage.inputTokens += result.usage.inputTokens;
         usage.outputTokens += result.usage.outputTokens;
         const calls = result.toolCalls;

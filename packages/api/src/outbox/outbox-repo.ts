@@ -1,6 +1,7 @@
 /**
  * SQL for the outbox: one reply per inbound event (a second write of the same event changes
- * nothing), listed for delivery in order per channel account, and acked once sent.
+ * nothing), claimed for delivery one at a time per chat in order (FIFO per chat, parallel across
+ * chats; a parked reply no longer holds its chat back), and acked once sent.
  */
 import { z } from 'zod';
 import { Channel, ContactId, OutboxStatus, type OutboxItem } from '@switchboard/shared';
@@ -89,20 +90,30 @@ export async function ackOutboxItem(tx: ScopedTx, id: string): Promise<OutboxIte
   return rows[0] === undefined ? undefined : OutboxRow.parse(rows[0]);
 }
 
-/** Leases up to `limit` due replies of one account to the caller, oldest first. */
+/**
+ * Leases up to `limit` due replies of one account to the caller, oldest first: only the head of
+ * each chat (no older reply of its chat, thread included, is pending), so a chat's replies go out
+ * one after another, in order, also when an older one is leased to a process that died. The rows
+ * are picked and locked once, in a materialized CTE, so the update leases exactly those.
+ */
 export async function claimOutbox(
   tx: ScopedTx,
   claim: { channel: Channel; accountKey: string; limit: number; leaseMs: number },
 ): Promise<OutboxItem[]> {
   const { rows } = await tx.query(
-    `update outbox o set leased_until = now() + $5 * interval '1 millisecond'
-     where o.id in (
+    `with picked as materialized (
        select d.id from outbox d
        where d.tenant_id = $1 and d.channel = $2 and d.account_key = $3 and d.status = 'pending'
          and d.next_attempt_at <= now() and (d.leased_until is null or d.leased_until < now())
+         and not exists (
+           select 1 from outbox e
+           where e.tenant_id = d.tenant_id and e.channel = d.channel and e.account_key = d.account_key
+             and e.chat_id = d.chat_id and e.thread_key = d.thread_key and e.status = 'pending' and e.seq < d.seq)
        order by d.seq limit $4
-       for update skip locked
+       for update of d skip locked
      )
+     update outbox o set leased_until = now() + $5 * interval '1 millisecond'
+     from picked where o.id = picked.id
      returning ${COLUMNS}, o.seq`,
     [tx.scope.tenantId, claim.channel, claim.accountKey, claim.limit, claim.leaseMs],
   );

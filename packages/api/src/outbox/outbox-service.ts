@@ -6,7 +6,7 @@
  * changes only rows of accounts whose channel lease its holder has; the owner reads them all.
  */
 import { EventEmitter, once } from 'node:events';
-import { AppError, MAX_DELIVERY_ATTEMPTS, notFound, OutboxClaim, type ContactId, type OutboxFailure, type OutboxItem } from '@switchboard/shared';
+import { AppError, MAX_DELIVERY_ATTEMPTS, notFound, OutboxClaim, timeoutSignal, type ContactId, type OutboxFailure, type OutboxItem } from '@switchboard/shared';
 import type { Db, ScopedTx } from '../db/db';
 import type { Scope } from '../db/scope';
 import type { ContactEraser } from '../contacts/contact-service';
@@ -76,8 +76,8 @@ export function createOutboxService(deps: { db: Db; leases: LeaseCheck }) {
         });
         const left = deadline - Date.now();
         if (items.length > 0 || left <= 0 || signal?.aborted) return items;
-        const wait = AbortSignal.any([AbortSignal.timeout(Math.min(left, CLAIM_POLL_MS)), ...(signal ? [signal] : [])]);
-        await once(added, 'added', { signal: wait }).catch(() => undefined); // woken, timed out or abandoned: look again
+        const wait = timeoutSignal(Math.min(left, CLAIM_POLL_MS), signal);
+        await once(added, 'added', { signal: wait.signal }).catch(() => undefined).finally(() => wait.clear()); // woken, timed out or abandoned: look again
       }
     },
 
