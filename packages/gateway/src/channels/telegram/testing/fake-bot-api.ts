@@ -1,10 +1,10 @@
 /**
  * A local fake of the Telegram Bot API for tests, speaking its wire format (`/bot<token>/<method>`,
  * JSON in, `{ok, result}` out): getMe, long-polled getUpdates with offsets (an offset confirms the
- * updates before it), sendMessage and
- * sendChatAction (recorded), deleteWebhook. Like Telegram it answers 409 to a getUpdates while
- * another is still open, and counts how many were ever open at once. `directMessage` builds the
- * update of a user's private message.
+ * updates before it) and `limit`, sendMessage and sendChatAction (recorded, with the time of each
+ * send and each poll; sends can be held, as if in flight), deleteWebhook. Like Telegram it answers
+ * 409 to a getUpdates while another is still open, and counts how many were ever open at once.
+ * `directMessage` builds the update of a user's private message.
  */
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
@@ -22,6 +22,10 @@ export interface FakeBotApi {
   apiRoot: string;
   bot: { id: number; username: string };
   sent: SentMessage[];
+  /** When (Date.now()) each of `sent` was recorded, index by index. */
+  sentAt: number[];
+  /** When each getUpdates call arrived. */
+  polledAt: number[];
   chatActions: { chat_id: string | number; action: string; message_thread_id?: number }[];
   /** Queues an update (its update_id is assigned) for the next getUpdates. */
   push(update: Omit<Update, 'update_id'>): Update;
@@ -36,6 +40,13 @@ export interface FakeBotApi {
   conflicts: number;
   /** Makes the next `count` sendMessage calls fail with the given error code. */
   failSends(count: number, code: number, description: string): void;
+  /**
+   * While on, sendMessage calls are held unanswered (and not yet sent); off sends them. A held call
+   * whose client goes away (a killed process) is dropped unsent, as if it never reached Telegram.
+   */
+  holdSends(on: boolean): void;
+  /** sendMessage calls held now. */
+  readonly heldSends: number;
   close(): Promise<void>;
 }
 
@@ -46,12 +57,16 @@ export async function startFakeBotApi(bot = { id: 123456789, username: 'switchbo
   let openPolls = 0;
   let failures: { count: number; code: number; description: string } = { count: 0, code: 0, description: '' };
   const waiting = new Set<() => void>();
+  const held = new Set<() => void>();
+  let holding = false;
   const wake = () => { for (const resolve of waiting) resolve(); waiting.clear(); };
 
   const fake: FakeBotApi = {
     apiRoot: '',
     bot,
     sent: [],
+    sentAt: [],
+    polledAt: [],
     chatActions: [],
     maxConcurrentPolls: 0,
     conflicts: 0,
@@ -68,6 +83,13 @@ export async function startFakeBotApi(bot = { id: 123456789, username: 'switchbo
     failSends(count, code, description) {
       failures = { count, code, description };
     },
+    holdSends(on) {
+      holding = on;
+      if (!on) for (const resolve of held) resolve();
+    },
+    get heldSends() {
+      return held.size;
+    },
     close: () => new Promise((resolve) => {
       wake();
       server.closeAllConnections();
@@ -83,6 +105,7 @@ export async function startFakeBotApi(bot = { id: 123456789, username: 'switchbo
       case 'deleteWebhook':
         return [200, { ok: true, result: true }];
       case 'getUpdates': {
+        fake.polledAt.push(Date.now());
         if (openPolls > 0 && Number(params.timeout ?? 0) > 0) fake.conflicts++;
         if (openPolls > 0) return [409, { ok: false, error_code: 409, description: 'Conflict: terminated by other getUpdates request' }];
         openPolls++;
@@ -91,7 +114,8 @@ export async function startFakeBotApi(bot = { id: 123456789, username: 'switchbo
           const offset = Number(params.offset ?? 0);
           // Like Telegram: asking from an offset confirms (drops) every update before it.
           for (let i = updates.length - 1; i >= 0; i--) if ((updates[i]?.update_id ?? 0) < offset) updates.splice(i, 1);
-          const due = () => updates.filter((u) => u.update_id >= offset);
+          const limit = Math.min(Math.max(Number(params.limit ?? 100), 1), 100);
+          const due = () => updates.filter((u) => u.update_id >= offset).slice(0, limit);
           if (due().length === 0) {
             const timeoutMs = Math.min(Number(params.timeout ?? 0), 1) * 1000;
             await new Promise<void>((resolve) => {
@@ -106,12 +130,14 @@ export async function startFakeBotApi(bot = { id: 123456789, username: 'switchbo
         }
       }
       case 'sendMessage': {
+        if (holding && !(await holdUntilReleased(gone))) return [499, { ok: false, error_code: 499, description: 'client went away' }];
         if (failures.count > 0) {
           failures.count--;
           return [failures.code, { ok: false, error_code: failures.code, description: failures.description }];
         }
         const message = params as unknown as SentMessage;
         fake.sent.push(message);
+        fake.sentAt.push(Date.now());
         const chat = { id: Number(message.chat_id), type: Number(message.chat_id) < 0 ? 'supergroup' : 'private' };
         return [200, { ok: true, result: { message_id: nextMessageId++, date: Math.floor(Date.now() / 1000), chat, text: message.text } }];
       }
@@ -121,6 +147,15 @@ export async function startFakeBotApi(bot = { id: 123456789, username: 'switchbo
       default:
         return [200, { ok: true, result: true }];
     }
+  }
+
+  /** True when the hold was lifted, false when the client went away first. */
+  function holdUntilReleased(gone: Promise<void>): Promise<boolean> {
+    return new Promise((resolve) => {
+      const release = () => { held.delete(release); resolve(true); };
+      held.add(release);
+      void gone.then(() => { if (held.delete(release)) resolve(false); });
+    });
   }
 
   const server: Server = createServer(async (req: IncomingMessage, res) => {
