@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { acquireDataDirLock } from '../db/data-dir-lock';
+import { acquireDataDirLock, type DataDirLock } from '../db/data-dir-lock';
 import { loadOrCreateSecretFile } from './home-secret-file';
 
 export interface GatewayHolder {
@@ -23,10 +23,13 @@ const GATEWAY_HOLDER_FILE = 'gateway-holder';
 
 export async function claimGatewayHolder(home: string, log: (line: string) => void): Promise<GatewayHolder> {
   const path = join(home, GATEWAY_HOLDER_FILE);
+  let lock: DataDirLock | undefined;
   try {
-    const lock = await acquireDataDirLock(path);
-    return { id: loadOrCreateSecretFile(path), lasting: true, release: () => lock.release() };
+    lock = await acquireDataDirLock(path);
+    const held = lock;
+    return { id: loadOrCreateSecretFile(path), lasting: true, release: () => held.release() };
   } catch (error) {
+    lock?.release();
     log(`switchboard: the gateway runs with a one-off holder id (${error instanceof Error ? error.message : String(error)}): after a restart it waits for its old leases to run out`);
     return { id: `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`, lasting: false, release: () => undefined };
   }
