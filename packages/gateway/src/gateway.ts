@@ -171,7 +171,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       }
     }));
     // Wait a while for the new accounts to come up; a slow one keeps connecting in the background.
-    await Promise.race([Promise.all(opened), new Promise((resolve) => setTimeout(resolve, options.connectWaitMs ?? CONNECT_WAIT_MS).unref())]);
+    let slow: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.all(opened), new Promise((resolve) => { slow = setTimeout(resolve, options.connectWaitMs ?? CONNECT_WAIT_MS).unref(); })]);
+    clearTimeout(slow);
   }
 
   // Each sync starts after the one before, whether that one failed or not (a failed one is logged by its caller).
