@@ -1,9 +1,9 @@
 /**
- * The outbox: replies waiting for a channel adapter to deliver them. A gateway claims the due
- * replies of its account (a lease, so two gateways never send the same row), waiting a while
- * when there are none; acks each sent one; reports a failed send, which comes back after a backoff
- * or is parked after the last attempt for the owner to see and retry. The gateway token reads and
- * changes only rows of accounts whose channel lease its holder has; the owner reads them all.
+ * The outbox: replies waiting for a channel adapter to deliver them. A gateway claims due replies
+ * of its account, the oldest of each chat only (a lease: no row goes out twice at once, a chat's
+ * replies go out in order), waiting a while (on a timer of its own) when there are none; acks each
+ * sent one; reports a failed send, retried after a backoff or parked after the last attempt for the
+ * owner to retry. The gateway token reads only accounts whose channel lease its holder has.
  */
 import { EventEmitter, once } from 'node:events';
 import { AppError, MAX_DELIVERY_ATTEMPTS, notFound, OutboxClaim, timeoutSignal, type ContactId, type OutboxFailure, type OutboxItem } from '@switchboard/shared';
