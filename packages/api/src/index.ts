@@ -21,4 +21,4 @@ export { createEchoProvider } from './agents/echo-provider';
 export type { AgentProvider, Turn, TurnTools, ProviderReply } from './agents/agent-provider';
 export { hashToken, registerToken, findTokenOwner, type TokenOwner, type TokenKind } from './auth/token-repo';
 export { loadOrCreateToken, readTokenFile, tokenFilePath } from './auth/token-files';
-export { claimGatewayHolder, type GatewayHolder } from './home/home-gateway-holder';
+export { claimGatewayHolder, type LastingId } from './home/home-lasting-id';

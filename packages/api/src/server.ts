@@ -2,8 +2,8 @@
  * `sb serve`: one process with the database, the HTTP API and the turn worker. Start-up opens and
  * migrates the database, makes the owner and gateway tokens (files in SB_HOME unless set in the
  * environment) the tenant's tokens, frees on PGlite what a killed process held (channel leases,
- * reply and turn claims), starts the worker and listens. `close` stops listening, lets running
- * turns end, closes the database.
+ * reply and turn claims; on PostgreSQL the worker frees its own by its lasting id), starts the
+ * worker and listens. `close` stops listening, lets running turns end, closes the database.
  */
 import { once } from 'node:events';
 import { mkdirSync } from 'node:fs';
@@ -15,6 +15,7 @@ import type { Config } from './config';
 import type { Db } from './db/db';
 import { openDb } from './db/open-db';
 import { makePrivate } from './home/home-modes';
+import { claimLastingId } from './home/home-lasting-id';
 import { createContactFiles } from './contacts/contact-files';
 import { agentEnv } from './agents/agent-env';
 import { createAgentCheck } from './agents/agent-check';
@@ -117,7 +118,10 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     const mcpUrl = `${localUrl(config.host, port)}${MCP_PATH}`;
     const runner = createTurnRunner({ db, memories: services.memories, providers, grants, mcpUrl, textSink: waiters.textSink });
     const pollMs = db.engine === 'pglite' ? 1000 : 200;
+    // Beside other processes (PostgreSQL), a lasting id lets a restarted worker free its predecessor's claims.
+    const workerId = db.engine === 'pglite' ? undefined : await claimLastingId(config.home, 'turn-worker-id', log);
     const worker = createTurnWorker({
+      ...(workerId?.lasting ? { lastingId: workerId.id } : {}),
       db, runner, concurrency: config.concurrency, leaseMs: config.leaseMs, pollMs, onOutcome: (outcome) => {
         waiters.settle(outcome);
         services.outbox.notify();
@@ -128,7 +132,10 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     await worker.start(db.engine === 'pglite');
     await warnUnsandboxedAgents(services.agents, tenantId, log);
     log(`switchboard: listening on ${url} (${db.engine}${config.databaseUrl ? '' : ` in ${config.home}`})`);
-    return { url, port, gatewayToken, onChannelsChanged: (listener) => services.channels.onChange(listener), close: () => closeAll(server, worker, db).finally(() => sandbox.close()) };
+    return { url, port, gatewayToken, onChannelsChanged: (listener) => services.channels.onChange(listener), close: () => closeAll(server, worker, db).finally(() => {
+      workerId?.release();
+      return sandbox.close();
+    }) };
   } catch (error) {
     await db.close();
     throw error;

@@ -49,6 +49,18 @@ export async function renewLeases(tx: SqlRunner, claim: string, eventIds: string
   );
 }
 
+/**
+ * Frees the claims whose token starts with `prefix` (`xxxxxxxx-xxxx-`, hex): a worker's lasting id,
+ * at the start of the one live process that has it (its killed predecessor's claims).
+ */
+export async function releaseClaimsOf(tx: SqlRunner, prefix: string): Promise<number> {
+  const { rowCount } = await tx.query(
+    `update turn_queue set claimed_by = null, lease_until = null where claimed_by is not null and claimed_by::text like $1 || '%'`,
+    [prefix],
+  );
+  return rowCount;
+}
+
 /** Frees every claim: only for an engine where this process is the only worker (PGlite) at start. */
 export async function releaseAllClaims(tx: SqlRunner): Promise<number> {
   const { rowCount } = await tx.query(`update turn_queue set claimed_by = null, lease_until = null where claimed_by is not null`);

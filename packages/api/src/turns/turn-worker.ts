@@ -2,10 +2,11 @@
  * The worker loop: claim lane heads up to the free slots of the concurrency cap, run each turn,
  * and claim again when a turn ends (its lane's next message is now the head), when new work is
  * signalled, or on the poll interval (work queued by other processes, expired leases). Running
- * turns keep their leases alive; stopping waits for them, then aborts what is left.
+ * turns keep their leases alive; stopping waits for them, then aborts what is left. At start it
+ * frees what a killed predecessor claimed: every claim on PGlite, those of its lasting id elsewhere.
  */
-import { randomUUID } from 'node:crypto';
-import type { Db } from '../db/db';
+import { createHash, randomUUID } from 'node:crypto';
+import type { Db, SqlRunner } from '../db/db';
 import { ClaimRefusedError, LeaseLostError, MAX_ATTEMPTS, type TurnOutcome } from './turn-runner';
 import type { createTurnRunner } from './turn-runner';
 import * as queueRepo from './turn-queue-repo';
@@ -18,6 +19,11 @@ export interface TurnWorkerOptions {
   pollMs: number;
   onOutcome: (outcome: TurnOutcome) => void;
   log: (line: string) => void;
+  /**
+   * The worker's lasting id (one live process per SB_HOME has it): every claim token starts with
+   * its prefix, and `start` frees the claims a killed predecessor with the same id left behind.
+   */
+  lastingId?: string;
 }
 
 interface Running {
@@ -30,6 +36,7 @@ export type TurnWorker = ReturnType<typeof createTurnWorker>;
 
 export function createTurnWorker(options: TurnWorkerOptions) {
   const { db, runner, concurrency, leaseMs, pollMs, onOutcome, log } = options;
+  const prefix = options.lastingId === undefined ? undefined : claimPrefixOf(options.lastingId);
   const running = new Map<string, Running>();
   let stopped = false;
   let signalled = false;
@@ -78,7 +85,7 @@ export function createTurnWorker(options: TurnWorkerOptions) {
   async function claimFree(): Promise<number> {
     const free = concurrency - running.size;
     if (free <= 0) return 0;
-    const claimed = await db.workerTransaction((tx) => queueRepo.claimTurns(tx, randomUUID(), free, leaseMs));
+    const claimed = await db.workerTransaction((tx) => queueRepo.claimTurns(tx, claimToken(prefix), free, leaseMs));
     for (const turn of claimed) launch(turn);
     return claimed.length;
   }
@@ -105,10 +112,11 @@ export function createTurnWorker(options: TurnWorkerOptions) {
   return {
     wake,
 
-    /** Starts the loop. `soleWorker`: no other process can hold claims (PGlite), so stale ones are freed. */
+    /** Starts the loop. `soleWorker`: no other process can hold claims (PGlite), so stale ones are all freed. */
     async start(soleWorker: boolean): Promise<void> {
-      if (soleWorker) {
-        const freed = await db.workerTransaction((tx) => queueRepo.releaseAllClaims(tx));
+      const release = soleWorker ? queueRepo.releaseAllClaims : prefix === undefined ? undefined : (tx: SqlRunner) => queueRepo.releaseClaimsOf(tx, prefix);
+      if (release) {
+        const freed = await db.workerTransaction(release);
         if (freed > 0) log(`switchboard: resuming ${freed} interrupted turn(s)`);
       }
       renewTimer = setInterval(() => {
@@ -130,4 +138,16 @@ export function createTurnWorker(options: TurnWorkerOptions) {
       clearInterval(renewTimer);
     },
   };
+}
+
+/** `xxxxxxxx-xxxx-` from a lasting id: the start of each of its claim tokens. */
+export function claimPrefixOf(lastingId: string): string {
+  const hex = createHash('sha256').update(lastingId).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-`;
+}
+
+/** A fresh claim token (a uuid), starting with the worker's prefix when it has one. */
+export function claimToken(prefix: string | undefined): string {
+  const fresh = randomUUID();
+  return prefix === undefined ? fresh : `${prefix}${fresh.slice(14)}`;
 }

@@ -10,7 +10,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { AppError, createApiClient, type ApiClient } from '@switchboard/shared';
-import type { Config, GatewayHolder } from '@switchboard/api';
+import type { Config, LastingId } from '@switchboard/api';
 import type { CliContext } from '../cli-context';
 import { parseFlags, PortText } from '../cli-flags';
 
@@ -31,7 +31,7 @@ export interface GatewayModule {
 export interface ServerModule {
   parseConfig(env: Record<string, string | undefined>): Config;
   startServer(config: Config, options: { log?: (line: string) => void; env?: Record<string, string | undefined> }): Promise<RunningServer>;
-  claimGatewayHolder(home: string, log: (line: string) => void): Promise<GatewayHolder>;
+  claimGatewayHolder(home: string, log: (line: string) => void): Promise<LastingId>;
 }
 
 export interface ServeDeps {

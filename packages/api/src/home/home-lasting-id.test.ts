@@ -1,9 +1,9 @@
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { claimGatewayHolder } from './home-gateway-holder';
+import { claimGatewayHolder, claimLastingId } from './home-lasting-id';
 
-describe('claimGatewayHolder', () => {
+describe('lasting ids in SB_HOME', () => {
   let home = '';
   beforeEach(() => {
     home = mkdtempSync(join(tmpdir(), 'sb-holder-'));
@@ -32,10 +32,20 @@ describe('claimGatewayHolder', () => {
     const second = await claimGatewayHolder(home, (line) => lines.push(line));
     expect(second.lasting).toBe(false);
     expect(second.id).not.toBe(running.id);
-    expect(lines.join('\n')).toMatch(/one-off holder id .*in use/);
+    expect(lines.join('\n')).toMatch(/one-off gateway-holder .*in use/);
     running.release();
     const after = await claimGatewayHolder(home, () => undefined);
     expect(after).toMatchObject({ id: running.id, lasting: true });
     after.release();
+  });
+
+  it('keeps the turn worker\'s id apart from the gateway\'s', async () => {
+    const holder = await claimGatewayHolder(home, () => undefined);
+    const worker = await claimLastingId(home, 'turn-worker-id', () => undefined);
+    expect(worker.lasting).toBe(true);
+    expect(worker.id).not.toBe(holder.id);
+    expect(statSync(join(home, 'turn-worker-id')).mode & 0o777).toBe(0o600);
+    holder.release();
+    worker.release();
   });
 });
