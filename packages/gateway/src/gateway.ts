@@ -37,10 +37,7 @@ export interface GatewayOptions {
   connectWaitMs?: number;
   /** How long an account's lease lasts unless renewed; it is renewed every third of this at least. */
   leaseMs?: number;
-  /**
-   * This gateway's id in the leases and reply claims: one per installation, the same after a restart
-   * (then what the killed predecessor held is taken back at once). Default: a one-off id.
-   */
+  /** Its id in leases and reply claims: one per installation, the same after a restart (default: a one-off id). */
   holder?: string;
   typing?: { refreshMs?: number; limitMs?: number };
 }
