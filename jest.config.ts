@@ -19,6 +19,8 @@ const config: Config = {
     ...packages.map((name) => project(name, `<rootDir>/packages/${name}/src/**/*.test.ts`)),
     // Attacks on the real server, one file per way out of a contact's scope.
     project('security', '<rootDir>/test/security/**/*.test.ts'),
+    // Real servers killed with SIGKILL under load, judged by what the people on the channel saw.
+    project('crash', '<rootDir>/test/crash/**/*.test.ts'),
   ],
 };
 

@@ -1,7 +1,7 @@
 /**
- * Real server processes for crash and scale-out tests: `node packages/api/dist/main.js` with an env
- * the test chooses (nothing of the test's own SB_* / DATABASE_URL / PG* env leaks in). `start`
- * resolves with the URL parsed from the `switchboard: listening on <url>` line; `kill(signal)` waits
+ * Real server processes for crash and scale-out tests: `node packages/api/dist/main.js` (or `sb serve`)
+ * with an env the test chooses (nothing of the test's own SB_* / DATABASE_URL / PG* env leaks in).
+ * `start` resolves with the URL from the `switchboard: listening on <url>` line; `kill(signal)` waits
  * for the exit. `useServerProcesses()` registers an afterAll that kills whatever is still running.
  * Below it, the traffic those tests send: senders posting in order, and each sender's transcript.
  */
@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import { createApiClient, type ApiClient, type ContactId, type InboundMessage, type InboundResult } from '@switchboard/shared';
 
 export const SERVER_MAIN = join(__dirname, '..', 'packages', 'api', 'dist', 'main.js');
+/** The `sb` command line, whose `sb serve` runs the server and the gateway in one process. */
+export const SB_CLI_MAIN = join(__dirname, '..', 'packages', 'cli', 'dist', 'main.js');
 
 /** A fresh PGlite data directory takes several seconds (and ~800 MB) to create. */
 const START_TIMEOUT_MS = 90_000;
@@ -80,10 +82,12 @@ export class ServerProcess {
   static async start(
     name: string,
     env: Record<string, string>,
-    options: { timeoutMs?: number; onSpawn?: (server: ServerProcess) => void } = {},
+    options: { timeoutMs?: number; onSpawn?: (server: ServerProcess) => void; argv?: string[] } = {},
   ): Promise<ServerProcess> {
-    if (!existsSync(SERVER_MAIN)) throw new Error(`${SERVER_MAIN} is missing: build first (npx tsc -b)`);
-    const child = spawn(process.execPath, [SERVER_MAIN], { env: { ...baseEnv(), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Another entry point that prints the same line, e.g. `sb serve --port 0` (SB_CLI_MAIN, 'serve', ...).
+    const argv = options.argv ?? [SERVER_MAIN];
+    if (!existsSync(argv[0] ?? '')) throw new Error(`${argv[0]} is missing: build first (npx tsc -b)`);
+    const child = spawn(process.execPath, argv, { env: { ...baseEnv(), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     const server = new ServerProcess(child, name);
     options.onSpawn?.(server);
     const spawnFailed = new Promise<never>((_, reject) => child.once('error', reject));
@@ -118,7 +122,7 @@ export class ServerProcess {
 }
 
 /** Starts server processes for one describe block and kills every one of them in its afterAll. */
-export function useServerProcesses(): { start: (name: string, env: Record<string, string>) => Promise<ServerProcess> } {
+export function useServerProcesses(): { start: (name: string, env: Record<string, string>, argv?: string[]) => Promise<ServerProcess> } {
   const spawned: ServerProcess[] = [];
   let closed = false;
   afterAll(async () => {
@@ -126,8 +130,9 @@ export function useServerProcesses(): { start: (name: string, env: Record<string
     await Promise.all(spawned.map((server) => server.kill('SIGKILL')));
   }, 30_000);
   return {
-    start: (name, env) =>
+    start: (name, env, argv) =>
       ServerProcess.start(name, env, {
+        ...(argv ? { argv } : {}),
         onSpawn: (server) => {
           spawned.push(server);
           // A start that outlived its describe block (a timed-out test) must not leave a server behind.
