@@ -4,7 +4,7 @@
  * before the next kill); then one printable block with the verdict's counts and the timeline.
  */
 import type { ServerProcess } from '../server-process';
-import type { CrashKill, CrashVerdict } from './crash-verdict';
+import { describeFirstCopy, type CrashKill, type CrashVerdict } from './crash-verdict';
 
 /** The issue's targets after `kill -9` and a restart, from the restarted server's listening line. */
 export const POLL_TARGET_MS = 5_000;
@@ -72,7 +72,7 @@ export function formatCrashReport(run: CrashRun): string {
       `  kill ${i + 1} at ${at(restart.killedAt)} as ${restart.moment}, after ${restart.sentBefore} replies, ${restart.unanswered} messages unanswered; ` +
       `listening again after ${restart.listeningAt - restart.exitedAt} ms, then first getUpdates +${timings[i]?.pollMs ?? 'never'} ms, ` +
       `first delivery +${timings[i]?.deliveryMs ?? 'never'} ms`),
-    ...verdict.duplicates.map((d) => `  duplicate ${d.text}: first copy ${d.firstBeforeKillMs ?? '?'} ms before a kill${d.isInsideWindow ? '' : ' (outside the window)'}`),
+    ...verdict.duplicates.map((d) => `  duplicate ${d.text}: first copy ${describeFirstCopy(d)}${d.isInsideWindow ? '' : ' (outside the window)'}`),
   ].join('\n');
 }
 

@@ -1,4 +1,6 @@
-import { crashProblems, DUPLICATE_WINDOW_MS, judgeCrashRun, type CrashMessage, type CrashSend } from './crash-verdict';
+import {
+  crashProblems, describeFirstCopy, DUPLICATE_WINDOW_MS, judgeCrashRun, type CrashDuplicate, type CrashMessage, type CrashSend,
+} from './crash-verdict';
 
 const messages: CrashMessage[] = [
   { chatId: 1, messageId: 11, n: 0, text: 'c1 #0' },
@@ -38,6 +40,10 @@ describe('the crash run verdict', () => {
     const justBefore = judgeCrashRun([a0], [reply(a0, kill.killedAt - 5), reply(a0, kill.exitedAt + 500)], [kill]);
     expect(justBefore.duplicates).toEqual([{ text: 'c1 #0', firstBeforeKillMs: 5, isInsideWindow: true }]);
     expect(crashProblems(justBefore)).toEqual(clean);
+
+    const asItDied = judgeCrashRun([a0], [reply(a0, kill.killedAt + 5), reply(a0, kill.exitedAt + 500)], [kill]);
+    expect(asItDied.duplicates).toEqual([{ text: 'c1 #0', firstBeforeKillMs: -5, isInsideWindow: true }]);
+    expect(describeFirstCopy(asItDied.duplicates[0] as CrashDuplicate)).toBe('5 ms after a SIGKILL, as the process died');
 
     const longBefore = judgeCrashRun([a0], [reply(a0, kill.killedAt - DUPLICATE_WINDOW_MS - 1), reply(a0, kill.exitedAt + 500)], [kill]);
     expect(crashProblems(longBefore).duplicatesOutsideWindow).toEqual([`"c1 #0" (first copy ${DUPLICATE_WINDOW_MS + 1} ms before a kill)`]);

@@ -79,6 +79,13 @@ function judgeDuplicate(message: CrashMessage, first: CrashSend, again: CrashSen
 /** The verdict's problems, at most `limit` of each kind listed; all empty when the run kept its guarantees. */
 export function crashProblems(verdict: CrashVerdict, limit = 15): Record<string, string[]> {
   const list = (items: string[]) => (items.length > limit ? [...items.slice(0, limit), `… and ${items.length - limit} more`] : items);
-  const outside = verdict.duplicates.filter((d) => !d.isInsideWindow).map((d) => `${JSON.stringify(d.text)} (first copy ${d.firstBeforeKillMs === undefined ? 'after the last kill' : `${d.firstBeforeKillMs} ms before a kill`})`);
+  const outside = verdict.duplicates.filter((d) => !d.isInsideWindow).map((d) => `${JSON.stringify(d.text)} (first copy ${describeFirstCopy(d)})`);
   return { lost: list(verdict.lost), outOfOrder: list(verdict.outOfOrder), misrouted: list(verdict.misrouted), duplicatesOutsideWindow: list(outside) };
+}
+
+/** When the first copy went out, seen from the kill after it (a send can still land as the process dies). */
+export function describeFirstCopy(duplicate: CrashDuplicate): string {
+  const ms = duplicate.firstBeforeKillMs;
+  if (ms === undefined) return 'after the last kill';
+  return ms >= 0 ? `${ms} ms before a kill` : `${-ms} ms after a SIGKILL, as the process died`;
 }
