@@ -22,7 +22,8 @@ import { connectDiscord } from './channels/discord/discord-connect';
 import { connectTelegram } from './channels/telegram/telegram-connect';
 import { connectWhatsapp } from './channels/whatsapp/whatsapp-connect';
 
-export type Connect = (account: GatewayAccount, deps: { client: ApiClient; log: (line: string) => void }) => Promise<ChannelAdapter>;
+/** Builds an account's adapter; `signal` aborts a connection still being made (the gateway stops). */
+export type Connect = (account: GatewayAccount, deps: { client: ApiClient; log: (line: string) => void; signal?: AbortSignal }) => Promise<ChannelAdapter>;
 
 export interface GatewayOptions {
   client: ApiClient;
@@ -76,11 +77,13 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const connections = new Map<string, Connection>();
   const { take: lease, release } = createGatewayLeases({ client, holder, leaseMs, log });
   let stopped = false;
+  /** Aborted by `stop`: a connection still being made gives up instead of keeping the stop waiting. */
+  const stopping = new AbortController();
   let syncing: Promise<void> = Promise.resolve();
 
   /** Builds the adapter and starts it in the background; a failed start is dropped and retried at the next sync. */
   async function open(key: string, account: GatewayAccount, leaseUntil: number): Promise<Connection> {
-    const adapter = await (options.connect?.[account.channel] ?? CONNECTORS[account.channel])(account, { client, log });
+    const adapter = await (options.connect?.[account.channel] ?? CONNECTORS[account.channel])(account, { client, log, signal: stopping.signal });
     const typing = createTypingIndicator({ send: (chat, thread) => adapter.typing(chat, thread), log, ...options.typing });
     const abort = new AbortController();
     const started = adapter.start((message) => receive(client, typing, account, message, log));
@@ -193,6 +196,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     sync,
     async stop() {
       stopped = true;
+      stopping.abort();
       clearInterval(timer);
       await syncing.catch(() => undefined);
       // Given up once disconnected, so another gateway can take the accounts over at once.

@@ -7,6 +7,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { backOff } from 'exponential-backoff';
+import type { Bot as GrammyBot } from 'grammy';
 import type { Connect } from '../../gateway';
 import type { ChannelAdapter } from '../channel-adapter';
 import { mapTelegramUpdate } from './telegram-mapper';
@@ -14,11 +15,12 @@ import { sendTelegramReply, sendTelegramTyping } from './telegram-sender';
 
 const RESTART = { startingDelay: 1000, maxDelay: 60_000, jitter: 'full' as const };
 
-export const connectTelegram: Connect = async (account, { log }) => {
+export const connectTelegram: Connect = async (account, { log, signal }) => {
   if (!account.token) throw new Error(`Telegram account ${account.accountId} has no bot token`);
   const { Bot } = await import('grammy');
   const bot = new Bot(account.token, account.apiRoot ? { client: { apiRoot: account.apiRoot } } : {});
-  await bot.init();
+  // grammY retries getMe while the Bot API is unreachable: a stopping gateway must not wait for it.
+  await bot.init(isGrammySignal(signal) ? signal : undefined);
   const me = { id: bot.botInfo.id, username: bot.botInfo.username };
   let stopped = false;
   /** Ends a restart delay at once when the adapter stops. */
@@ -82,3 +84,8 @@ export const connectTelegram: Connect = async (account, { log }) => {
 
   return adapter;
 };
+
+/** grammY types signals with its own AbortSignal shim; the platform's signal is one at run time. */
+function isGrammySignal(signal: unknown): signal is Parameters<GrammyBot['init']>[0] {
+  return signal instanceof AbortSignal;
+}

@@ -1,3 +1,5 @@
+import { once } from 'node:events';
+import { createServer, type AddressInfo } from 'node:net';
 import type { Update } from 'grammy/types';
 import { describeEachServer } from '../../../../../test/server-harness';
 import { startGateway, type RunningGateway } from '../../gateway';
@@ -116,3 +118,23 @@ describeEachServer('Telegram end to end (grammY against a local fake Bot API ser
   });
 });
 
+
+describeEachServer('Telegram account whose Bot API cannot be reached (a closed local port)', (server) => {
+  it('lets the gateway stop at once while grammY still retries getMe for an account added meanwhile', async () => {
+    const closed = createServer().listen(0, '127.0.0.1');
+    await once(closed, 'listening');
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    const gateway = await startGateway({ client: server.client(server.gatewayToken), log: () => undefined, connectWaitMs: 200 });
+    await server.client().channels.add({ channel: 'telegram', token: '987654321:AAUnreachableBotApi_0123456789abcd', apiRoot: `http://127.0.0.1:${port}` });
+    // As `sb serve` does when an account is added: a sync that connects it, not awaited.
+    void gateway.sync().catch(() => undefined);
+    await new Promise((resolve) => setTimeout(resolve, 1500)); // grammY is retrying getMe by now
+    const outcome = await Promise.race([
+      gateway.stop().then(() => 'stopped'),
+      new Promise((resolve) => setTimeout(() => resolve('still stopping after 5 s'), 5000)),
+    ]);
+    expect(outcome).toBe('stopped');
+    expect(gateway.accounts).toEqual([]);
+  });
+});
