@@ -77,8 +77,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const connections = new Map<string, Connection>();
   const { take: lease, release } = createGatewayLeases({ client, holder, leaseMs, log });
   let stopped = false;
-  /** Aborted by `stop`: a connection still being made gives up instead of keeping the stop waiting. */
-  const stopping = new AbortController();
+  const stopping = new AbortController(); // aborted by `stop`: a connection still being made gives up
   let syncing: Promise<void> = Promise.resolve();
 
   /** Builds the adapter and starts it in the background; a failed start is dropped and retried at the next sync. */
