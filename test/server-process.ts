@@ -6,7 +6,9 @@
  * Below it, the traffic those tests send: senders posting in order, and each sender's transcript.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApiClient, type ApiClient, type ContactId, type InboundMessage, type InboundResult } from '@switchboard/shared';
 
@@ -15,6 +17,19 @@ export const SERVER_MAIN = join(__dirname, '..', 'packages', 'api', 'dist', 'mai
 export const SB_CLI_MAIN = join(__dirname, '..', 'packages', 'cli', 'dist', 'main.js');
 
 /** A fresh PGlite data directory takes several seconds (and ~800 MB) to create. */
+/**
+ * New `$SB_HOME`s for processes that share one PostgreSQL database: each holds the same
+ * `database-password`, as the README asks of such processes (the login role has one password).
+ */
+export function homesSharingDatabase(prefix: string): () => string {
+  const password = randomBytes(32).toString('base64url');
+  return () => {
+    const home = mkdtempSync(join(tmpdir(), prefix));
+    writeFileSync(join(home, 'database-password'), `${password}\n`, { mode: 0o600 });
+    return home;
+  };
+}
+
 const START_TIMEOUT_MS = 90_000;
 const OUTPUT_LIMIT = 64 * 1024;
 const LISTENING = /switchboard: listening on (\S+)/;

@@ -14,6 +14,7 @@ import { promisify } from 'node:util';
 import { directMessage as dm, startFakeBotApi, type FakeBotApi } from '../../gateway/src/channels/telegram/testing/fake-bot-api';
 import { availableEngines, createEmptyPostgresDatabase } from '../../../test/engines';
 import { cleanEnv, SB, startServeWith, stop } from '../../../test/sb-process';
+import { homesSharingDatabase } from '../../../test/server-process';
 import { until } from '../../../test/until';
 
 const run = promisify(execFile);
@@ -43,8 +44,9 @@ if (availableEngines().includes('postgres')) {
       dropDatabase = database.drop;
       // Processes sharing a database share its tokens: each start makes its configured tokens the only ones.
       const settings = { DATABASE_URL: database.url, SB_OWNER_TOKEN: randomBytes(24).toString('hex'), SB_GATEWAY_TOKEN: randomBytes(24).toString('hex') };
+      const newHome = homesSharingDatabase('sb-scale-telegram-');
       const start = async () => {
-        const home = mkdtempSync(join(tmpdir(), 'sb-scale-telegram-'));
+        const home = newHome();
         homes.push(home);
         const started = await startServeWith({ ...settings, SB_HOME: home });
         servers.push(started.server);

@@ -7,14 +7,12 @@
  * outbox whose default records it (instrumentation only: the server never reads it).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { Client } from 'pg';
 import type { ApiClient, ContactId } from '@switchboard/shared';
 import { availableEngines, createEmptyPostgresDatabase } from '../../../../test/engines';
 import {
-  expectedTranscript, postInOrderPerSender, readTranscript, useServerProcesses, waitForOutbox, type ServerProcess,
+  expectedTranscript, homesSharingDatabase, postInOrderPerSender, readTranscript, useServerProcesses, waitForOutbox, type ServerProcess,
 } from '../../../../test/server-process';
 
 const SENDERS = 100;
@@ -36,9 +34,10 @@ if (availableEngines().includes('postgres')) {
       const database = await createEmptyPostgresDatabase();
       databaseUrl = database.url;
       dropDatabase = database.drop;
+      const newHome = homesSharingDatabase('sb-scale-');
       processes = await Promise.all(
         NAMES.map((name) => {
-          const home = mkdtempSync(join(tmpdir(), `${name}-`));
+          const home = newHome();
           homes.push(home);
           return servers.start(name, { SB_HOME: home, SB_PORT: '0', SB_OWNER_TOKEN: ownerToken, DATABASE_URL: withApplicationName(databaseUrl, name) });
         }),
