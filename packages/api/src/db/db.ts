@@ -29,6 +29,13 @@ export interface ScopedTx extends SqlRunner {
 export interface Db {
   readonly engine: Engine;
   transaction<T>(scope: Scope, fn: (tx: ScopedTx) => Promise<T>): Promise<T>;
+  /**
+   * One statement, in a transaction of its own, in the scope: one round trip. `sql` calls a pipeline
+   * function (supabase/migrations) whose first three arguments are the scope, `$1` tenant, `$2`
+   * contact (null for the owner), `$3` is owner, and which enters it with `app.enter_scope` before
+   * it touches a row; `params` are `$4` on. Row-level security applies to everything it does.
+   */
+  call<R = Record<string, unknown>>(scope: Scope, sql: string, params: readonly unknown[]): Promise<QueryResult<R>>;
   /** As `sb_app` with no scope at all: every scoped table reads as empty (fail closed). */
   unscopedTransaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T>;
   /** As `sb_app` with only `app.worker` set: the turn queue of every tenant (ids, no content). */
@@ -66,6 +73,11 @@ export function beginScopedSql(scope: Scope): string {
     `begin; select set_config('role', '${APP_ROLE}', true), set_config('app.tenant_id', '${tenantId}', true), ` +
     `set_config('app.contact_id', '${contactId}', true), set_config('app.is_owner', '${isOwner}', true)`
   );
+}
+
+/** `$1, $2, $3` of a `call`: tenant, contact (null for the owner), is owner. */
+export function callScopeParams(scope: Scope): unknown[] {
+  return [scope.tenantId, scope.principal.kind === 'contact' ? scope.principal.contactId : null, scope.principal.kind === 'owner'];
 }
 
 export function scopeParams(scope: Scope): string[] {

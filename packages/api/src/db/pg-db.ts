@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { Pool, type PoolClient } from 'pg';
-import { type Db, type SqlRunner, SET_APP_ROLE_SQL, SET_WORKER_SQL, beginScopedSql, withScope } from './db';
+import { type Db, type SqlRunner, SET_APP_ROLE_SQL, SET_WORKER_SQL, beginScopedSql, callScopeParams, withScope } from './db';
 
 export interface PgDbOptions {
   /** The schema owner's connection string; requests use it too unless `appConnectionString` is set. */
@@ -45,6 +45,15 @@ export function createPgDb(options: PgDbOptions): Db {
   return {
     engine: 'postgres',
     transaction: (scope, fn) => inTransaction(beginScopedSql(scope), (runner) => fn(withScope(runner, scope))),
+    // No `begin`: one statement is its own transaction, and the function it calls enters the scope.
+    async call(scope, sql, params) {
+      const client = await pool.connect();
+      try {
+        return await toRunner(client).query(sql, [...callScopeParams(scope), ...params]);
+      } finally {
+        client.release();
+      }
+    },
     unscopedTransaction: (fn) => inTransaction(`begin; ${SET_APP_ROLE_SQL}`, fn),
     workerTransaction: (fn) => inTransaction(`begin; ${SET_WORKER_SQL}`, fn),
     adminTransaction: (fn) => {

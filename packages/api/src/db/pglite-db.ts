@@ -4,7 +4,7 @@
  * transaction's handle may be used. A data directory is locked for this process (data-dir-lock).
  */
 import { PGlite, type Transaction } from '@electric-sql/pglite';
-import { type Db, type SqlRunner, SET_APP_ROLE_SQL, SET_SCOPE_SQL, SET_WORKER_SQL, scopeParams, withScope } from './db';
+import { type Db, type SqlRunner, SET_APP_ROLE_SQL, SET_SCOPE_SQL, SET_WORKER_SQL, callScopeParams, scopeParams, withScope } from './db';
 import { acquireDataDirLock } from './data-dir-lock';
 
 export type PgliteSource =
@@ -62,6 +62,15 @@ function wrapPglite(pg: PGlite, onClose: () => void): PgliteDb {
     engine: 'pglite',
     transaction: (scope, fn) =>
       inTransaction((tx) => tx.query(SET_SCOPE_SQL, scopeParams(scope)), (runner) => fn(withScope(runner, scope))),
+    // One statement is its own transaction; the function it calls enters the scope.
+    async call(scope, sql, params) {
+      try {
+        const result = await pg.query(sql, [...callScopeParams(scope), ...params]);
+        return { rows: result.rows as never[], rowCount: result.affectedRows ?? result.rows.length };
+      } finally {
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    },
     unscopedTransaction: (fn) => inTransaction((tx) => tx.query(SET_APP_ROLE_SQL), fn),
     workerTransaction: (fn) => inTransaction((tx) => tx.query(SET_WORKER_SQL), fn),
     // One connection, no listener: the owner stays reachable through SET ROLE; only our code speaks.
