@@ -106,3 +106,11 @@ function readTicksPerSecond(): number {
     return 100;
   }
 }
+
+/** The resident set size of a process in MB (VmRSS), or undefined where /proc has no such process. */
+export function residentMb(pid: number | undefined): number | undefined {
+  const path = `/proc/${pid}/status`;
+  if (pid === undefined || !existsSync(path)) return undefined;
+  const kb = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(path, 'utf8'))?.[1];
+  return kb === undefined ? undefined : Math.round(Number(kb) / 102.4) / 10;
+}

@@ -6,56 +6,27 @@
  * each after an unmeasured warm-up, then turns one at a time. Each run also records CPU use and,
  * on PostgreSQL, pg_stat_statements. Prints a table and writes bench/results/<date>.json.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
-import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createApiClient, type RateLimit } from '@switchboard/shared';
+import { createApiClient } from '@switchboard/shared';
 import { chooseLoadClient, postInbound, round, runOneAtATime, type LoadClient, type LoadResult, type LoadTarget } from './bench-load';
-import { cpuBetween, sampleCpu, type CpuUsage } from './bench-cpu';
+import { cpuBetween, residentMb, sampleCpu } from './bench-cpu';
+import {
+  BENCH_RATE_LIMIT, PRIME_CONCURRENCY, errorCount, evaluateTargets, type EngineResult, type Options, type Role, type RunResult,
+} from './bench-model';
+import { printReport, writeResults } from './bench-report';
+import { benchScaling } from './bench-scaling';
 import { startBenchServer, type BenchEngine, type BenchServer } from './bench-server';
-import { openSqlStats, type SqlStats, type SqlStatsReader } from './bench-sql-stats';
+import { openSqlStats, type SqlStatsReader } from './bench-sql-stats';
 
 /** bench/dist/bench/bench-pipeline.js → the repository root. */
 const REPO_ROOT = resolve(__dirname, '..', '..', '..');
-const BENCH_RATE_LIMIT: RateLimit = { burst: 100_000, perMinute: 1_000_000 };
-const PRIME_CONCURRENCY = 16;
 const PRIME_TIMEOUT_MS = 60_000;
 /** PGlite's queue cannot be read while the server holds the database: time for leftover turns. */
 const SETTLE_MS = 5_000;
-/** The issue's targets for this 2-core machine; a run with errors never meets one. */
-const TARGETS: { engine: BenchEngine; role: Role; metric: string; target: string; value: (run: RunResult) => number; met: (v: number) => boolean }[] = [
-  { engine: 'postgres', role: 'throughput', metric: 'turns/s', target: '>= 2000', value: (r) => r.turnsPerSec, met: (v) => v >= 2000 },
-  { engine: 'postgres', role: 'latency', metric: 'p99 ms', target: '<= 10', value: (r) => r.latencyMs.p99, met: (v) => v <= 10 },
-  { engine: 'pglite', role: 'throughput', metric: 'turns/s', target: '>= 500', value: (r) => r.turnsPerSec, met: (v) => v >= 500 },
-];
-
-interface Options {
-  engines: BenchEngine[];
-  durationS: number;
-  warmupS: number;
-  senders: number;
-  latencyConcurrency: number;
-  throughputConcurrency: number;
-  client: 'wrk' | 'node' | undefined;
-  sequentialTurns: number;
-  /** PostgreSQL: ANALYZE after the first messages, so the runs see steady-state plans. */
-  analyze: boolean;
-  cpuProfDir: string | undefined;
-  resultsDir: string;
-}
-
-type Role = 'latency' | 'throughput' | 'one-at-a-time';
-interface RunResult extends LoadResult { role: Role; cpu: CpuUsage | null; sql?: SqlStats }
-interface EngineResult {
-  engine: BenchEngine;
-  version: string;
-  settings?: Record<string, string>;
-  prime?: { senders: number; seconds: number; turnsPerSec: number; non200: number };
-  runs: RunResult[];
-  serverLog: string[];
-  error?: string;
-}
+const RSS_SAMPLE_MS = 5_000;
 
 /** The clean-up of the engine being measured, for Ctrl-C. */
 let cleanup: (() => Promise<void>) | undefined;
@@ -114,6 +85,10 @@ async function benchEngine(engine: BenchEngine, client: LoadClient, options: Opt
       await (stats ? stats.waitForEmptyQueue() : new Promise((resolve) => setTimeout(resolve, SETTLE_MS)));
       result.runs.push(await phase('the one-at-a-time run', () => measure(server, 'one-at-a-time', stats, () => runOneAtATime(target, options.sequentialTurns))));
     }
+    if (options.soakS > 0 && engine === 'pglite') {
+      const run = { concurrency: options.throughputConcurrency, seconds: options.soakS };
+      result.runs.push(await phase('the soak run', () => measure(server, 'soak', stats, () => client.run(target, run))));
+    }
   } catch (error) {
     result.error = messageOf(error);
   } finally {
@@ -121,6 +96,12 @@ async function benchEngine(engine: BenchEngine, client: LoadClient, options: Opt
     result.serverLog = server.logLines();
     cleanup = undefined;
     await server.stop();
+  }
+  if (options.scaling && !result.error) {
+    result.scaling = await phase('the scaling rows', () => benchScaling(engine, options.scalingSizes, log)).catch((error: unknown) => {
+      result.error = messageOf(error);
+      return undefined;
+    });
   }
   return result;
 }
@@ -154,63 +135,24 @@ async function primeSenders(target: LoadTarget): Promise<NonNullable<EngineResul
 async function measure(server: BenchServer, role: Role, stats: SqlStatsReader | undefined, load: () => Promise<LoadResult>): Promise<RunResult> {
   await stats?.reset();
   const before = sampleCpu(server.serverPid, server.postmasterPid);
-  const result = await load();
+  const rssMb: number[] = [];
+  const sampler = setInterval(() => rssMb.push(residentMb(server.serverPid) ?? 0), RSS_SAMPLE_MS);
+  const result = await load().finally(() => clearInterval(sampler));
+  rssMb.push(residentMb(server.serverPid) ?? 0);
   const cpu = cpuBetween(before, sampleCpu(server.serverPid, server.postmasterPid), result.turns);
   const sql = await stats?.read(result.turns);
   log(`bench [${server.engine}]: ${role} c${result.concurrency}: ${result.turnsPerSec} turns/s, p50 ${result.latencyMs.p50} ms, ` +
     `p99 ${result.latencyMs.p99} ms, errors ${errorCount(result)}; CPU per turn: server ${cpu?.serverMsPerTurn ?? '?'} ms` +
     (sql ? `, PostgreSQL ${cpu?.postgresMsPerTurn ?? '?'} ms (plan ${sql.planMsPerTurn} ms, execute ${sql.execMsPerTurn} ms); ` +
       `${sql.statementsPerTurn} statements in ${sql.roundTripsPerTurn} round trips and ${sql.transactionsPerTurn} transactions` : ''));
-  return { role, ...result, cpu, ...(sql ? { sql } : {}) };
+  const rss = rssOf(rssMb);
+  log(`bench [${server.engine}]: ${role}: server RSS first ${rss.firstMb} MB, last ${rss.lastMb} MB, max ${rss.maxMb} MB`);
+  return { role, ...result, cpu, rss, ...(sql ? { sql } : {}) };
 }
 
-interface TargetCheck { engine: BenchEngine; metric: string; target: string; measured: number | null; met: boolean; errors: number }
-
-function evaluateTargets(engines: EngineResult[]): TargetCheck[] {
-  return TARGETS.filter((t) => engines.some((e) => e.engine === t.engine)).map((t) => {
-    const run = engines.find((e) => e.engine === t.engine)?.runs.find((r) => r.role === t.role);
-    const measured = run ? t.value(run) : null;
-    const errors = run ? errorCount(run) : 0;
-    return { engine: t.engine, metric: t.metric, target: t.target, measured, errors, met: measured !== null && errors === 0 && t.met(measured) };
-  });
-}
-
-function printReport(engines: EngineResult[], targets: TargetCheck[]): void {
-  const header = ['engine', 'run', 'concurrency', 'turns/s', 'p50 ms', 'p99 ms', 'errors', 'server CPU ms/turn', 'postgres CPU ms/turn'];
-  const rows = engines.flatMap((e) => e.error && e.runs.length === 0
-    ? [[e.engine, 'failed', '', '', '', '', '', '', '']]
-    : e.runs.map((r) => [
-      e.engine, r.role, String(r.concurrency), String(r.turnsPerSec), String(r.latencyMs.p50), String(r.latencyMs.p99),
-      String(errorCount(r)), String(r.cpu?.serverMsPerTurn ?? ''), e.engine === 'postgres' ? String(r.cpu?.postgresMsPerTurn ?? '') : '',
-    ]));
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]?.length ?? 0)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ');
-  console.log(`\n${line(header)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}`);
-  rows.forEach((row) => console.log(line(row)));
-  for (const e of engines) if (e.error) console.log(`\n${e.engine} FAILED: ${e.error}${e.serverLog.length ? `\n  server: ${e.serverLog.slice(-10).join('\n  server: ')}` : ''}`);
-  console.log('');
-  for (const t of targets) {
-    const verdict = t.met ? 'met' : `MISSED${t.errors > 0 ? ` (the run had ${t.errors} errors)` : ''}`;
-    console.log(`target ${t.engine} ${t.metric} ${t.target}: ${t.measured ?? 'not measured'} → ${verdict}`);
-  }
-}
-
-function writeResults(options: Options, client: LoadClient, loadAtStart: number[], engines: EngineResult[], targets: TargetCheck[]): string {
-  const now = new Date();
-  const day = `${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, '0')}-${String(now.getDate()).padStart(2, '0')}`;
-  mkdirSync(options.resultsDir, { recursive: true });
-  const path = join(options.resultsDir, `${day}.json`);
-  const machine = {
-    cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryGiB: round(totalmem() / 2 ** 30),
-    node: process.version, platform: process.platform, kernel: release(), loadAverageAtStart: loadAtStart,
-  };
-  const settings = {
-    senders: options.senders, warmupS: options.warmupS, durationS: options.durationS, latencyConcurrency: options.latencyConcurrency,
-    throughputConcurrency: options.throughputConcurrency, agentRateLimit: BENCH_RATE_LIMIT, dmPolicy: 'open', request: 'POST /v1/inbound?wait=true',
-    oneAtATimeTurns: options.sequentialTurns, postgresAnalyzeAfterPrime: options.analyze, serverEnv: 'defaults (SB_CONCURRENCY 16)', primeConcurrency: PRIME_CONCURRENCY,
-  };
-  writeFileSync(path, `${JSON.stringify({ date: now.toISOString(), machine, client: { name: client.name, version: client.version }, settings, engines, targets }, null, 2)}\n`);
-  return path;
+/** RSS over a run: first and last sample, and the largest; the soak run's "not growing" is last vs first. */
+function rssOf(samples: number[]): RunResult['rss'] {
+  return { firstMb: samples[0] ?? 0, lastMb: samples[samples.length - 1] ?? 0, maxMb: Math.max(0, ...samples) };
 }
 
 function parseOptions(argv: string[]): Options {
@@ -228,6 +170,13 @@ function parseOptions(argv: string[]): Options {
       'no-analyze': { type: 'boolean', default: false },
       'cpu-prof': { type: 'string' },
       'results-dir': { type: 'string', default: join(REPO_ROOT, 'bench', 'results') },
+      soak: { type: 'string', default: '600' },
+      'no-scaling': { type: 'boolean', default: false },
+      'queued-turns': { type: 'string', default: '100000' },
+      lanes: { type: 'string', default: '10000' },
+      memories: { type: 'string', default: '1000000' },
+      'memory-contacts': { type: 'string', default: '1000' },
+      'scaling-samples': { type: 'string', default: '200' },
     },
   });
   const engines = values.engines.split(',').map((e) => e.trim());
@@ -245,6 +194,15 @@ function parseOptions(argv: string[]): Options {
     analyze: !values['no-analyze'],
     cpuProfDir: values['cpu-prof'] && resolve(values['cpu-prof']),
     resultsDir: resolve(values['results-dir']),
+    soakS: positive('--soak', values.soak, 0),
+    scaling: !values['no-scaling'],
+    scalingSizes: {
+      queuedTurns: positive('--queued-turns', values['queued-turns']),
+      lanes: positive('--lanes', values.lanes),
+      memories: positive('--memories', values.memories),
+      contacts: positive('--memory-contacts', values['memory-contacts']),
+      samples: positive('--scaling-samples', values['scaling-samples']),
+    },
   };
 }
 
@@ -259,11 +217,6 @@ function engineVersion(engine: BenchEngine): string {
   const candidates = ['node_modules/@electric-sql/pglite/package.json', 'packages/api/node_modules/@electric-sql/pglite/package.json'];
   const file = candidates.map((c) => join(REPO_ROOT, c)).find((c) => existsSync(c));
   return file ? `PGlite ${(JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version}` : 'PGlite';
-}
-
-function errorCount(result: LoadResult): number {
-  const e = result.errors;
-  return e.connect + e.read + e.write + e.timeout + e.non200;
 }
 
 /** Ctrl-C or SIGTERM mid-run still stops the server and the cluster and removes the temp dirs. */

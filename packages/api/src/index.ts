@@ -6,6 +6,7 @@ export { migrate, readMigrations, MIGRATIONS_DIR } from './db/migrate';
 export { openDb, type DbConfig } from './db/open-db';
 export { acquireDataDirLock } from './db/data-dir-lock';
 export { createServices, type Services } from './services';
+export { claimTurns } from './turns/turn-queue-repo';
 export { findTenantId } from './tenant-lookup';
 export { parseConfig, type Config } from './config';
 export type { ContactService, ContactEraser } from './contacts/contact-service';
