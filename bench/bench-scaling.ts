@@ -1,8 +1,9 @@
 /**
  * The scaling rows of the bench, measured on a database of their own (a throwaway PostgreSQL
  * cluster, or an in-memory PGlite) opened in this process, not through the server:
- * - claim cost: one worker claim of 16 lane heads on an empty queue, then with 100,000 turns queued
- *   across 10,000 lanes (each claim's rows are freed again, so the backlog stays the same);
+ * - claim cost: one worker claim of 16 lane heads from a queue that holds just those 16 turns (the
+ *   "empty" queue: a claim that finds nothing does no work to compare with), then from 100,000 turns
+ *   queued across 10,000 lanes (each claim's rows are freed again, so the backlog stays the same);
  * - recall: a contact's memory search (the `recall` tool's path) with 1,000,000 memories in the
  *   tenant, 1,000 per contact, each ten words of a 20,000-word vocabulary.
  * Each is the time of the call as the application sees it (its transaction included), p50 and p95.
@@ -44,7 +45,10 @@ export async function benchScaling(engine: BenchEngine, options: ScalingOptions,
     const { db } = opened;
     const tenantId = await findTenantId(db, 'default');
     if (!tenantId) throw new Error('the migrated database has no default tenant');
+    await fillQueue(db, tenantId, { queuedTurns: CLAIM_LIMIT, lanes: CLAIM_LIMIT });
+    await opened.analyze();
     const emptyMs = await timeClaims(db, options.samples);
+    await db.adminTransaction((tx) => tx.query('delete from turn_queue'));
     await fillQueue(db, tenantId, options);
     await opened.analyze();
     const loadedMs = await timeClaims(db, options.samples);
@@ -52,7 +56,7 @@ export async function benchScaling(engine: BenchEngine, options: ScalingOptions,
       queuedTurns: options.queuedTurns, lanes: options.lanes, emptyMs, loadedMs,
       slowdownPct: round(((loadedMs.p50 - emptyMs.p50) / emptyMs.p50) * 100),
     };
-    log(`bench [${engine}]: claim of ${CLAIM_LIMIT} heads: empty queue p50 ${emptyMs.p50} ms; ${options.queuedTurns} turns in ${options.lanes} lanes p50 ${loadedMs.p50} ms (${claim.slowdownPct}%)`);
+    log(`bench [${engine}]: claim of ${CLAIM_LIMIT} heads: ${CLAIM_LIMIT} turns queued p50 ${emptyMs.p50} ms; ${options.queuedTurns} turns in ${options.lanes} lanes p50 ${loadedMs.p50} ms (${claim.slowdownPct}%)`);
     const started = performance.now();
     const contacts = await fillMemories(db, tenantId, options);
     await opened.analyze();
@@ -109,20 +113,20 @@ async function timeClaims(db: Db, samples: number): Promise<Percentiles> {
 }
 
 /** `queuedTurns` owner messages, round robin over `lanes` threads, each with its queue row. */
-async function fillQueue(db: Db, tenantId: TenantId, options: ScalingOptions): Promise<void> {
+async function fillQueue(db: Db, tenantId: TenantId, options: Pick<ScalingOptions, 'queuedTurns' | 'lanes'>): Promise<void> {
   await db.adminTransaction(async (tx) => {
     const { rows } = await tx.query<{ id: string }>(`select id from agents where tenant_id = $1 and name = 'default'`, [tenantId]);
     const agentId = rows[0]?.id;
     await tx.query(
       `with ev as (
          insert into inbound_events (tenant_id, agent_id, channel, account_key, chat_id, chat_type, thread_key, platform_message_id, text, status)
-         select $1, $2, 'cli', 'default', 'owner', 'direct', 'lane-' || (g % $4), 'scaling-' || g, 'queued message ' || g, 'queued'
+         select $1, $2, 'cli', 'default', 'owner', 'direct', 'lane-' || (g % $4), 'scaling-' || $3 || '-' || g, 'queued message ' || g, 'queued'
          from generate_series(1, $3::int) g
          returning id, tenant_id, thread_key, platform_message_id
        )
        insert into turn_queue (tenant_id, event_id, contact_id, lane)
        select tenant_id, id, null, tenant_id || '/' || $2 || '/owner/' || thread_key from ev
-       order by substr(platform_message_id, 9)::int`,
+       order by split_part(platform_message_id, '-', 3)::int`,
       [tenantId, agentId, options.queuedTurns, options.lanes],
     );
   });
