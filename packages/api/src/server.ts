@@ -117,7 +117,8 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     };
     const mcpUrl = `${localUrl(config.host, port)}${MCP_PATH}`;
     const runner = createTurnRunner({ db, memories: services.memories, providers, grants, mcpUrl, textSink: waiters.textSink });
-    const pollMs = db.engine === 'pglite' ? 1000 : 200;
+    // Wake-ups come as signals, from other processes too on PostgreSQL (NOTIFY): polling is a slow safety net.
+    const pollMs = db.engine === 'pglite' ? 1000 : 5000;
     // Beside other processes (PostgreSQL), a lasting id lets a restarted worker free its predecessor's claims.
     const workerId = db.engine === 'pglite' ? undefined : await claimLastingId(config.home, 'turn-worker-id', log);
     const worker = createTurnWorker({
@@ -129,6 +130,8 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       log,
     });
     wakeWorker = worker.wake;
+    await db.listen('sb_turns', worker.wake);
+    await db.listen('sb_outbox', () => services.outbox.notify());
     await worker.start(db.engine === 'pglite');
     await warnUnsandboxedAgents(services.agents, tenantId, log);
     log(`switchboard: listening on ${url} (${db.engine}${config.databaseUrl ? '' : ` in ${config.home}`})`);

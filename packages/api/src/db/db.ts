@@ -42,6 +42,12 @@ export interface Db {
   workerTransaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T>;
   /** As the schema owner, outside row-level security. For the migrator, start-up and test set-up only. */
   adminTransaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T>;
+  /**
+   * Calls `onNotify` whenever a transaction that ran `pg_notify(channel, …)` commits, in any process
+   * (PostgreSQL: LISTEN on a connection of its own). PGlite serves one process, whose own signals
+   * wake it, so there it does nothing. Resolves to what stops listening.
+   */
+  listen(channel: string, onNotify: () => void): Promise<() => Promise<void>>;
   /** After start-up: ends the owner's own connections, and `adminTransaction` is refused from then on. */
   closeAdmin(): Promise<void>;
   close(): Promise<void>;

@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { Pool, type PoolClient } from 'pg';
+import { createPgListener, type PgListener } from './pg-listen';
 import { type Db, type SqlRunner, SET_APP_ROLE_SQL, SET_WORKER_SQL, beginScopedSql, callScopeParams, withScope } from './db';
 
 export interface PgDbOptions {
@@ -23,6 +24,7 @@ export function createPgDb(options: PgDbOptions): Db {
   const ownerPool = createPool(options.connectionString, separate ? { max: 1, idleTimeoutMillis: 1000 } : { max });
   const pool = app === undefined ? ownerPool : createPool(app, { max });
   let adminClosed = false;
+  let listener: PgListener | undefined;
 
   /** `begin` is the first statement of `opening`, so a scoped transaction costs one round trip to open. */
   async function inTransaction<T>(opening: string, fn: (runner: SqlRunner) => Promise<T>, from = pool): Promise<T> {
@@ -65,7 +67,12 @@ export function createPgDb(options: PgDbOptions): Db {
       adminClosed = true;
       if (separate) await ownerPool.end();
     },
+    listen(channel, onNotify) {
+      listener ??= createPgListener(app ?? options.connectionString);
+      return listener.listen(channel, onNotify);
+    },
     async close() {
+      await listener?.close();
       await Promise.all([pool.end(), ...(separate && !adminClosed ? [ownerPool.end()] : [])]);
     },
   };

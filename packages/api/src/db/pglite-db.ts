@@ -78,6 +78,8 @@ function wrapPglite(pg: PGlite, onClose: () => void): PgliteDb {
       if (adminClosed) return Promise.reject(new Error('The schema owner connection was closed after start-up'));
       return inTransaction(async () => undefined, fn);
     },
+    // The only process on this database: its own in-process signals are every wake-up there is.
+    listen: async () => async () => undefined,
     closeAdmin: async () => {
       adminClosed = true;
     },

@@ -31,6 +31,8 @@ export function createOutboxService(deps: { db: Db; leases: LeaseCheck }) {
   const { db, leases } = deps;
   const added = new EventEmitter();
   added.setMaxListeners(0);
+  /** Counts wake-ups, so one that comes while a claim is looking is not lost to it. */
+  let wakeUps = 0;
 
   /** Whether the reader may see rows of this account: the owner always, a gateway while its holder has the lease. */
   async function mayRead(tx: ScopedTx, reader: OutboxReader, channel: string, accountId: string): Promise<boolean> {
@@ -59,8 +61,9 @@ export function createOutboxService(deps: { db: Db; leases: LeaseCheck }) {
   }
 
   return {
-    /** Wakes waiting claims: this process just queued a reply. */
+    /** Wakes waiting claims: a reply was queued (by this process, or another one on PostgreSQL). */
     notify(): void {
+      wakeUps += 1;
       added.emit('added');
     },
 
@@ -70,12 +73,14 @@ export function createOutboxService(deps: { db: Db; leases: LeaseCheck }) {
       const query = { channel: claim.channel, accountKey: claim.account, limit: claim.limit, leaseMs: claim.leaseMs };
       for (;;) {
         if (signal?.aborted) return []; // the claimer went away: lease nothing to it
+        const seen = wakeUps;
         const items = await db.transaction(scope, async (tx) => {
           await requireLease(tx, reader, claim.channel, claim.account);
           return repo.claimOutbox(tx, query);
         });
         const left = deadline - Date.now();
         if (items.length > 0 || left <= 0 || signal?.aborted) return items;
+        if (wakeUps !== seen) continue; // a reply was queued while this claim looked: look again now
         const wait = timeoutSignal(Math.min(left, CLAIM_POLL_MS), signal);
         await once(added, 'added', { signal: wait.signal }).catch(() => undefined).finally(() => wait.clear()); // woken, timed out or abandoned: look again
       }
