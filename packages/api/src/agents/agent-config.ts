@@ -13,6 +13,9 @@ const TurnConfig = z.object({
 });
 export type TurnConfig = z.infer<typeof TurnConfig>;
 
+/** What an agent whose config sets nothing gets; the database reads these too (app.open_turn). */
+export const TURN_CONFIG_DEFAULTS: TurnConfig = TurnConfig.parse({});
+
 const CliConfig = TurnConfig.extend({
   bin: z.string().min(1).optional(),
   model: z.string().min(1).optional(),

@@ -38,6 +38,12 @@ export interface Db {
   call<R = Record<string, unknown>>(scope: Scope, sql: string, params: readonly unknown[]): Promise<QueryResult<R>>;
   /** As `sb_app` with no scope at all: every scoped table reads as empty (fail closed). */
   unscopedTransaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T>;
+  /**
+   * One statement as the worker, in a transaction of its own: `sql` calls a pipeline function that
+   * enters worker mode (`app.enter_worker`: `sb_app` with only `app.worker` set) before it touches a
+   * row; `params` are `$1` on.
+   */
+  workerCall<R = Record<string, unknown>>(sql: string, params: readonly unknown[]): Promise<QueryResult<R>>;
   /** As `sb_app` with only `app.worker` set: the turn queue of every tenant (ids, no content). */
   workerTransaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T>;
   /** As the schema owner, outside row-level security. For the migrator, start-up and test set-up only. */

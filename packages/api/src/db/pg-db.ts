@@ -44,18 +44,22 @@ export function createPgDb(options: PgDbOptions): Db {
     }
   }
 
+  async function runStatement<R>(sql: string, params: readonly unknown[]) {
+    const client = await pool.connect();
+    try {
+      return await toRunner(client).query<R>(sql, params);
+    } finally {
+      client.release();
+    }
+  }
+
   return {
     engine: 'postgres',
     transaction: (scope, fn) => inTransaction(beginScopedSql(scope), (runner) => fn(withScope(runner, scope))),
-    // No `begin`: one statement is its own transaction, and the function it calls enters the scope.
-    async call(scope, sql, params) {
-      const client = await pool.connect();
-      try {
-        return await toRunner(client).query(sql, [...callScopeParams(scope), ...params]);
-      } finally {
-        client.release();
-      }
-    },
+    // No `begin`: one statement is its own transaction, and the function it calls enters the scope
+    // (or worker mode).
+    call: (scope, sql, params) => runStatement(sql, [...callScopeParams(scope), ...params]),
+    workerCall: (sql, params) => runStatement(sql, params),
     unscopedTransaction: (fn) => inTransaction(`begin; ${SET_APP_ROLE_SQL}`, fn),
     workerTransaction: (fn) => inTransaction(`begin; ${SET_WORKER_SQL}`, fn),
     adminTransaction: (fn) => {

@@ -58,19 +58,22 @@ function wrapPglite(pg: PGlite, onClose: () => void): PgliteDb {
     }
   };
 
+  const runStatement = async <R>(sql: string, params: readonly unknown[]) => {
+    try {
+      const result = await pg.query<R>(sql, [...params]);
+      return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length };
+    } finally {
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  };
+
   return {
     engine: 'pglite',
     transaction: (scope, fn) =>
       inTransaction((tx) => tx.query(SET_SCOPE_SQL, scopeParams(scope)), (runner) => fn(withScope(runner, scope))),
-    // One statement is its own transaction; the function it calls enters the scope.
-    async call(scope, sql, params) {
-      try {
-        const result = await pg.query(sql, [...callScopeParams(scope), ...params]);
-        return { rows: result.rows as never[], rowCount: result.affectedRows ?? result.rows.length };
-      } finally {
-        await new Promise((resolve) => setImmediate(resolve));
-      }
-    },
+    // One statement is its own transaction; the function it calls enters the scope (or worker mode).
+    call: (scope, sql, params) => runStatement(sql, [...callScopeParams(scope), ...params]),
+    workerCall: (sql, params) => runStatement(sql, params),
     unscopedTransaction: (fn) => inTransaction((tx) => tx.query(SET_APP_ROLE_SQL), fn),
     workerTransaction: (fn) => inTransaction((tx) => tx.query(SET_WORKER_SQL), fn),
     // One connection, no listener: the owner stays reachable through SET ROLE; only our code speaks.

@@ -11,7 +11,7 @@ import { SqlParams, reachableRowsSql } from '../db/scope-sql';
 
 const MEMORY_COLUMNS = 'm.id, m.contact_id, m.author_contact_id, m.visibility, m.content, m.created_at, m.updated_at';
 
-const MemoryRow = z
+export const MemoryRow = z
   .object({
     id: MemoryId,
     contact_id: ContactId.nullable(),
@@ -129,17 +129,20 @@ export async function listMemories(tx: ScopedTx, query: MemoryQuery): Promise<Me
   return rows.map(parseMemory);
 }
 
-/** Visible memories matching any word of the query or resembling it, best first. */
+/**
+ * Visible memories matching any word of the query or resembling it, best first. The words are split
+ * as the search column splits content (app.recall_query); a turn's context recall ranks the same way.
+ */
 export async function searchMemories(tx: ScopedTx, text: string, query: MemoryQuery): Promise<Memory[]> {
   const params = new SqlParams();
   const where = `${visibleSql(tx.scope, params)}${ownerFilterSql(query.owner, params)}`;
-  const tsquery = params.add(anyWordTsquery(text));
   const raw = params.add(text);
   const { rows } = await tx.query(
-    `select ${MEMORY_COLUMNS},
-       ts_rank(m.search, to_tsquery('simple', ${tsquery})) + word_similarity(${raw}, m.content) as score
-     from memories m
-     where ${where} and (m.search @@ to_tsquery('simple', ${tsquery}) or ${raw} <% m.content)
+    `with q as materialized (select app.recall_query(${raw}::text) as words)
+     select ${MEMORY_COLUMNS},
+       coalesce(ts_rank(m.search, q.words), 0) + word_similarity(${raw}, m.content) as score
+     from memories m cross join q
+     where ${where} and (m.search @@ q.words or ${raw} <% m.content)
      order by score desc, m.updated_at desc, m.id limit ${params.add(query.limit)}`,
     params.values,
   );
@@ -228,10 +231,4 @@ function ownerFilterSql(owner: MemoryOwnerFilter | undefined, params: SqlParams)
   if (owner === undefined) return '';
   if (owner === 'owner') return ' and m.contact_id is null';
   return ` and m.contact_id = ${params.add(owner)}`;
-}
-
-/** A tsquery matching any word of free text; words are letters and digits only, so it always parses. */
-function anyWordTsquery(text: string): string {
-  const words = new Set(text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []);
-  return [...words].map((word) => `'${word}'`).join(' | ');
 }

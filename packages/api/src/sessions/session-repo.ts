@@ -68,18 +68,6 @@ export async function closeSession(tx: ScopedTx, key: SessionKey, contactId: Con
   return rows[0] === undefined ? undefined : SessionRow.parse(rows[0]);
 }
 
-/** The provider session id of the scope's most recently closed session for the key (what a fork continues). */
-export async function findLastClosedProviderSessionId(tx: ScopedTx, key: SessionKey, provider: Provider): Promise<string | null> {
-  const { rows } = await tx.query(
-    `select provider_session_id from sessions s
-     where s.tenant_id = $1 and s.agent_id = $2 and s.contact_id is not distinct from $3 and s.thread_key = $4
-       and s.status = 'closed' and s.provider = $5 and s.provider_session_id is not null
-     order by s.closed_at desc limit 1`,
-    [tx.scope.tenantId, key.agentId, scopeContactId(tx.scope), key.threadKey, provider],
-  );
-  return z.object({ provider_session_id: z.string() }).optional().parse(rows[0])?.provider_session_id ?? null;
-}
-
 /** Compare-and-set: stores `next` only if the open session still holds `expected`. */
 export async function swapProviderSessionId(
   tx: ScopedTx,

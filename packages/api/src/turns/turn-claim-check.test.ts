@@ -27,7 +27,7 @@ describeEachEngine('turn runner: a queue row must name its event\'s contact', (e
   }
 
   async function claim(eventId: string): Promise<ClaimedTurn> {
-    const claimed = await env.db.workerTransaction((tx) => claimTurns(tx, randomUUID(), 100, 60_000));
+    const claimed = await claimTurns(env.db, randomUUID(), 100, 60_000);
     const turn = claimed.find((candidate) => candidate.eventId === eventId);
     if (!turn) throw new Error(`turn ${eventId} was not claimed`);
     return turn;

@@ -37,8 +37,8 @@ describeEachEngine('turn worker restarted with its lasting id', (env) => {
     const mine = await queued();
     const theirs = await queued();
     // The killed predecessor (same lasting id) and another live process each claimed one, for a minute.
-    await env.db.workerTransaction((tx) => claimTurns(tx, claimToken(claimPrefixOf(lastingId)), 1, 60_000));
-    await env.db.workerTransaction((tx) => claimTurns(tx, claimToken(claimPrefixOf(`other-${randomUUID()}`)), 1, 60_000));
+    await claimTurns(env.db, claimToken(claimPrefixOf(lastingId)), 1, 60_000);
+    await claimTurns(env.db, claimToken(claimPrefixOf(`other-${randomUUID()}`)), 1, 60_000);
     expect(await claimedBy(mine)).toMatch(new RegExp(`^${claimPrefixOf(lastingId)}`));
     const other = await claimedBy(theirs);
     expect(other).toMatch(/^[0-9a-f-]{36}$/);

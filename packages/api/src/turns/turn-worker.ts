@@ -85,7 +85,7 @@ export function createTurnWorker(options: TurnWorkerOptions) {
   async function claimFree(): Promise<number> {
     const free = concurrency - running.size;
     if (free <= 0) return 0;
-    const claimed = await db.workerTransaction((tx) => queueRepo.claimTurns(tx, claimToken(prefix), free, leaseMs));
+    const claimed = await queueRepo.claimTurns(db, claimToken(prefix), free, leaseMs);
     for (const turn of claimed) launch(turn);
     return claimed.length;
   }
@@ -105,7 +105,7 @@ export function createTurnWorker(options: TurnWorkerOptions) {
     const byClaim = new Map<string, string[]>();
     for (const [eventId, turn] of running) byClaim.set(turn.claim, [...(byClaim.get(turn.claim) ?? []), eventId]);
     for (const [claim, eventIds] of byClaim) {
-      await db.workerTransaction((tx) => queueRepo.renewLeases(tx, claim, eventIds, leaseMs));
+      await queueRepo.renewLeases(db, claim, eventIds, leaseMs);
     }
   }
 

@@ -1,0 +1,177 @@
+/**
+ * A turn's database cost and limits, on the real database: claiming is one worker call, opening and
+ * finishing one scoped call each, and no transaction. The calls act only in the caller's scope and
+ * only under a claim that still holds the turn: otherwise they read and change nothing.
+ */
+import { randomUUID } from 'node:crypto';
+import type { ContactId } from '@switchboard/shared';
+import { describeEachEngine } from '../../../../test/engines';
+import { until } from '../../../../test/until';
+import type { Db, QueryResult } from '../db/db';
+import { contactScope, type Scope } from '../db/scope';
+import type { AgentProvider } from '../agents/agent-provider';
+import { createEchoProvider } from '../agents/echo-provider';
+import { createTurnGrants } from '../agents/turn-grants';
+import { finishTurn, openTurn, type OpenTurnOptions, type TurnResult } from './turn-call-repo';
+import { claimTurns, type ClaimedTurn } from './turn-queue-repo';
+import { createTurnRunner, LeaseLostError } from './turn-runner';
+import { createTurnWorker } from './turn-worker';
+
+/** Counts what a turn asks of the database: calls by kind, and transactions of every kind. */
+function countingDb(db: Db) {
+  const counts = { call: 0, workerCall: 0, claimed: 0, transactions: 0 };
+  const counted: Db = {
+    engine: db.engine,
+    call<R>(scope: Scope, sql: string, params: readonly unknown[]) {
+      counts.call += 1;
+      return db.call<R>(scope, sql, params);
+    },
+    async workerCall<R>(sql: string, params: readonly unknown[]): Promise<QueryResult<R>> {
+      counts.workerCall += 1;
+      const result = await db.workerCall<R>(sql, params);
+      if (result.rows.length > 0) counts.claimed += 1;
+      return result;
+    },
+    transaction: (scope, fn) => ((counts.transactions += 1), db.transaction(scope, fn)),
+    unscopedTransaction: (fn) => ((counts.transactions += 1), db.unscopedTransaction(fn)),
+    workerTransaction: (fn) => ((counts.transactions += 1), db.workerTransaction(fn)),
+    adminTransaction: (fn) => ((counts.transactions += 1), db.adminTransaction(fn)),
+    closeAdmin: () => db.closeAdmin(),
+    close: () => db.close(),
+  };
+  return { db: counted, counts };
+}
+
+const OPEN: OpenTurnOptions = { commandPattern: null, defaults: { memory: 'tools', reset: 'fresh' }, historyMessages: 20, recalledMemories: 5, recallQueryChars: 500 };
+
+describeEachEngine('a turn in one call per step', (env) => {
+  const runner = (db: Db, provider: AgentProvider = createEchoProvider()) =>
+    createTurnRunner({ db, memories: env.services.memories, providers: { echo: provider }, grants: createTurnGrants() });
+
+  async function queued(text = 'hello', sender = `call-${randomUUID().slice(0, 8)}`): Promise<{ eventId: string; contactId: ContactId }> {
+    const accepted = await env.services.inbound.accept(
+      { kind: 'owner', tenantId: env.tenantId },
+      { channel: 'telegram', sender: { id: sender }, messageId: randomUUID(), text },
+    );
+    expect(accepted.status).toBe('queued');
+    return { eventId: accepted.eventId, contactId: accepted.contactId! };
+  }
+
+  async function claim(eventId: string): Promise<ClaimedTurn> {
+    const claimed = await claimTurns(env.db, randomUUID(), 100, 60_000);
+    const turn = claimed.find((candidate) => candidate.eventId === eventId);
+    if (!turn) throw new Error(`turn ${eventId} was not claimed`);
+    return turn;
+  }
+
+  /** Everything a turn of this event could have written, read as the schema owner. */
+  async function traces(eventId: string) {
+    const [row] = await env.admin<Record<string, unknown>>(
+      `select e.status, e.session_id, e.reply_text, q.claimed_by::text as claimed_by,
+         (select count(*)::int from outbox o where o.event_id = e.id) as outbox,
+         (select count(*)::int from messages m where m.contact_id = e.contact_id) as messages,
+         (select count(*)::int from sessions s where s.contact_id = e.contact_id) as sessions,
+         (select string_agg(coalesce(s.provider_session_id, '-'), ',') from sessions s where s.contact_id = e.contact_id) as provider_ids
+       from inbound_events e left join turn_queue q on q.event_id = e.id where e.id = $1`,
+      [eventId],
+    );
+    return row;
+  }
+
+  beforeAll(async () => {
+    await env.services.agents.update(env.owner, 'default', { dmPolicy: 'open' });
+  });
+
+  afterEach(async () => {
+    await env.admin('delete from turn_queue');
+  });
+
+  it('claims with one worker call, opens and finishes with one call each, and opens no transaction', async () => {
+    const turn = await queued();
+    const { db, counts } = countingDb(env.db);
+    const outcomes: unknown[] = [];
+    const worker = createTurnWorker({ db, runner: runner(db), concurrency: 1, leaseMs: 60_000, pollMs: 50, onOutcome: (o) => outcomes.push(o), log: () => undefined });
+    await worker.start(false);
+    try {
+      await until('the turn to finish', () => (outcomes.length > 0 ? true : undefined));
+    } finally {
+      await worker.stop();
+    }
+    expect(outcomes).toEqual([expect.objectContaining({ eventId: turn.eventId, status: 'done', replyText: 'echo: hello' })]);
+    expect(counts).toMatchObject({ call: 2, claimed: 1, transactions: 0 });
+    expect(await traces(turn.eventId)).toMatchObject({ status: 'done', claimed_by: null, outbox: 1, messages: 2, sessions: 1 });
+  });
+
+  it("neither reads nor changes another contact's turn: its event id and claim are nothing in this scope", async () => {
+    const a = await queued('a secret of A');
+    const b = await queued('hello from B');
+    const turnA = await claim(a.eventId);
+    const opened = await openTurn(env.db, contactScope(env.tenantId, a.contactId), turnA, OPEN);
+    if (opened.kind !== 'agent') throw new Error(`A's turn opened as ${opened.kind}`);
+    const before = await traces(a.eventId);
+
+    const asB = contactScope(env.tenantId, b.contactId);
+    expect(await openTurn(env.db, asB, turnA, OPEN)).toEqual({ kind: 'skip' });
+    const result: TurnResult = {
+      status: 'done', session: opened.session, replyText: 'hijacked', error: null, usage: null, quotedContactIds: [],
+      providerSessionId: 'hijacked', outboxText: 'hijacked',
+    };
+    expect(await finishTurn(env.db, asB, turnA, result)).toEqual({ result: 'lost' });
+
+    expect(await traces(a.eventId)).toEqual(before);
+    expect(before).toMatchObject({ status: 'queued', claimed_by: turnA.claim, outbox: 0, messages: 0, sessions: 1, provider_ids: '-' });
+    expect(await traces(b.eventId)).toMatchObject({ status: 'queued', outbox: 0, messages: 0, sessions: 0 });
+  });
+
+  it('finishes nothing at all under a lost claim: no transcript, no outbox row, no provider session id', async () => {
+    const turn = await queued('hello while my lease runs out');
+    const thief = randomUUID();
+    const stealing: AgentProvider = {
+      name: 'echo',
+      async run() {
+        // Another worker took the turn over while this one ran it.
+        await env.admin('update turn_queue set claimed_by = $2 where event_id = $1', [turn.eventId, thief]);
+        return { text: 'too late', providerSessionId: 'provider-late' };
+      },
+    };
+    await expect(runner(env.db, stealing).run(await claim(turn.eventId), new AbortController().signal)).rejects.toThrow(LeaseLostError);
+    expect(await traces(turn.eventId)).toMatchObject({
+      status: 'queued', session_id: null, reply_text: null, claimed_by: thief, outbox: 0, messages: 0, provider_ids: '-',
+    });
+  });
+
+  it("resumes the contact's session with its transcript, and recalls its memories unless the agent's memory is off", async () => {
+    const sender = `call-${randomUUID().slice(0, 8)}`;
+    const first = await queued('first', sender);
+    await runner(env.db).run(await claim(first.eventId), new AbortController().signal);
+    const scope = contactScope(env.tenantId, first.contactId);
+    await env.services.memories.remember(scope, { content: 'likes zebras' });
+    const second = await queued('zebras?', sender);
+    const turn = await claim(second.eventId);
+
+    const opened = await openTurn(env.db, scope, turn, OPEN);
+    if (opened.kind !== 'agent') throw new Error(`the turn opened as ${opened.kind}`);
+    expect(opened.session.id).toBe((await traces(first.eventId))?.session_id);
+    expect(opened.history.map((m) => [m.direction, m.text])).toEqual([['inbound', 'first'], ['outbound', 'echo: first']]);
+    expect(opened.recalled.map((m) => m.content)).toEqual(['likes zebras']);
+    await env.services.agents.update(env.owner, 'default', { memory: 'off' });
+    try {
+      expect(await openTurn(env.db, scope, turn, OPEN)).toMatchObject({ kind: 'agent', session: { id: opened.session.id }, recalled: [] });
+    } finally {
+      await env.services.agents.update(env.owner, 'default', { memory: 'tools' });
+    }
+  });
+
+  it('answers a chat command without a session, and runs a text that only looks like one as an agent turn', async () => {
+    const command = await queued('/whoami');
+    const lookalike = await queued('/resetting the router did not help');
+    const claimed = await claimTurns(env.db, randomUUID(), 100, 60_000);
+    const outcomes = [];
+    for (const turn of [command, lookalike]) {
+      outcomes.push(await runner(env.db).run(claimed.find((c) => c.eventId === turn.eventId)!, new AbortController().signal));
+    }
+    expect(outcomes.map((o) => o?.replyText)).toEqual([expect.stringContaining(`contact ${command.contactId}`), 'echo: /resetting the router did not help']);
+    expect(await traces(command.eventId)).toMatchObject({ status: 'done', session_id: null, outbox: 1, messages: 0, sessions: 0 });
+    expect(await traces(lookalike.eventId)).toMatchObject({ status: 'done', outbox: 1, messages: 2, sessions: 1 });
+  });
+});
