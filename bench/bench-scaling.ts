@@ -6,7 +6,7 @@
  *   queued across 10,000 lanes (each claim's rows are freed again, so the backlog stays the same);
  * - recall: a contact's memory search (the `recall` tool's path) with 1,000,000 memories in the
  *   tenant, 1,000 per contact, each ten words of a 20,000-word vocabulary.
- * Each is the time of the call as the application sees it (its transaction included), p50 and p95.
+ * Each is the time of the call as the application sees it (one statement, or its transaction), p50 and p95.
  */
 import { Client } from 'pg';
 import type { ContactId, TenantId } from '@switchboard/shared';
@@ -105,7 +105,7 @@ async function timeClaims(db: Db, samples: number): Promise<Percentiles> {
   for (let i = 0; i < samples; i++) {
     const claim = crypto.randomUUID();
     const started = performance.now();
-    await db.workerTransaction((tx) => claimTurns(tx, claim, CLAIM_LIMIT, LEASE_MS));
+    await claimTurns(db, claim, CLAIM_LIMIT, LEASE_MS);
     times.push(performance.now() - started);
     await db.adminTransaction((tx) => tx.query('update turn_queue set claimed_by = null, lease_until = null, attempts = 0 where claimed_by = $1', [claim]));
   }

@@ -36,6 +36,7 @@ function countingDb(db: Db) {
     unscopedTransaction: (fn) => ((counts.transactions += 1), db.unscopedTransaction(fn)),
     workerTransaction: (fn) => ((counts.transactions += 1), db.workerTransaction(fn)),
     adminTransaction: (fn) => ((counts.transactions += 1), db.adminTransaction(fn)),
+    listen: (channel, onNotify) => db.listen(channel, onNotify),
     closeAdmin: () => db.closeAdmin(),
     close: () => db.close(),
   };
