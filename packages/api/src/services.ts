@@ -30,7 +30,7 @@ export function createServices(db: Db, options: ServiceOptions = {}) {
   const channels = createChannelService({ db, releaseClaimsIn: releaseAccountClaimsIn });
   const outbox = createOutboxService({ db, leases: channels });
   const pairing = createPairingService({ db });
-  const inbound = createInboundService({ db, agents, findAccountAgent: channels.findAccountAgent, wake: options.wake ?? (() => undefined) });
+  const inbound = createInboundService({ db, wake: options.wake ?? (() => undefined) });
   // Order matters: rows that reference a contact go before the contact itself, and memories go
   // before the events they were remembered from (what a contact said while merged is found there).
   const erasers = [memories.eraseContact, inbound.eraseContact, outbox.eraseContact, pairing.eraseContact, sessions.eraseContact];

@@ -1,7 +1,8 @@
 /**
  * Agents: the personas contacts talk to. A fresh install has `default` on the echo provider.
- * The pipeline reads an agent on every inbound message, so `findForTurn` keeps each agent for a
- * second; an update in this process drops the cached copy at once (other processes: within a second).
+ * `findForTurn` keeps each agent for a second (the gateway's resolves ask for the new-contact limit);
+ * an update in this process drops the cached copy at once (other processes: within a second). The
+ * accept reads the agent and its policy in its own call (app.accept_message), with AgentPolicy's defaults.
  */
 import { AgentPolicy, AppError, notFound, type Agent, type AgentCreate, type AgentPatch, type TenantId } from '@switchboard/shared';
 import type { Db } from '../db/db';

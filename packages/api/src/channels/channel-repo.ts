@@ -66,16 +66,6 @@ export async function accountExists(tx: ScopedTx, channel: ChatChannel, accountK
   return rows.length > 0;
 }
 
-/** The name of the agent the account answers for; undefined when there is no such account. */
-export async function findAccountAgent(tx: ScopedTx, channel: string, accountKey: string): Promise<string | undefined> {
-  const { rows } = await tx.query(
-    `select a.name from channel_accounts c join agents a on a.tenant_id = c.tenant_id and a.id = c.agent_id
-     where c.tenant_id = $1 and c.channel = $2 and c.account_key = $3`,
-    [tx.scope.tenantId, channel, accountKey],
-  );
-  return rows[0] === undefined ? undefined : z.string().parse(rows[0].name);
-}
-
 /** Whether `holder` holds the account's lease now (not run out). */
 export async function holdsLease(tx: ScopedTx, channel: string, accountKey: string, holder: string): Promise<boolean> {
   const { rows } = await tx.query(

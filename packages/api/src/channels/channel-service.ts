@@ -14,8 +14,6 @@ import * as repo from './channel-repo';
 
 export type ChannelService = ReturnType<typeof createChannelService>;
 
-const ACCOUNT_CACHE_MS = 1000;
-
 /** Frees the account's claimed, undelivered replies inside the caller's transaction (the outbox's). */
 export type ClaimRelease = (tx: ScopedTx, channel: ChatChannel, accountId: string) => Promise<number>;
 
@@ -23,7 +21,6 @@ export function createChannelService(deps: { db: Db; releaseClaimsIn: ClaimRelea
   const { db, releaseClaimsIn } = deps;
   const changes = new EventEmitter();
   changes.setMaxListeners(0);
-  const accountAgents = new Map<string, { agent: string | undefined; until: number }>();
 
   async function requireAccount(tx: ScopedTx, channel: ChatChannel, accountId: string): Promise<void> {
     if (!(await repo.accountExists(tx, channel, accountId))) throw notFound('Channel account', `${channel}:${accountId}`);
@@ -55,7 +52,6 @@ export function createChannelService(deps: { db: Db; releaseClaimsIn: ClaimRelea
         return repo.insertAccount(tx, { channel: input.channel, accountKey, agentId: agent.id, token: input.token ?? null, apiRoot: input.apiRoot ?? null });
       });
       if (!account) throw new AppError('conflict', `Channel account ${input.channel}:${accountKey} already exists`);
-      accountAgents.clear();
       changes.emit('change');
       return repo.withoutToken(account);
     },
@@ -63,7 +59,6 @@ export function createChannelService(deps: { db: Db; releaseClaimsIn: ClaimRelea
     async remove(scope: Scope, channel: ChatChannel, accountId: string): Promise<void> {
       requireOwner(scope, 'remove channel accounts');
       if (!(await db.transaction(scope, (tx) => repo.deleteAccount(tx, channel, accountId)))) throw notFound('Channel account', `${channel}:${accountId}`);
-      accountAgents.clear();
       changes.emit('change');
     },
 
@@ -72,20 +67,6 @@ export function createChannelService(deps: { db: Db; releaseClaimsIn: ClaimRelea
         await requireAccount(tx, channel, accountId);
         return repo.readState(tx, channel, accountId);
       });
-    },
-
-    /**
-     * The agent an account answers for, or undefined for no such account; kept for a second, as
-     * the pipeline asks on every message the gateway posts.
-     */
-    async findAccountAgent(scope: Scope, channel: string, accountId: string): Promise<string | undefined> {
-      const key = `${scope.tenantId}/${channel}/${accountId}`;
-      const hit = accountAgents.get(key);
-      if (hit && hit.until > Date.now()) return hit.agent;
-      const agent = await db.transaction(scope, (tx) => repo.findAccountAgent(tx, channel, accountId));
-      if (accountAgents.size > 10_000) accountAgents.clear();
-      accountAgents.set(key, { agent, until: Date.now() + ACCOUNT_CACHE_MS });
-      return agent;
     },
 
     /** Inside the caller's transaction: whether `holder` holds the account's lease now. */

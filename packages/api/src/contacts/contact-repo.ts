@@ -1,9 +1,9 @@
 /**
  * SQL for contacts, identities and group membership. Resolving is one INSERT ... ON CONFLICT on
  * the identity (the unique key), which creates the contact in the same statement, so concurrent
- * first messages from one sender end with exactly one contact and one identity.
+ * first messages from one sender end with exactly one contact and one identity. That statement and
+ * the new-contact bucket live in SQL functions (migration accept_call), which the accept calls too.
  */
-import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { AppError, Channel, ContactAccess, ContactId, ContactKind, type Contact, type NamedIdentity, type RateLimit } from '@switchboard/shared';
 import type { ScopedTx } from '../db/db';
@@ -40,36 +40,15 @@ const ContactRow = z
     identities: row.identities ?? [],
   }));
 
-const RESOLVE_SQL = `
-with ident as (
-  insert into contact_identities (tenant_id, channel, external_id, contact_id)
-  values ($1, $2, $3, $4)
-  on conflict (tenant_id, channel, external_id) do update set channel = excluded.channel
-  returning contact_id
-), created as (
-  insert into contacts (id, tenant_id, kind, display_name)
-  select contact_id, $1, $5, $6 from ident where contact_id = $4
-  returning id
-), renamed as (
-  update contacts set display_name = $6, updated_at = now()
-  where tenant_id = $1 and id = (select contact_id from ident)
-    and $6::text is not null and display_name is distinct from $6::text
-  returning id
-)
-select coalesce(c.merged_into, ident.contact_id) as contact_id, ident.contact_id as own_contact_id, ident.contact_id = $4 as created,
-  coalesce(target.access, c.access, 'default') as access, coalesce(target.kind, c.kind, $5) as kind
-from ident
-left join contacts c on c.tenant_id = $1 and c.id = ident.contact_id
-left join contacts target on target.tenant_id = $1 and target.id = c.merged_into`;
+/** One upsert on the identity, which creates the contact in the same statement (app.resolve_identity, shared with the accept). */
+const RESOLVE_SQL = `select contact_id, own_contact_id, created, access, kind
+  from app.resolve_identity($1::text, $2::text, $3::text, $4::text)`;
 
 export async function resolveIdentity(
   tx: ScopedTx,
   identity: NamedIdentity & { kind: ContactKind },
 ): Promise<ResolvedIdentity> {
-  const candidate = randomUUID();
-  const { rows } = await tx.query(RESOLVE_SQL, [
-    tx.scope.tenantId, identity.channel, identity.externalId, candidate, identity.kind, identity.displayName ?? null,
-  ]);
+  const { rows } = await tx.query(RESOLVE_SQL, [identity.channel, identity.externalId, identity.kind, identity.displayName ?? null]);
   const row = ResolvedRow.parse(rows[0]);
   // A group id never speaks as a person, nor the reverse; the throw rolls back what this resolve wrote.
   if (row.kind !== identity.kind) {
@@ -81,20 +60,14 @@ export async function resolveIdentity(
 /**
  * Takes `count` tokens from the tenant's new-contact bucket (refilled by the time since its last
  * take); false when it has fewer, and then it is left untouched. The row stays locked until the
- * transaction ends, so concurrent first messages are counted one after another.
+ * transaction ends, so concurrent first messages are counted one after another (app.take_new_contact_tokens,
+ * shared with the accept).
  */
 export async function takeNewContactTokens(tx: ScopedTx, count: number, limit: RateLimit): Promise<boolean> {
-  const { rowCount } = await tx.query(
-    // clock_timestamp(), not now(): a take that waited for the row counts from when it got it.
-    `insert into new_contact_buckets as b (tenant_id, tokens, updated_at)
-     select $1, $2::float8 - $4::float8, clock_timestamp() where $2::float8 >= $4::float8
-     on conflict (tenant_id) do update
-       set tokens = least($2::float8, b.tokens + extract(epoch from clock_timestamp() - b.updated_at) * $3::float8 / 60) - $4::float8,
-           updated_at = clock_timestamp()
-       where least($2::float8, b.tokens + extract(epoch from clock_timestamp() - b.updated_at) * $3::float8 / 60) >= $4::float8`,
-    [tx.scope.tenantId, limit.burst, limit.perMinute, count],
+  const { rows } = await tx.query<{ taken: boolean }>(
+    'select app.take_new_contact_tokens($1::integer, $2::float8, $3::float8) as taken', [count, limit.burst, limit.perMinute],
   );
-  return rowCount === 1;
+  return rows[0]?.taken === true;
 }
 
 export async function linkGroupMember(tx: ScopedTx, groupId: ContactId, memberId: ContactId): Promise<void> {

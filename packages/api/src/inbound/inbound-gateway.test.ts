@@ -1,37 +1,46 @@
-import { AppError, type InboundMessage, type TenantId } from '@switchboard/shared';
-import { ownerScope } from '../db/scope';
-import { gatewayAgentOf, type FindAccountAgent } from './inbound-gateway';
-
-const scope = ownerScope('00000000-0000-4000-8000-000000000001' as TenantId);
-const accounts: Record<string, string> = { 'whatsapp:main': 'support' };
-const findAccountAgent: FindAccountAgent = async (_scope, channel, accountId) => accounts[`${channel}:${accountId}`];
+/**
+ * The gateway token's rules that need no rows (a wait, an undelivered reply: 403), and the errors
+ * the accept's call turns into when the receiving account is missing (404) or answers for another
+ * agent (403). The account lookup itself runs in the database (inbound-accept-call.test).
+ */
+import { AppError, type InboundMessage } from '@switchboard/shared';
+import { accountRefusalError, checkGatewayPost } from './inbound-gateway';
 
 function message(extra: Partial<InboundMessage> = {}): InboundMessage {
   return { channel: 'whatsapp', accountId: 'main', sender: { id: 'ana' }, messageId: 'm-1', text: 'hi', ...extra };
 }
 
-async function refusal(call: Promise<unknown>): Promise<{ code: string; message: string }> {
-  const error = await call.then(() => undefined, (failure: unknown) => failure);
-  if (!(error instanceof AppError)) throw new Error(`expected an AppError, got ${String(error)}`);
-  return { code: error.code, message: error.message };
+function refusal(call: () => unknown): { code: string; message: string } | undefined {
+  try {
+    call();
+    return undefined;
+  } catch (error) {
+    if (!(error instanceof AppError)) throw error;
+    return { code: error.code, message: error.message };
+  }
 }
 
-describe('gatewayAgentOf', () => {
-  it('gives the account’s agent, whether the message names it or not', async () => {
-    await expect(gatewayAgentOf(findAccountAgent, scope, message(), { wait: false })).resolves.toBe('support');
-    await expect(gatewayAgentOf(findAccountAgent, scope, message({ agent: 'support' }), { wait: false })).resolves.toBe('support');
+describe('checkGatewayPost', () => {
+  it('lets a delivered message through that does not wait', () => {
+    expect(refusal(() => checkGatewayPost(message(), { wait: false }))).toBeUndefined();
   });
 
-  it('refuses an unknown account with 404, naming it', async () => {
-    expect(await refusal(gatewayAgentOf(findAccountAgent, scope, message({ accountId: 'other' }), { wait: false })))
-      .toEqual({ code: 'not_found', message: 'Channel account whatsapp:other not found' });
-    expect(await refusal(gatewayAgentOf(findAccountAgent, scope, message({ channel: 'cli', accountId: undefined }), { wait: false })))
-      .toMatchObject({ code: 'not_found' });
+  it('refuses a wait and an undelivered reply with 403', () => {
+    expect(refusal(() => checkGatewayPost(message(), { wait: true }))).toMatchObject({ code: 'forbidden' });
+    expect(refusal(() => checkGatewayPost(message({ deliver: false }), { wait: false }))).toMatchObject({ code: 'forbidden' });
+  });
+});
+
+describe('accountRefusalError', () => {
+  it('names an unknown account in a 404', () => {
+    expect(accountRefusalError(message({ accountId: 'other' }), { refused: 'no_account' }))
+      .toMatchObject({ code: 'not_found', message: 'Channel account whatsapp:other not found' });
+    expect(accountRefusalError(message({ channel: 'cli', accountId: undefined }), { refused: 'no_account' }))
+      .toMatchObject({ code: 'not_found', message: 'Channel account cli:default not found' });
   });
 
-  it('refuses a wait, an undelivered reply and another agent with 403', async () => {
-    for (const [input, wait] of [[message(), true], [message({ deliver: false }), false], [message({ agent: 'open' }), false]] as const) {
-      expect(await refusal(gatewayAgentOf(findAccountAgent, scope, input, { wait }))).toMatchObject({ code: 'forbidden' });
-    }
+  it('names the account’s agent and the one asked for in a 403', () => {
+    expect(accountRefusalError(message({ agent: 'open' }), { refused: 'other_agent', agent: 'support' }))
+      .toMatchObject({ code: 'forbidden', message: 'Channel account whatsapp:main answers for agent support, not open' });
   });
 });

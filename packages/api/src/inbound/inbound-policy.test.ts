@@ -1,73 +1,11 @@
 /**
- * Who gets an answer: `decide()` branch by branch, then the DM policies, the blocklist, pairing
- * and the per-contact rate limits over real HTTP. Every HTTP test sets the policy it needs on the
- * default agent and the suite restores the defaults after each test.
+ * Who gets an answer over real HTTP: the DM policies, the blocklist, pairing and the per-contact
+ * rate limits (the decision branch by branch: inbound-decision.test). Every test sets the policy it
+ * needs on the default agent and the suite restores the defaults after each test.
  */
 import { randomUUID } from 'node:crypto';
-import { AgentPolicy, type AgentPatch, type ContactAccess, type InboundMessage, type InboundResult } from '@switchboard/shared';
+import type { AgentPatch, InboundMessage, InboundResult } from '@switchboard/shared';
 import { describeEachServer, type TestServer } from '../../../../test/server-harness';
-import { decide, type Speaker } from './inbound-policy';
-
-const open = AgentPolicy.parse({});
-const allowlist = AgentPolicy.parse({ dmPolicy: 'allowlist' });
-const pairing = AgentPolicy.parse({ dmPolicy: 'pairing' });
-const allGroupMessages = AgentPolicy.parse({ groupReplies: 'all' });
-
-const direct = (access: ContactAccess): Speaker => ({ kind: 'direct', access });
-const group = (groupAccess: ContactAccess, senderAccess: ContactAccess, addressed: boolean): Speaker =>
-  ({ kind: 'group', groupAccess, senderAccess, addressed });
-
-describe('decide', () => {
-  it('queues the owner’s own chat under every policy', () => {
-    for (const policy of [open, allowlist, pairing]) expect(decide({ kind: 'owner' }, policy)).toEqual({ status: 'queued' });
-  });
-
-  it('blocks a blocked direct sender under every policy', () => {
-    for (const policy of [open, allowlist, pairing]) {
-      expect(decide(direct('blocked'), policy)).toEqual({ status: 'blocked', reason: 'blocked' });
-    }
-  });
-
-  it('queues an allowed direct sender under every policy', () => {
-    for (const policy of [open, allowlist, pairing]) expect(decide(direct('allowed'), policy)).toEqual({ status: 'queued' });
-  });
-
-  it('queues a default direct sender only under the open policy', () => {
-    expect(decide(direct('default'), open)).toEqual({ status: 'queued' });
-    expect(decide(direct('default'), allowlist)).toEqual({ status: 'blocked', reason: 'not_allowed' });
-    expect(decide(direct('default'), pairing)).toEqual({ status: 'blocked', reason: 'pairing_pending' });
-  });
-
-  it('blocks a group message when the group or its speaker is blocked, addressed or not', () => {
-    for (const addressed of [true, false]) {
-      for (const policy of [open, allGroupMessages]) {
-        expect(decide(group('blocked', 'default', addressed), policy)).toEqual({ status: 'blocked', reason: 'blocked' });
-        expect(decide(group('allowed', 'blocked', addressed), policy)).toEqual({ status: 'blocked', reason: 'blocked' });
-      }
-    }
-  });
-
-  it('ignores an unaddressed group message unless the agent answers every group message', () => {
-    expect(decide(group('default', 'default', false), open)).toEqual({ status: 'ignored', reason: 'not_mentioned' });
-    expect(decide(group('default', 'default', false), allGroupMessages)).toEqual({ status: 'queued' });
-  });
-
-  it('queues an addressed group message under the open policy, and under allowlist or pairing only when the group is allowed', () => {
-    for (const policy of [open, allGroupMessages]) expect(decide(group('default', 'default', true), policy)).toEqual({ status: 'queued' });
-    for (const policy of [allowlist, pairing]) {
-      expect(decide(group('allowed', 'default', true), policy)).toEqual({ status: 'queued' });
-      expect(decide(group('default', 'allowed', true), policy)).toMatchObject({ status: 'blocked' });
-    }
-    expect(decide(group('default', 'default', true), allowlist)).toEqual({ status: 'blocked', reason: 'not_allowed' });
-    expect(decide(group('default', 'default', true), pairing)).toEqual({ status: 'blocked', reason: 'pairing_pending' });
-  });
-
-  it('ignores unaddressed chatter in a group that is not allowed, so no pairing code answers it', () => {
-    expect(decide(group('default', 'default', false), pairing)).toEqual({ status: 'ignored', reason: 'not_mentioned' });
-    expect(decide(group('default', 'default', false), AgentPolicy.parse({ dmPolicy: 'pairing', groupReplies: 'all' })))
-      .toEqual({ status: 'blocked', reason: 'pairing_pending' });
-  });
-});
 
 const tag = () => randomUUID().slice(0, 8);
 const DEFAULT_POLICY = { dmPolicy: 'open', groupReplies: 'mention', rateLimit: { burst: 30, perMinute: 30 } } as const;

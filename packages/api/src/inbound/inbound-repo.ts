@@ -1,10 +1,10 @@
 /**
- * SQL for inbound events, their queue rows and per-contact rate buckets. An event is inserted once per platform
- * message id (per channel, account and chat); a queued event's turn_queue row is written by the
- * same statement, so an accepted message is never without its queue entry.
+ * SQL for inbound events, their queue rows and per-contact rate buckets, past the accept (which is
+ * one call of app.accept_message, inbound-accept-call): a turn reads its event and records the
+ * outcome, and erasure removes what a contact left. An event is stored once per platform message id.
  */
 import { z } from 'zod';
-import { Agent, AgentId, Channel, ChatType, ContactId, REDACTED_REPLY, SessionId, type RateLimit } from '@switchboard/shared';
+import { Agent, AgentId, Channel, ChatType, ContactId, REDACTED_REPLY, SessionId } from '@switchboard/shared';
 import type { ScopedTx } from '../db/db';
 import { SqlParams, reachableRowsSql } from '../db/scope-sql';
 
@@ -76,57 +76,11 @@ const EventRow = z
     }),
   );
 
-export async function findEventByKey(tx: ScopedTx, key: Omit<Envelope, 'chatType' | 'threadKey' | 'deliver'>): Promise<InboundEvent | undefined> {
-  const { rows } = await tx.query(
-    `select ${EVENT_COLUMNS} from inbound_events e
-     where e.tenant_id = $1 and e.channel = $2 and e.account_key = $3 and e.chat_id = $4 and e.platform_message_id = $5`,
-    [tx.scope.tenantId, key.channel, key.accountKey, key.chatId, key.platformMessageId],
-  );
-  return rows[0] === undefined ? undefined : EventRow.parse(rows[0]);
-}
-
 export async function findEvent(tx: ScopedTx, id: string): Promise<InboundEvent | undefined> {
   const params = new SqlParams();
   const where = reachableRowsSql(tx.scope, params, 'e');
   const { rows } = await tx.query(`select ${EVENT_COLUMNS} from inbound_events e where ${where} and e.id = ${params.add(id)}`, params.values);
   return rows[0] === undefined ? undefined : EventRow.parse(rows[0]);
-}
-
-/** A refused message (blocked or ignored) keeps at most this many characters of its text. */
-export const REFUSED_PREVIEW_CHARS = 200;
-
-/** What is stored of a message's text: all of it if it may run, else a preview (characters, as PostgreSQL counts them). */
-export function storedText(text: string, status: EventStatus): string {
-  if (status !== 'blocked' && status !== 'ignored') return text;
-  const chars = Array.from(text);
-  return chars.length <= REFUSED_PREVIEW_CHARS ? text : chars.slice(0, REFUSED_PREVIEW_CHARS).join('');
-}
-
-/**
- * Inserts the event (and its queue row when `lane` is given); undefined when the key already
- * exists. A refused event keeps only a preview of its text: floods are not stored in full.
- */
-export async function insertEvent(tx: ScopedTx, event: NewEvent, lane: string | null): Promise<string | undefined> {
-  const { rows } = await tx.query(
-    `with ev as (
-       insert into inbound_events (tenant_id, agent_id, contact_id, sender_contact_id, channel, account_key, chat_id,
-         chat_type, thread_key, platform_message_id, text, mentioned, status, reason, deliver, origin_contact_id)
-       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $16, $17)
-       on conflict (tenant_id, channel, account_key, chat_id, platform_message_id) do nothing
-       returning id, tenant_id, contact_id
-     ), queued as (
-       insert into turn_queue (tenant_id, event_id, contact_id, lane)
-       select tenant_id, id, contact_id, $15 from ev where $15::text is not null
-     )
-     select id from ev`,
-    [
-      tx.scope.tenantId, event.agentId, event.contactId, event.senderContactId, event.channel, event.accountKey,
-      event.chatId, event.chatType, event.threadKey, event.platformMessageId, storedText(event.text, event.status), event.mentioned,
-      event.status, event.reason, lane, event.deliver, event.originContactId ?? null,
-    ],
-  );
-  const id = rows[0]?.id;
-  return typeof id === 'string' ? id : undefined;
 }
 
 /** A queued event with the agent it is addressed to, read together for a turn. */
@@ -166,30 +120,6 @@ export async function finishClaimedEvent(tx: ScopedTx, eventId: string, claim: s
     [tx.scope.tenantId, eventId, claim, outcome.status, outcome.sessionId, outcome.replyText, outcome.error, [...(outcome.replyQuotedContactIds ?? [])]],
   );
   return rowCount === 1;
-}
-
-/**
- * Takes one token from the contact's bucket, refilled by the time since its last token. False when
- * empty; an empty bucket is left untouched, so refilling continues from the last accepted message.
- */
-export async function takeRateToken(tx: ScopedTx, contactId: ContactId, limit: RateLimit): Promise<boolean> {
-  const { rowCount } = await tx.query(
-    `insert into rate_buckets as b (tenant_id, contact_id, tokens, updated_at) values ($1, $2, $3::float8 - 1, now())
-     on conflict (tenant_id, contact_id) do update
-       set tokens = least($3::float8, b.tokens + extract(epoch from now() - b.updated_at) * $4::float8 / 60) - 1,
-           updated_at = now()
-       where least($3::float8, b.tokens + extract(epoch from now() - b.updated_at) * $4::float8 / 60) >= 1`,
-    [tx.scope.tenantId, contactId, limit.burst, limit.perMinute],
-  );
-  return rowCount === 1;
-}
-
-/** Puts back a token taken in this transaction (the message was refused by another bucket). */
-export async function returnRateToken(tx: ScopedTx, contactId: ContactId, limit: RateLimit): Promise<void> {
-  await tx.query(
-    `update rate_buckets set tokens = least($3::float8, tokens + 1) where tenant_id = $1 and contact_id = $2`,
-    [tx.scope.tenantId, contactId, limit.burst],
-  );
 }
 
 /**

@@ -1,23 +1,19 @@
 /**
- * The inbound pipeline's first half, one transaction per message: resolve the sender (or the group
- * and its speaker) → new-contact limit → policy → rate limits → store the event, deduplicated on the
- * platform's message id, and when it will run, its queue row (a stored copy rolls it all back; so
- * does a new contact over the tenant's limit, whose refusal is then stored without any contact).
- * The tenant is the caller's (the receiving side). Turns run later; `wake` tells the worker.
+ * The inbound pipeline's first half: accepting a message is one database call (inbound-accept-call)
+ * that resolves the sender (or the group and its speaker), applies the new-contact limit, the policy
+ * and the rate limits, and stores the event, deduplicated on the platform's message id, with its
+ * queue row when it will run (a stored copy undoes it all; a new contact over the tenant's limit
+ * stores only its refusal, without any contact). The tenant is the caller's (the receiving side).
+ * Turns run later; `wake` tells the worker.
  */
-import { AppError, type ContactId, type InboundAccepted, type InboundMessage, type TenantId } from '@switchboard/shared';
+import { AppError, notFound, type ContactId, type InboundAccepted, type InboundMessage, type TenantId } from '@switchboard/shared';
 import type { Db, ScopedTx } from '../db/db';
-import { ownerScope, type Scope } from '../db/scope';
+import { ownerScope } from '../db/scope';
 import type { TokenOwner } from '../auth/token-repo';
-import type { AgentService } from '../agents/agent-service';
 import type { ContactEraser } from '../contacts/contact-service';
-import * as contactRepo from '../contacts/contact-repo';
-import * as outboxRepo from '../outbox/outbox-repo';
-import * as pairingRepo from '../pairing/pairing-repo';
 import { parseChatCommand } from '../turns/chat-command';
-import { gatewayAgentOf, type FindAccountAgent } from './inbound-gateway';
-import { applyRateLimits, hasNewContactRoom } from './inbound-limits';
-import { decide, type Speaker } from './inbound-policy';
+import { acceptMessage, type AcceptInput, type AcceptOutcome } from './inbound-accept-call';
+import { accountRefusalError, checkGatewayPost } from './inbound-gateway';
 import * as repo from './inbound-repo';
 
 /** The chat id of the owner's own chat (channel `cli`, no sender). */
@@ -25,8 +21,8 @@ export const OWNER_CHAT_ID = 'owner';
 
 export type InboundService = ReturnType<typeof createInboundService>;
 
-export function createInboundService(deps: { db: Db; agents: AgentService; findAccountAgent: FindAccountAgent; wake: () => void }) {
-  const { db, agents, findAccountAgent, wake } = deps;
+export function createInboundService(deps: { db: Db; wake: () => void }) {
+  const { db, wake } = deps;
 
   return {
     /** `wait`: the caller waits for the turn (`?wait=true`), which the gateway token may not. */
@@ -34,34 +30,12 @@ export function createInboundService(deps: { db: Db; agents: AgentService; findA
       if (message.sender === undefined && caller.kind !== 'owner') {
         throw new AppError('forbidden', "Only the owner token may speak in the owner's own chat");
       }
-      const scope = ownerScope(caller.tenantId);
-      const agentName = caller.kind === 'gateway'
-        ? await gatewayAgentOf(findAccountAgent, scope, message, { wait: options.wait ?? false })
-        : message.agent ?? 'default';
-      const { agent, policy } = await agents.findForTurn(scope, agentName);
-      const envelope = envelopeOf(message);
-      const base = { ...envelope, agentId: agent.id, text: message.text, mentioned: message.mentioned ?? false };
-      // No read first: the event's insert is the dedupe. A copy already stored makes it insert
-      // nothing; everything this transaction did (contacts, a rate token) is then rolled back.
-      const accepted = await db.transaction(scope, async (tx): Promise<InboundAccepted> => {
-        const who = await resolveSpeaker(tx, message);
-        if (!(await hasNewContactRoom(tx, who.created, policy))) throw new NewContactRefused();
-        const decision = await applyRateLimits(tx, who, decide(who.speaker, policy), policy);
-        const lane = decision.status === 'queued' ? laneOf(caller, agent.id, who.contactId, envelope.threadKey) : null;
-        const reason = decision.status === 'queued' ? null : decision.reason;
-        const eventId = await repo.insertEvent(tx, { ...base, contactId: who.contactId, senderContactId: who.senderId, originContactId: who.originId ?? null, status: decision.status, reason }, lane);
-        if (eventId === undefined) throw new AlreadyStored();
-        const reply = decision.status === 'blocked' && decision.reason === 'pairing_pending' && who.contactId
-          ? await pairingReply(tx, who.contactId, eventId, envelope)
-          : undefined;
-        // The owner's tools show the code; the gateway's copy goes out through the outbox, once.
-        const shown = reply && caller.kind === 'owner' ? { reply } : {};
-        return { eventId, contactId: who.contactId, status: decision.status, ...(reason ? { reason } : {}), ...shown };
-      }).catch(async (error: unknown) => {
-        if (error instanceof NewContactRefused) return refuseNewContact(db, scope, { ...base, contactId: null, senderContactId: null, status: 'blocked', reason: 'new_contact_rate' });
-        if (!(error instanceof AlreadyStored)) throw error;
-        return duplicateOfStored(db, scope, envelope, error);
-      });
+      const fromGateway = caller.kind === 'gateway';
+      if (fromGateway) checkGatewayPost(message, { wait: options.wait ?? false });
+      const input = acceptInputOf(message, fromGateway);
+      const accepted = answerOf(message, input, await acceptMessage(db, ownerScope(caller.tenantId), input));
+      // The owner's tools show the pairing code; the gateway's copy goes out through the outbox, once.
+      if (accepted.reply && caller.kind !== 'owner') delete accepted.reply;
       if (accepted.status === 'queued') wake();
       return accepted;
     },
@@ -79,22 +53,18 @@ export function createInboundService(deps: { db: Db; agents: AgentService; findA
   };
 }
 
-/** The message is stored already: its accept rolls back, and the answer is `duplicate` of the stored event. */
-class AlreadyStored extends Error {}
-
-/** A new contact over the tenant's limit: the accept rolls back (no contact, no identity) and only the refusal is stored. */
-class NewContactRefused extends Error {}
-
-async function duplicateOfStored(db: Db, scope: Scope, envelope: repo.Envelope, cause: unknown): Promise<InboundAccepted> {
-  const first = await db.transaction(scope, (tx) => repo.findEventByKey(tx, envelope));
-  if (!first) throw new Error('an inbound event vanished while deduplicating', { cause });
-  return duplicateOf(first);
-}
-
-async function refuseNewContact(db: Db, scope: Scope, event: repo.NewEvent): Promise<InboundAccepted> {
-  const eventId = await db.transaction(scope, (tx) => repo.insertEvent(tx, event, null));
-  if (eventId === undefined) return duplicateOfStored(db, scope, event, new AlreadyStored());
-  return { eventId, contactId: null, status: 'blocked', reason: 'new_contact_rate' };
+function acceptInputOf(message: InboundMessage, fromGateway: boolean): AcceptInput {
+  const { sender } = message;
+  const mentioned = message.mentioned ?? false;
+  return {
+    ...envelopeOf(message),
+    fromGateway,
+    agentName: fromGateway ? message.agent ?? null : message.agent ?? 'default',
+    sender: sender ? { id: sender.id, displayName: sender.displayName ?? null } : null,
+    text: message.text,
+    mentioned,
+    addressed: mentioned || parseChatCommand(message.text) !== undefined,
+  };
 }
 
 function envelopeOf(message: InboundMessage): repo.Envelope {
@@ -110,54 +80,20 @@ function envelopeOf(message: InboundMessage): repo.Envelope {
   };
 }
 
-interface ResolvedSpeaker {
-  contactId: ContactId | null;
-  senderId: ContactId | null;
-  /** The speaker's own contact when it is merged into `senderId` (erased with it). */
-  originId?: ContactId | null;
-  speaker: Speaker;
-  /** How many contacts this message created (the person, the group). */
-  created: number;
-}
-
-async function resolveSpeaker(tx: ScopedTx, message: InboundMessage): Promise<ResolvedSpeaker> {
-  const { sender, chat, channel } = message;
-  if (!sender) return { contactId: null, senderId: null, speaker: { kind: 'owner' }, created: 0 };
-  const person = await contactRepo.resolveIdentity(tx, { channel, externalId: sender.id, displayName: sender.displayName, kind: 'person' });
-  const originId = person.ownContactId === person.contactId ? null : person.ownContactId;
-  if (chat?.type !== 'group') {
-    return { contactId: person.contactId, senderId: person.contactId, originId, speaker: { kind: 'direct', access: person.access }, created: Number(person.created) };
+/** The call's answer as the API's, or the AppError of a message the call refused to store. */
+function answerOf(message: InboundMessage, input: AcceptInput, outcome: AcceptOutcome): InboundAccepted {
+  switch (outcome.refused) {
+    case undefined: {
+      const { eventId, contactId, status, reason, reply } = outcome;
+      return { eventId, contactId, status, ...(reason ? { reason } : {}), ...(reply ? { reply: { text: reply } } : {}) };
+    }
+    case 'no_agent':
+      throw notFound('Agent', input.agentName ?? 'default');
+    case 'no_account':
+    case 'other_agent':
+      throw accountRefusalError(message, outcome);
+    case 'kind_conflict':
+      // A group id never speaks as a person, nor the reverse; the call stored nothing.
+      throw new AppError('conflict', `${outcome.identity} is a ${outcome.kind}, not a ${outcome.wanted}`);
   }
-  const group = await contactRepo.resolveIdentity(tx, { channel, externalId: chat.id, kind: 'group' });
-  await contactRepo.linkGroupMember(tx, group.contactId, person.contactId);
-  const addressed = (message.mentioned ?? false) || parseChatCommand(message.text) !== undefined;
-  return {
-    contactId: group.contactId,
-    senderId: person.contactId,
-    originId,
-    speaker: { kind: 'group', groupAccess: group.access, senderAccess: person.access, addressed },
-    created: Number(person.created) + Number(group.created),
-  };
-}
-
-/** The sender's (or group's) pairing code; sent through the outbox once, with the first message. */
-async function pairingReply(tx: ScopedTx, contactId: ContactId, eventId: string, envelope: repo.Envelope) {
-  const pairing = await pairingRepo.findOrCreatePairing(tx, contactId);
-  const text = `This agent needs the owner's approval first. Your pairing code is ${pairing.code}.`;
-  if (pairing.created && envelope.deliver) {
-    await outboxRepo.insertOutboxItem(tx, {
-      eventId, contactId, channel: envelope.channel, accountKey: envelope.accountKey, chatId: envelope.chatId,
-      threadKey: envelope.threadKey, replyTo: envelope.platformMessageId, text,
-    });
-  }
-  return { text };
-}
-
-function duplicateOf(event: repo.InboundEvent): InboundAccepted {
-  return { eventId: event.id, contactId: event.contactId, status: 'duplicate' };
-}
-
-/** FIFO within a lane, parallel across lanes: one lane per tenant, agent, contact (or owner) and thread. */
-function laneOf(caller: TokenOwner, agentId: string, contactId: ContactId | null, threadKey: string): string {
-  return `${caller.tenantId}/${agentId}/${contactId ?? 'owner'}/${threadKey}`;
 }

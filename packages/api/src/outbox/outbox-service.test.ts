@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { isAppError, type ContactId } from '@switchboard/shared';
 import { describeEachEngine } from '../../../../test/engines';
 import { contactScope } from '../db/scope';
-import { findAccountAgent, holdsLease } from '../channels/channel-repo';
+import { accountExists, holdsLease } from '../channels/channel-repo';
 import { findOutboxItem, insertOutboxItem } from './outbox-repo';
 
 describeEachEngine('outbox readers', (env) => {
@@ -56,10 +56,10 @@ describeEachEngine('outbox readers', (env) => {
   });
 
   it('answers the account and lease lookups for the owner only: a contact’s scope sees no account and no lease', async () => {
-    expect(await env.db.transaction(env.owner, (tx) => findAccountAgent(tx, 'whatsapp', 'leased'))).toBe('default');
+    expect(await env.db.transaction(env.owner, (tx) => accountExists(tx, 'whatsapp', 'leased'))).toBe(true);
     expect(await env.db.transaction(env.owner, (tx) => holdsLease(tx, 'whatsapp', 'leased', 'me'))).toBe(true);
     const asContact = contactScope(env.tenantId, ids.a!);
-    expect(await env.db.transaction(asContact, (tx) => findAccountAgent(tx, 'whatsapp', 'leased'))).toBeUndefined();
+    expect(await env.db.transaction(asContact, (tx) => accountExists(tx, 'whatsapp', 'leased'))).toBe(false);
     expect(await env.db.transaction(asContact, (tx) => holdsLease(tx, 'whatsapp', 'leased', 'me'))).toBe(false);
   });
 });
