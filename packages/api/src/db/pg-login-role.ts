@@ -28,6 +28,8 @@ export async function prepareLoginRole(owner: Db, ownerUrl: string, home: string
   if (!(await canLogIn(url))) {
     await owner.adminTransaction(async (tx) => {
       await tx.query('select pg_advisory_xact_lock($1)', [ROLE_LOCK_KEY]);
+      // A process that started at the same moment with the same password may have set it meanwhile.
+      if (await canLogIn(url)) return;
       const { rows: state } = await tx.query<{ exists: boolean; in_use: boolean }>(
         `select exists (select 1 from pg_roles where rolname = $1) as exists,
            exists (select 1 from pg_stat_activity where usename = $1) as in_use`,

@@ -4,7 +4,7 @@
  * outcome, and erasure removes what a contact left. An event is stored once per platform message id.
  */
 import { z } from 'zod';
-import { Agent, AgentId, Channel, ChatType, ContactId, REDACTED_REPLY, SessionId } from '@switchboard/shared';
+import { AgentId, Channel, ChatType, ContactId, REDACTED_REPLY, SessionId } from '@switchboard/shared';
 import type { ScopedTx } from '../db/db';
 import { SqlParams, reachableRowsSql } from '../db/scope-sql';
 
@@ -81,45 +81,6 @@ export async function findEvent(tx: ScopedTx, id: string): Promise<InboundEvent 
   const where = reachableRowsSql(tx.scope, params, 'e');
   const { rows } = await tx.query(`select ${EVENT_COLUMNS} from inbound_events e where ${where} and e.id = ${params.add(id)}`, params.values);
   return rows[0] === undefined ? undefined : EventRow.parse(rows[0]);
-}
-
-/** A queued event with the agent it is addressed to, read together for a turn. */
-export async function findQueuedEventWithAgent(tx: ScopedTx, id: string): Promise<{ event: InboundEvent; agent: Agent } | undefined> {
-  const { rows } = await tx.query(
-    `select ${EVENT_COLUMNS}, json_build_object('id', a.id, 'name', a.name, 'provider', a.provider,
-       'systemPrompt', a.system_prompt, 'config', a.config) as agent
-     from inbound_events e join agents a on a.tenant_id = e.tenant_id and a.id = e.agent_id
-     where e.tenant_id = $1 and e.id = $2 and e.status = 'queued'`,
-    [tx.scope.tenantId, id],
-  );
-  if (rows[0] === undefined) return undefined;
-  return { event: EventRow.parse(rows[0]), agent: Agent.parse(rows[0].agent) };
-}
-
-export interface EventOutcome {
-  status: 'done' | 'failed';
-  sessionId: SessionId | null;
-  replyText: string | null;
-  error: string | null;
-  /** The contacts whose memories the turn was shown: erasing one of them redacts the reply. */
-  replyQuotedContactIds?: readonly ContactId[];
-}
-
-/**
- * Ends a claimed turn: deletes its queue row if `claim` still holds it and records the outcome on
- * the event, in one statement. False when the claim was lost (nothing changed).
- */
-export async function finishClaimedEvent(tx: ScopedTx, eventId: string, claim: string, outcome: EventOutcome): Promise<boolean> {
-  const { rowCount } = await tx.query(
-    `with claimed as (
-       delete from turn_queue where tenant_id = $1 and event_id = $2 and claimed_by = $3 returning event_id
-     )
-     update inbound_events e set status = $4, session_id = $5, reply_text = $6, error = $7, finished_at = now(),
-       reply_quoted_contact_ids = $8::uuid[]
-     from claimed where e.tenant_id = $1 and e.id = claimed.event_id`,
-    [tx.scope.tenantId, eventId, claim, outcome.status, outcome.sessionId, outcome.replyText, outcome.error, [...(outcome.replyQuotedContactIds ?? [])]],
-  );
-  return rowCount === 1;
 }
 
 /**
