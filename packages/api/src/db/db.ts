@@ -44,6 +44,11 @@ export interface Db {
    * row; `params` are `$1` on.
    */
   workerCall<R = Record<string, unknown>>(sql: string, params: readonly unknown[]): Promise<QueryResult<R>>;
+  /**
+   * One statement, in a transaction of its own, calling a batch function (a group commit) that
+   * enters each call's own scope before running it; `params` are `$1` on.
+   */
+  batchCall<R = Record<string, unknown>>(sql: string, params: readonly unknown[]): Promise<QueryResult<R>>;
   /** As `sb_app` with only `app.worker` set: the turn queue of every tenant (ids, no content). */
   workerTransaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T>;
   /** As the schema owner, outside row-level security. For the migrator, start-up and test set-up only. */

@@ -60,6 +60,7 @@ export function createPgDb(options: PgDbOptions): Db {
     // (or worker mode).
     call: (scope, sql, params) => runStatement(sql, [...callScopeParams(scope), ...params]),
     workerCall: (sql, params) => runStatement(sql, params),
+    batchCall: (sql, params) => runStatement(sql, params),
     unscopedTransaction: (fn) => inTransaction(`begin; ${SET_APP_ROLE_SQL}`, fn),
     workerTransaction: (fn) => inTransaction(`begin; ${SET_WORKER_SQL}`, fn),
     adminTransaction: (fn) => {

@@ -74,6 +74,7 @@ function wrapPglite(pg: PGlite, onClose: () => void): PgliteDb {
     // One statement is its own transaction; the function it calls enters the scope (or worker mode).
     call: (scope, sql, params) => runStatement(sql, [...callScopeParams(scope), ...params]),
     workerCall: (sql, params) => runStatement(sql, params),
+    batchCall: (sql, params) => runStatement(sql, params),
     unscopedTransaction: (fn) => inTransaction((tx) => tx.query(SET_APP_ROLE_SQL), fn),
     workerTransaction: (fn) => inTransaction((tx) => tx.query(SET_WORKER_SQL), fn),
     // One connection, no listener: the owner stays reachable through SET ROLE; only our code speaks.

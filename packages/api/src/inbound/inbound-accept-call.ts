@@ -6,7 +6,8 @@
  */
 import { z } from 'zod';
 import { AgentPolicy, ContactId, ContactKind, InboundStatus } from '@switchboard/shared';
-import type { Db } from '../db/db';
+import { callScopeParams, type Db } from '../db/db';
+import { batchEntries, createGroupCommit, groupCommitOptions } from '../db/group-commit';
 import type { Scope } from '../db/scope';
 import type { Envelope } from './inbound-repo';
 
@@ -46,12 +47,37 @@ const ACCEPT_SQL = `select app.accept_message($1::uuid, $2::uuid, $3::boolean, $
   $8::text, $9::text, $10::text, $11::text, $12::boolean, $13::text, $14::text, $15::text, $16::boolean, $17::boolean,
   $18::jsonb) as accepted`;
 
-/** Accepts the message in `scope` (the tenant's owner scope): one statement, one round trip. */
-export async function acceptMessage(db: Db, scope: Scope, input: AcceptInput): Promise<AcceptOutcome> {
-  const { rows } = await db.call<{ accepted: unknown }>(scope, ACCEPT_SQL, [
+/** `app.accept_message`'s arguments after the scope, in order. */
+function acceptArgs(input: AcceptInput): unknown[] {
+  return [
     input.fromGateway, input.agentName, input.channel, input.accountKey, input.chatId, input.chatType, input.threadKey,
     input.platformMessageId, input.deliver, input.sender?.id ?? null, input.sender?.displayName ?? null, input.text,
     input.mentioned, input.addressed, POLICY_DEFAULTS,
-  ]);
+  ];
+}
+
+/** Accepts the message in `scope` (the tenant's owner scope): one statement, one round trip. */
+export async function acceptMessage(db: Db, scope: Scope, input: AcceptInput): Promise<AcceptOutcome> {
+  const { rows } = await db.call<{ accepted: unknown }>(scope, ACCEPT_SQL, acceptArgs(input));
   return AcceptOutcome.parse(rows[0]?.accepted);
+}
+
+interface AcceptCall {
+  scope: Scope;
+  input: AcceptInput;
+}
+
+/**
+ * Accepts with group commit: messages that arrive while earlier accepts are in the database go
+ * together as one `app.accept_messages` call; one that arrives at a quiet moment goes alone at once.
+ */
+export function createAcceptCalls(db: Db): (scope: Scope, input: AcceptInput) => Promise<AcceptOutcome> {
+  const alone = (call: AcceptCall) => acceptMessage(db, call.scope, call.input);
+  const commit = createGroupCommit<AcceptCall, AcceptOutcome>(async (calls) => {
+    if (calls.length === 1) return [await alone(calls[0] as AcceptCall)];
+    const batch = calls.map((call) => [...callScopeParams(call.scope), ...acceptArgs(call.input)]);
+    const { rows } = await db.batchCall<{ entry: unknown }>('select entry from app.accept_messages($1::jsonb) entry', [JSON.stringify(batch)]);
+    return batchEntries(calls, rows.map((row) => row.entry), (ok) => AcceptOutcome.parse(ok), alone);
+  }, groupCommitOptions(db.engine));
+  return (scope, input) => commit({ scope, input });
 }

@@ -12,7 +12,7 @@ import { ownerScope } from '../db/scope';
 import type { TokenOwner } from '../auth/token-repo';
 import type { ContactEraser } from '../contacts/contact-service';
 import { parseChatCommand } from '../turns/chat-command';
-import { acceptMessage, type AcceptInput, type AcceptOutcome } from './inbound-accept-call';
+import { createAcceptCalls, type AcceptInput, type AcceptOutcome } from './inbound-accept-call';
 import { accountRefusalError, checkGatewayPost } from './inbound-gateway';
 import * as repo from './inbound-repo';
 
@@ -23,6 +23,7 @@ export type InboundService = ReturnType<typeof createInboundService>;
 
 export function createInboundService(deps: { db: Db; wake: () => void }) {
   const { db, wake } = deps;
+  const accept = createAcceptCalls(db);
 
   return {
     /** `wait`: the caller waits for the turn (`?wait=true`), which the gateway token may not. */
@@ -33,7 +34,7 @@ export function createInboundService(deps: { db: Db; wake: () => void }) {
       const fromGateway = caller.kind === 'gateway';
       if (fromGateway) checkGatewayPost(message, { wait: options.wait ?? false });
       const input = acceptInputOf(message, fromGateway);
-      const accepted = answerOf(message, input, await acceptMessage(db, ownerScope(caller.tenantId), input));
+      const accepted = answerOf(message, input, await accept(ownerScope(caller.tenantId), input));
       // The owner's tools show the pairing code; the gateway's copy goes out through the outbox, once.
       if (accepted.reply && caller.kind !== 'owner') delete accepted.reply;
       if (accepted.status === 'queued') wake();

@@ -7,7 +7,8 @@
  */
 import { z } from 'zod';
 import { Agent, AgentId, ContactId, type Memory, type Message, type Session, type TokenUsage } from '@switchboard/shared';
-import type { Db } from '../db/db';
+import { callScopeParams, type Db } from '../db/db';
+import { batchEntries, createGroupCommit, groupCommitOptions } from '../db/group-commit';
 import type { Scope } from '../db/scope';
 import { MemoryRow } from '../memories/memory-repo';
 import { MessageRow } from '../sessions/message-repo';
@@ -112,17 +113,49 @@ export type FinishedTurn = { result: 'finished' } | { result: 'lost' } | { resul
 
 /** Finishes a claimed turn, all or nothing: `lost` when the claim no longer holds it (nothing changed). */
 export async function finishTurn(db: Db, scope: Scope, claimed: ClaimedTurn, turn: TurnResult): Promise<FinishedTurn> {
-  const expected = turn.session?.providerSessionId ?? null;
-  const next = turn.session && turn.providerSessionId !== expected ? turn.providerSessionId : null;
+  const args = finishArgs(claimed, turn);
   const { rows } = await db.call<{ finished: unknown }>(
     scope,
     `select app.finish_turn($1::uuid, $2::uuid, $3::boolean, $4::uuid, $5::uuid, $6::text, $7::uuid, $8::text, $9::text,
        $10::jsonb, $11::uuid[], $12::text, $13::text, $14::text) as finished`,
-    [
-      claimed.eventId, claimed.claim, turn.status, turn.session?.id ?? null, turn.replyText, turn.error,
-      turn.usage ? JSON.stringify(turn.usage) : null, [...turn.quotedContactIds], expected, next, turn.outboxText,
-    ],
+    [...args.slice(0, 6), args[6] === null ? null : JSON.stringify(args[6]), ...args.slice(7)],
   );
-  const finished = FinishedRow.parse(rows[0]?.finished);
+  return finishedOf(rows[0]?.finished);
+}
+
+/** `app.finish_turn`'s arguments after the scope, in order (the usage as an object). */
+function finishArgs(claimed: ClaimedTurn, turn: TurnResult): unknown[] {
+  const expected = turn.session?.providerSessionId ?? null;
+  const next = turn.session && turn.providerSessionId !== expected ? turn.providerSessionId : null;
+  return [
+    claimed.eventId, claimed.claim, turn.status, turn.session?.id ?? null, turn.replyText, turn.error,
+    turn.usage ?? null, [...turn.quotedContactIds], expected, next, turn.outboxText,
+  ];
+}
+
+function finishedOf(row: unknown): FinishedTurn {
+  const finished = FinishedRow.parse(row);
   return finished.result === 'refused' ? { result: 'refused', eventContactId: finished.event_contact_id } : finished;
+}
+
+interface FinishCall {
+  scope: Scope;
+  claimed: ClaimedTurn;
+  turn: TurnResult;
+}
+
+/**
+ * Finishes with group commit: turns that end while earlier finishes are in the database are stored
+ * together by one `app.finish_turns` call, each in its own scope; one that ends at a quiet moment
+ * goes alone at once.
+ */
+export function createFinishCalls(db: Db): (scope: Scope, claimed: ClaimedTurn, turn: TurnResult) => Promise<FinishedTurn> {
+  const alone = (call: FinishCall) => finishTurn(db, call.scope, call.claimed, call.turn);
+  const commit = createGroupCommit<FinishCall, FinishedTurn>(async (calls) => {
+    if (calls.length === 1) return [await alone(calls[0] as FinishCall)];
+    const batch = calls.map((call) => [...callScopeParams(call.scope), ...finishArgs(call.claimed, call.turn)]);
+    const { rows } = await db.batchCall<{ entry: unknown }>('select entry from app.finish_turns($1::jsonb) entry', [JSON.stringify(batch)]);
+    return batchEntries(calls, rows.map((row) => row.entry), finishedOf, alone);
+  }, groupCommitOptions(db.engine));
+  return (scope, claimed, turn) => commit({ scope, claimed, turn });
 }

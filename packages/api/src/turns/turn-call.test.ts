@@ -19,7 +19,7 @@ import { createTurnWorker } from './turn-worker';
 
 /** Counts what a turn asks of the database: calls by kind, and transactions of every kind. */
 function countingDb(db: Db) {
-  const counts = { call: 0, workerCall: 0, claimed: 0, transactions: 0 };
+  const counts = { call: 0, workerCall: 0, batchCall: 0, claimed: 0, transactions: 0 };
   const counted: Db = {
     engine: db.engine,
     call<R>(scope: Scope, sql: string, params: readonly unknown[]) {
@@ -31,6 +31,10 @@ function countingDb(db: Db) {
       const result = await db.workerCall<R>(sql, params);
       if (result.rows.length > 0) counts.claimed += 1;
       return result;
+    },
+    batchCall<R>(sql: string, params: readonly unknown[]) {
+      counts.batchCall += 1;
+      return db.batchCall<R>(sql, params);
     },
     transaction: (scope, fn) => ((counts.transactions += 1), db.transaction(scope, fn)),
     unscopedTransaction: (fn) => ((counts.transactions += 1), db.unscopedTransaction(fn)),

@@ -18,7 +18,7 @@ import * as contactRepo from '../contacts/contact-repo';
 import type { MemoryService } from '../memories/memory-service';
 import * as sessionRepo from '../sessions/session-repo';
 import { CHAT_COMMAND_PREFILTER, parseChatCommand, type ChatCommand } from './chat-command';
-import { finishTurn, openTurn, type OpenTurnOptions, type OpenedTurn, type TurnEvent, type TurnResult } from './turn-call-repo';
+import { createFinishCalls, openTurn, type OpenTurnOptions, type OpenedTurn, type TurnEvent, type TurnResult } from './turn-call-repo';
 import { createTurnQuotes, type TurnQuotes } from './turn-quotes';
 import type { ClaimedTurn } from './turn-queue-repo';
 
@@ -79,6 +79,7 @@ type Prepared = Exclude<OpenedTurn, { kind: 'command' | 'agent' }> | { kind: 'co
 
 export function createTurnRunner(deps: TurnRunnerDeps) {
   const { db, memories, providers, grants } = deps;
+  const finishCalls = createFinishCalls(db);
 
   /** Opens the turn; a chat command is decided here (the SQL pattern only spares it a session). */
   async function open(scope: Scope, claimed: ClaimedTurn, commandPattern: string | null = CHAT_COMMAND_PREFILTER): Promise<Prepared> {
@@ -128,7 +129,7 @@ export function createTurnRunner(deps: TurnRunnerDeps) {
 
   /** Stores the turn's result in one call; throws LeaseLostError (nothing stored) when the claim was lost. */
   async function finish(scope: Scope, claimed: ClaimedTurn, result: TurnResult): Promise<TurnOutcome> {
-    const finished = await finishTurn(db, scope, claimed, result);
+    const finished = await finishCalls(scope, claimed, result);
     if (finished.result === 'lost') throw new LeaseLostError(claimed.eventId);
     if (finished.result === 'refused') throw new ClaimRefusedError(claimed.eventId, claimed.contactId, finished.eventContactId);
     const { status, replyText, error } = result;
