@@ -15,8 +15,12 @@ export interface SqlStats {
   planMsPerTurn: number;
   execMsPerTurn: number;
   /** By statement (normalized, shortened), most time (plan + execute) first. */
-  byStatement: { statement: string; perTurn: number; planMsPerTurn: number; execMsPerTurn: number; meanMs: number }[];
+  byStatement: StatementCost[];
+  /** The statements run inside the SQL functions the top-level ones call, most time first (15). */
+  insideFunctions: StatementCost[];
 }
+
+export interface StatementCost { statement: string; perTurn: number; planMsPerTurn: number; execMsPerTurn: number; meanMs: number }
 
 export interface SqlStatsReader {
   reset(): Promise<void>;
@@ -28,7 +32,7 @@ export interface SqlStatsReader {
   close(): Promise<void>;
 }
 
-interface StatementRow { query: string; calls: string; total_plan_time: number; total_exec_time: number }
+interface StatementRow { query: string; calls: string; total_plan_time: number; total_exec_time: number; toplevel: boolean }
 
 const OWN_QUERIES = /pg_stat_statements|::int as n from turn_queue|^create extension/i;
 
@@ -45,7 +49,7 @@ export async function openSqlStats(url: string): Promise<SqlStatsReader> {
     },
     async read(turns) {
       const { rows } = await admin.query<StatementRow>(
-        'select query, calls::text as calls, total_plan_time, total_exec_time from pg_stat_statements where dbid = (select oid from pg_database where datname = current_database())',
+        'select query, calls::text as calls, total_plan_time, total_exec_time, toplevel from pg_stat_statements where dbid = (select oid from pg_database where datname = current_database())',
       );
       return summarize(rows.filter((row) => !OWN_QUERIES.test(row.query.trim())), turns);
     },
@@ -61,19 +65,21 @@ export async function openSqlStats(url: string): Promise<SqlStatsReader> {
   };
 }
 
-function summarize(rows: StatementRow[], turns: number): SqlStats {
+function summarize(all: StatementRow[], turns: number): SqlStats {
   const per = (value: number) => Math.round((value / Math.max(1, turns)) * 1000) / 1000;
+  const rows = all.filter((r) => r.toplevel);
   const calls = (pattern: RegExp) => rows.filter((r) => pattern.test(r.query.trim())).reduce((sum, r) => sum + Number(r.calls), 0);
   const statements = rows.reduce((sum, r) => sum + Number(r.calls), 0);
-  const byStatement = rows
+  const costs = (list: StatementRow[]) => list
     .map((r) => ({
-      statement: r.query.replace(/\s+/g, ' ').trim().slice(0, 90),
+      statement: r.query.replace(/\s+/g, ' ').trim().slice(0, 120),
       perTurn: per(Number(r.calls)),
       planMsPerTurn: per(r.total_plan_time),
       execMsPerTurn: per(r.total_exec_time),
       meanMs: Math.round(((r.total_plan_time + r.total_exec_time) / Math.max(1, Number(r.calls))) * 1000) / 1000,
     }))
     .sort((a, b) => b.planMsPerTurn + b.execMsPerTurn - a.planMsPerTurn - a.execMsPerTurn);
+  const byStatement = costs(rows);
   return {
     statementsPerTurn: per(statements),
     roundTripsPerTurn: per(statements - calls(/^begin$/i)),
@@ -81,5 +87,6 @@ function summarize(rows: StatementRow[], turns: number): SqlStats {
     planMsPerTurn: per(rows.reduce((sum, r) => sum + r.total_plan_time, 0)),
     execMsPerTurn: per(rows.reduce((sum, r) => sum + r.total_exec_time, 0)),
     byStatement,
+    insideFunctions: costs(all.filter((r) => !r.toplevel)).slice(0, 15),
   };
 }

@@ -50,7 +50,18 @@ create function app.resolve_identity(in_channel text, in_external_id text, in_ki
   #variable_conflict use_column
   declare
     candidate uuid := gen_random_uuid();
+    known_name text;
   begin
+    -- A known identity is only read (most messages): the insert below writes a row version each time.
+    select coalesce(c.merged_into, c.id), c.id, false, coalesce(target.access, c.access), coalesce(target.kind, c.kind), c.display_name
+      into contact_id, own_contact_id, created, access, kind, known_name
+      from contact_identities i
+      join contacts c on c.tenant_id = i.tenant_id and c.id = i.contact_id
+      left join contacts target on target.tenant_id = c.tenant_id and target.id = c.merged_into
+      where i.tenant_id = app.tenant() and i.channel = in_channel and i.external_id = in_external_id;
+    if found and (in_display_name is null or known_name = in_display_name) then
+      return;
+    end if;
     with ident as (
       insert into contact_identities as i (tenant_id, channel, external_id, contact_id)
       values (app.tenant(), in_channel, in_external_id, candidate)

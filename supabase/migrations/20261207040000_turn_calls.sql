@@ -104,10 +104,16 @@ begin
     return json_build_object('kind', 'command', 'event', to_json(ev), 'agent', agent_json);
   end if;
 
-  insert into sessions as s (tenant_id, agent_id, contact_id, thread_key, provider)
-    values (tenant, ag.id, contact, ev.thread_key, ag.provider)
-    on conflict (tenant_id, agent_id, contact_id, thread_key) where status = 'open' do update set updated_at = now()
-    returning s.* into ses;
+  -- The open session, read first: most turns resume one, and a read writes nothing.
+  select s.* into ses from sessions s
+    where s.tenant_id = tenant and s.agent_id = ag.id and s.contact_id is not distinct from contact
+      and s.thread_key = ev.thread_key and s.status = 'open';
+  if not found then
+    insert into sessions as s (tenant_id, agent_id, contact_id, thread_key, provider)
+      values (tenant, ag.id, contact, ev.thread_key, ag.provider)
+      on conflict (tenant_id, agent_id, contact_id, thread_key) where status = 'open' do update set updated_at = now()
+      returning s.* into ses;
+  end if;
   if ses.provider <> ag.provider then
     -- The agent changed provider: another provider's session id means nothing to this one.
     update sessions s set status = 'closed', closed_at = now(), updated_at = now()

@@ -1,7 +1,9 @@
 /**
  * `?wait=true`: a request waits for its turn's outcome. The worker of this process settles waiters
  * directly; a turn finished by another process is found by polling the event. A wait ends with the
- * outcome, a `timeout` error, or when the caller goes away (its signal aborts).
+ * outcome, a `timeout` error, or when the caller goes away (its signal aborts). A turn can finish
+ * before its request starts waiting (the accept is committed first): outcomes nobody waited for
+ * are kept for a few seconds, so such a wait ends at once instead of at the next poll.
  */
 import { AppError } from '@switchboard/shared';
 import type { InboundEvent } from '../inbound/inbound-repo';
@@ -14,11 +16,25 @@ export interface TurnWaitersDeps {
 
 type Settle = (outcome: TurnOutcome) => void;
 
+/** How long, and how many, outcomes nobody waited for yet are kept. */
+const RECENT_MS = 5_000;
+const RECENT_MAX = 10_000;
+
 export type TurnWaiters = ReturnType<typeof createTurnWaiters>;
 
 export function createTurnWaiters() {
   const waiting = new Map<string, Set<Settle>>();
   const watching = new Map<string, Set<(textSoFar: string) => void>>();
+  const recent = new Map<string, { outcome: TurnOutcome; at: number }>();
+
+  function keep(outcome: TurnOutcome): void {
+    const now = Date.now();
+    for (const [eventId, kept] of recent) {
+      if (kept.at > now - RECENT_MS && recent.size < RECENT_MAX) break;
+      recent.delete(eventId);
+    }
+    recent.set(outcome.eventId, { outcome, at: now });
+  }
 
   return {
     /** Where a turn streams its text so far; undefined when nobody waits for it live. */
@@ -31,11 +47,17 @@ export function createTurnWaiters() {
     settle(outcome: TurnOutcome): void {
       const settles = waiting.get(outcome.eventId);
       waiting.delete(outcome.eventId);
-      settles?.forEach((settle) => settle(outcome));
+      if (settles) settles.forEach((settle) => settle(outcome));
+      else keep(outcome);
     },
 
     /** `onText`: the reply's text so far while the turn runs, when this process runs it and its provider streams. */
     wait(eventId: string, options: TurnWaitersDeps & { timeoutMs: number; signal?: AbortSignal; onText?: (textSoFar: string) => void }): Promise<TurnOutcome> {
+      const finished = recent.get(eventId);
+      if (finished) {
+        recent.delete(eventId);
+        return Promise.resolve(finished.outcome);
+      }
       return new Promise<TurnOutcome>((resolve, reject) => {
         const settles = waiting.get(eventId) ?? new Set<Settle>();
         waiting.set(eventId, settles);
