@@ -31,16 +31,23 @@ export async function createPgliteDb(source: PgliteSource): Promise<PgliteDb> {
 async function openPglite(source: PgliteSource): Promise<PGlite> {
   // A dynamic import: the package's `contrib/*` types resolve to its ESM declarations only.
   const { pg_trgm } = await import('@electric-sql/pglite/contrib/pg_trgm');
-  const extensions = { pg_trgm };
+  const options = { extensions: { pg_trgm }, startParams: START_PARAMS };
   switch (source.kind) {
     case 'directory':
-      return PGlite.create({ dataDir: source.path, extensions });
+      return PGlite.create({ dataDir: source.path, ...options });
     case 'snapshot':
-      return PGlite.create({ loadDataDir: source.data, extensions });
+      return PGlite.create({ loadDataDir: source.data, ...options });
     case 'memory':
-      return PGlite.create({ extensions });
+      return PGlite.create(options);
   }
 }
+
+/**
+ * PGlite's own start parameters, and a buffer cache sized for one embedded process: the WASM heap
+ * holds all of it for the life of the process (128 MB by default), and the files under it are in
+ * the operating system's cache anyway.
+ */
+const START_PARAMS = [...PGlite.defaultStartParams, '-c', 'shared_buffers=32MB'];
 
 function wrapPglite(pg: PGlite, onClose: () => void): PgliteDb {
   let adminClosed = false;
