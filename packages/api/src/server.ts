@@ -52,6 +52,9 @@ export interface RunningServer {
 
 const TOKEN_CACHE_MS = 5000;
 const WAIT_POLL_MS = 1000;
+/** Tables every turn updates or deletes rows of: vacuumed this often where nothing else does it (PGlite). */
+const CHURNED_TABLES = ['turn_queue', 'inbound_events', 'rate_buckets', 'new_contact_buckets', 'outbox', 'sessions', 'channel_leases'];
+const VACUUM_EVERY_MS = 30_000;
 
 export interface ServerOptions {
   log?: (line: string) => void;
@@ -133,9 +136,13 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     await db.listen('sb_turns', worker.wake);
     await db.listen('sb_outbox', () => services.outbox.notify());
     await worker.start(db.engine === 'pglite');
+    const housekeeping = setInterval(() => {
+      db.vacuum(CHURNED_TABLES).catch((error: unknown) => log(`switchboard: vacuuming failed: ${String(error)}`));
+    }, VACUUM_EVERY_MS);
+    housekeeping.unref();
     await warnUnsandboxedAgents(services.agents, tenantId, log);
     log(`switchboard: listening on ${url} (${db.engine}${config.databaseUrl ? '' : ` in ${config.home}`})`);
-    return { url, port, gatewayToken, onChannelsChanged: (listener) => services.channels.onChange(listener), close: () => closeAll(server, worker, db).finally(() => {
+    return { url, port, gatewayToken, onChannelsChanged: (listener) => services.channels.onChange(listener), close: () => closeAll(server, worker, db, housekeeping).finally(() => {
       workerId?.release();
       return sandbox.close();
     }) };
@@ -161,7 +168,8 @@ function localUrl(host: string, port: number): string {
   return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
-async function closeAll(server: Server, worker: ReturnType<typeof createTurnWorker>, db: { close(): Promise<void> }): Promise<void> {
+async function closeAll(server: Server, worker: ReturnType<typeof createTurnWorker>, db: { close(): Promise<void> }, housekeeping: NodeJS.Timeout): Promise<void> {
+  clearInterval(housekeeping);
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   server.closeIdleConnections();
   await worker.stop();

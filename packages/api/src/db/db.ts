@@ -59,6 +59,12 @@ export interface Db {
    * wake it, so there it does nothing. Resolves to what stops listening.
    */
   listen(channel: string, onNotify: () => void): Promise<() => Promise<void>>;
+  /**
+   * Vacuums the tables (plain names): PGlite runs without autovacuum (single-user mode), so dead row
+   * versions of tables that are updated and deleted all the time pile up and slow every scan. On
+   * PostgreSQL autovacuum does this, and it does nothing.
+   */
+  vacuum(tables: readonly string[]): Promise<void>;
   /** After start-up: ends the owner's own connections, and `adminTransaction` is refused from then on. */
   closeAdmin(): Promise<void>;
   close(): Promise<void>;

@@ -72,6 +72,7 @@ export function createPgDb(options: PgDbOptions): Db {
       adminClosed = true;
       if (separate) await ownerPool.end();
     },
+    vacuum: async () => undefined,
     listen(channel, onNotify) {
       listener ??= createPgListener(app ?? options.connectionString);
       return listener.listen(channel, onNotify);

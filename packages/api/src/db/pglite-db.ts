@@ -91,6 +91,11 @@ function wrapPglite(pg: PGlite, onClose: () => void): PgliteDb {
     },
     // The only process on this database: its own in-process signals are every wake-up there is.
     listen: async () => async () => undefined,
+    async vacuum(tables) {
+      if (!tables.every((table) => /^[a-z_]{1,63}$/.test(table))) throw new Error('vacuum takes plain table names');
+      // VACUUM cannot run in a transaction; PGlite's own lock keeps it from interleaving with one.
+      await pg.exec(`vacuum ${tables.join(', ')}`);
+    },
     closeAdmin: async () => {
       adminClosed = true;
     },

@@ -41,6 +41,7 @@ function countingDb(db: Db) {
     workerTransaction: (fn) => ((counts.transactions += 1), db.workerTransaction(fn)),
     adminTransaction: (fn) => ((counts.transactions += 1), db.adminTransaction(fn)),
     listen: (channel, onNotify) => db.listen(channel, onNotify),
+    vacuum: (tables) => db.vacuum(tables),
     closeAdmin: () => db.closeAdmin(),
     close: () => db.close(),
   };
