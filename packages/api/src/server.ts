@@ -34,9 +34,9 @@ import { createCachedAuthenticate, registerToken } from './auth/token-repo';
 import { createApp } from './http/create-app';
 import { createServices } from './services';
 import { findTenantId } from './tenant-lookup';
-import { createTurnRunner } from './turns/turn-runner';
-import { createTurnWaiters } from './turns/turn-waiters';
-import { createTurnWorker } from './turns/turn-worker';
+import { createTurnRunner } from './pipeline/turn-runner';
+import { createTurnWaiters } from './pipeline/turn-waiters';
+import { createTurnWorker } from './pipeline/turn-worker';
 import { releaseAllLeases } from './channels/channel-repo';
 import { releaseAllReplyClaims } from './outbox/outbox-release';
 

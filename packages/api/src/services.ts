@@ -6,7 +6,7 @@ import { createAgentService } from './agents/agent-service';
 import { createChannelService } from './channels/channel-service';
 import type { ContactFiles } from './contacts/contact-files';
 import { createContactService } from './contacts/contact-service';
-import { createInboundService } from './inbound/inbound-service';
+import { createInboundService } from './pipeline/inbound-service';
 import { createMemoryService } from './memories/memory-service';
 import { createOutboxService } from './outbox/outbox-service';
 import { releaseAccountClaimsIn } from './outbox/outbox-release';

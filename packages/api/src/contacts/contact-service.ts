@@ -15,6 +15,11 @@ import * as repo from './contact-repo';
 /** Deletes one component's rows of the given contacts inside the erasure transaction; returns counts. */
 export type ContactEraser = (tx: ScopedTx, contactIds: ContactId[]) => Promise<Record<string, number>>;
 
+/** A contact of the caller's scope, inside the caller's transaction (the pipeline's `/whoami`). */
+export function findContactIn(tx: ScopedTx, id: ContactId): Promise<Contact | undefined> {
+  return repo.findContact(tx, id);
+}
+
 export interface GroupResolution {
   groupId: ContactId;
   memberId: ContactId;

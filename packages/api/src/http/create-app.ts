@@ -11,7 +11,7 @@ import { contactRoutes } from '../contacts/contact-routes';
 import { memoryRoutes } from '../memories/memory-routes';
 import { sessionRoutes } from '../sessions/session-routes';
 import { agentRoutes } from '../agents/agent-routes';
-import { inboundRoutes, type WaitForTurn } from '../inbound/inbound-routes';
+import { inboundRoutes, type WaitForTurn } from '../pipeline/inbound-routes';
 import { outboxRoutes } from '../outbox/outbox-routes';
 import { pairingRoutes } from '../pairing/pairing-routes';
 import type { CheckAgent } from '../agents/agent-check';

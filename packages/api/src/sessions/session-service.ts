@@ -4,7 +4,7 @@
  * compare-and-set, so a turn that read a session before a reset can never revive it.
  */
 import { AppError, notFound, type ContactId, type Message, type Provider, type Session, type SessionId } from '@switchboard/shared';
-import type { Db } from '../db/db';
+import type { Db, ScopedTx } from '../db/db';
 import { scopeContactId, type Scope } from '../db/scope';
 import type { ContactEraser } from '../contacts/contact-service';
 import * as sessions from './session-repo';
@@ -18,6 +18,11 @@ export interface ResetRequest extends sessions.SessionKey {
 export type AppendResult = { duplicate: false; message: Message } | { duplicate: true };
 
 export type SessionService = ReturnType<typeof createSessionService>;
+
+/** Closes the open session of the key, inside the caller's transaction (the pipeline's `/reset`); the one closed, if any. */
+export function closeSessionIn(tx: ScopedTx, key: sessions.SessionKey, contactId: ContactId | null): Promise<Session | undefined> {
+  return sessions.closeSession(tx, key, contactId);
+}
 
 export function createSessionService(deps: { db: Db }) {
   const { db } = deps;

@@ -6,7 +6,7 @@
  * are kept for a few seconds, so such a wait ends at once instead of at the next poll.
  */
 import { AppError } from '@switchboard/shared';
-import type { InboundEvent } from '../inbound/inbound-repo';
+import type { InboundEvent } from './inbound-repo';
 import type { TurnOutcome } from './turn-runner';
 
 export interface TurnWaitersDeps {

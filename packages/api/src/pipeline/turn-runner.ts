@@ -14,9 +14,9 @@ import type { AgentProvider, ProviderReply } from '../agents/agent-provider';
 import { TURN_CONFIG_DEFAULTS, turnConfigOf } from '../agents/agent-config';
 import type { TurnGrants } from '../agents/turn-grants';
 import { turnToolsFor } from '../agents/turn-tools';
-import * as contactRepo from '../contacts/contact-repo';
+import { findContactIn } from '../contacts/contact-service';
 import type { MemoryService } from '../memories/memory-service';
-import * as sessionRepo from '../sessions/session-repo';
+import { closeSessionIn } from '../sessions/session-service';
 import { CHAT_COMMAND_PREFILTER, parseChatCommand, type ChatCommand } from './chat-command';
 import { createFinishCalls, openTurn, type OpenTurnOptions, type OpenedTurn, type TurnEvent, type TurnResult } from './turn-call-repo';
 import { createTurnQuotes, type TurnQuotes } from './turn-quotes';
@@ -116,11 +116,11 @@ export function createTurnRunner(deps: TurnRunnerDeps) {
   async function runCommand(scope: Scope, event: TurnEvent, command: ChatCommand): Promise<string> {
     return db.transaction(scope, async (tx) => {
       if (command === 'reset') {
-        const closed = await sessionRepo.closeSession(tx, { agentId: event.agentId, threadKey: event.threadKey }, event.contactId);
+        const closed = await closeSessionIn(tx, { agentId: event.agentId, threadKey: event.threadKey }, event.contactId);
         return closed ? 'Started a new session.' : 'No open session; the next message starts one.';
       }
       if (event.contactId === null) return 'You are the owner.';
-      const contact = await contactRepo.findContact(tx, event.contactId);
+      const contact = await findContactIn(tx, event.contactId);
       const identities = contact?.identities.map((i) => `${i.channel}:${i.externalId}`).join(', ') ?? '';
       const speaker = event.senderContactId !== event.contactId ? `; you are member ${event.senderContactId}` : '';
       return `${contact?.kind === 'group' ? 'This group is' : 'You are'} contact ${event.contactId} (${identities})${speaker}`;

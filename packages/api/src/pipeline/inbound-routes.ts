@@ -10,7 +10,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { AppError, InboundMessage, isAppError, type InboundAccepted, type InboundAnswered, type TenantId } from '@switchboard/shared';
 import { allow, callerOf } from '../http/auth-middleware';
-import type { TurnOutcome } from '../turns/turn-runner';
+import type { TurnOutcome } from './turn-runner';
 import type { InboundService } from './inbound-service';
 
 const Flag = z.enum(['true', 'false', '1', '0']).optional().transform((value) => value === 'true' || value === '1');

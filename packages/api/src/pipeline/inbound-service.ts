@@ -11,7 +11,7 @@ import type { Db, ScopedTx } from '../db/db';
 import { ownerScope } from '../db/scope';
 import type { TokenOwner } from '../auth/token-repo';
 import type { ContactEraser } from '../contacts/contact-service';
-import { parseChatCommand } from '../turns/chat-command';
+import { parseChatCommand } from './chat-command';
 import { createAcceptCalls, type AcceptInput, type AcceptOutcome } from './inbound-accept-call';
 import { accountRefusalError, checkGatewayPost } from './inbound-gateway';
 import * as repo from './inbound-repo';
