@@ -15,6 +15,14 @@ export function findUnstorableText(text: string): string | undefined {
   return undefined;
 }
 
+/**
+ * `text` made storable: each NUL and each lone surrogate becomes U+FFFD. For text we produce rather
+ * than accept (an agent's reply, an error message), which must be stored and sent, not refused.
+ */
+export function toStorableText(text: string): string {
+  return text.replaceAll(NUL, '\uFFFD').replace(new RegExp(LONE_SURROGATE.source, 'g'), '\uFFFD');
+}
+
 /** A string without NUL characters or lone surrogates. */
 export function storableText() {
   return z.string().superRefine((value, context) => {

@@ -7,7 +7,7 @@
  * contact's, or the owner's. A queue row whose contact is not its event's is refused: removed, and
  * its turn never run.
  */
-import { AppError, type ContactId, type Provider, type SessionId } from '@switchboard/shared';
+import { AppError, toStorableText, type ContactId, type Provider, type SessionId } from '@switchboard/shared';
 import type { Db } from '../db/db';
 import { contactScope, ownerScope, type Scope } from '../db/scope';
 import type { AgentProvider, ProviderReply } from '../agents/agent-provider';
@@ -152,13 +152,15 @@ export function createTurnRunner(deps: TurnRunnerDeps) {
         : await runAgent(scope, prepared, signal, quotes);
     } catch (failure) {
       if (signal.aborted) throw failure;
-      error = failure instanceof Error ? failure.message : String(failure);
+      error = toStorableText(failure instanceof Error ? failure.message : String(failure));
     }
-    const replyText = reply?.text ?? null;
+    // What the agent or its CLI produced may hold bytes a text column refuses (NUL, lone surrogates):
+    // stored and sent with U+FFFD instead, the turn finishes, and its batch's other turns with it.
+    const replyText = reply ? toStorableText(reply.text) : null;
+    const providerSessionId = reply?.providerSessionId == null ? null : toStorableText(reply.providerSessionId);
     return finish(scope, claimed, {
       status: reply ? 'done' : 'failed', session: prepared.kind === 'agent' ? prepared.session : null, replyText, error,
-      usage: reply?.usage ?? null, quotedContactIds: quotes.ids(), providerSessionId: reply?.providerSessionId ?? null,
-      outboxText: replyText ?? FAILURE_NOTICE,
+      usage: reply?.usage ?? null, quotedContactIds: quotes.ids(), providerSessionId, outboxText: replyText ?? FAILURE_NOTICE,
     });
   }
 
