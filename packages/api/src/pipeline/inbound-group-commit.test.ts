@@ -2,7 +2,8 @@
  * Group commit of accepts, on both engines. A batch function call gives each message its own
  * answer: one refused by policy or by an identity of the other kind, or one whose arguments make
  * it fail, fails only itself, and the others are stored. Through the service, concurrent messages
- * share round trips (fewer statements than messages) and each caller still gets its own event.
+ * share round trips (fewer statements than messages), each caller still gets its own event, and
+ * hostile text (SQL, JSON, escapes) is stored exactly as sent.
  */
 import { randomUUID } from 'node:crypto';
 import type { InboundMessage } from '@switchboard/shared';
@@ -60,11 +61,15 @@ describeEachEngine('group commit of accepts', (env) => {
     await env.services.contacts.setAccess(env.owner, resolved.contactId, 'blocked');
     const senders = [...Array.from({ length: 29 }, (_, i) => `s${i}-${tag()}`), blocked];
     const owner = { kind: 'owner' as const, tenantId: env.tenantId };
-    const answers = await Promise.all(senders.map((sender) => inbound.accept(owner, dm(sender))));
+    // What a hostile sender writes travels inside the batch's JSON: it must come out as it went in.
+    const hostile = (i: number) => [`'); drop table contacts; --`, '"},{"x":1}]', '\\u0000 \\ \u001b[31m', `$1 $2 ${'é'.repeat(50)}`][i % 4] ?? '';
+    const answers = await Promise.all(senders.map((sender, i) => inbound.accept(owner, dm(sender, { text: hostile(i) }))));
     expect(answers.map((a) => a.status)).toEqual([...Array(29).fill('queued'), 'blocked']);
     expect(new Set(answers.map((a) => a.eventId)).size).toBe(30);
     expect(used.statements).toBeLessThan(30);
     const stored = await env.admin<{ id: string; chat_id: string }>(`select id, chat_id from inbound_events where chat_id = any($1)`, [senders]);
     expect(new Map(stored.map((row) => [row.chat_id, row.id]))).toEqual(new Map(senders.map((sender, i) => [sender, answers[i]?.eventId])));
+    const texts = await env.admin<{ chat_id: string; text: string }>(`select chat_id, text from inbound_events where chat_id = any($1)`, [senders]);
+    expect(new Map(texts.map((row) => [row.chat_id, row.text]))).toEqual(new Map(senders.map((sender, i) => [sender, hostile(i)])));
   });
 });
