@@ -71,6 +71,25 @@ $$;
 -- {kind: 'agent'}: the open session (a new one when the agent changed provider), its last
 -- history_limit messages oldest first, the provider session a fork continues, and the memories
 -- recalled for the first recall_chars characters of the text (none with memory 'off').
+-- The memory search of the `recall` tool and of a turn's context, in one place: the scope's own
+-- memories and the shared ones (the owner's scope: all of the tenant's), matching any word of the
+-- query (split as the search column splits content) or resembling it, best first. `of_owner` keeps
+-- the owner's own memories only, `of_contact` one contact's (the owner's filters).
+create function app.search_memories(query text, lim integer, of_owner boolean, of_contact uuid)
+  returns table (id uuid, contact_id uuid, author_contact_id uuid, visibility text, content text,
+    created_at timestamptz, updated_at timestamptz, score real)
+  language sql stable
+  as $$
+    select m.id, m.contact_id, m.author_contact_id, m.visibility, m.content, m.created_at, m.updated_at,
+      coalesce(ts_rank(m.search, q.words), 0) + word_similarity(query, m.content) as score
+    from memories m cross join (select app.recall_query(query) as words offset 0) q
+    where m.tenant_id = app.tenant() and (app.is_owner() or m.contact_id = app.contact() or m.visibility = 'shared')
+      and (not of_owner or m.contact_id is null) and (of_contact is null or m.contact_id = of_contact)
+      and (m.search @@ q.words or query <% m.content)
+    order by score desc, m.updated_at desc, m.id
+    limit lim
+  $$;
+
 create function app.open_turn(tenant uuid, contact uuid, owner boolean, event uuid, claim uuid,
     command_pattern text, memory_default text, reset_default text,
     history_limit integer, recall_limit integer, recall_chars integer) returns json
@@ -85,7 +104,6 @@ declare
   history json;
   recalled json := '[]';
   recall_text text;
-  recall_words tsquery;
 begin
   perform app.enter_scope(tenant, contact, owner);
   select e.* into ev from inbound_events e where e.tenant_id = tenant and e.id = event and e.status = 'queued';
@@ -140,17 +158,8 @@ begin
 
   if coalesce(ag.config ->> 'memory', memory_default) <> 'off' then
     recall_text := left(ev.text, recall_chars);
-    recall_words := app.recall_query(recall_text);
-    -- The ranking and filters of the memory search: the scope's own memories and the shared ones.
-    select coalesce(json_agg(r order by r.score desc, r.updated_at desc, r.id), '[]') into recalled from (
-      select m.id, m.contact_id, m.author_contact_id, m.visibility, m.content, m.created_at, m.updated_at,
-        coalesce(ts_rank(m.search, recall_words), 0) + word_similarity(recall_text, m.content) as score
-      from memories m
-      where m.tenant_id = tenant and (owner or m.contact_id = contact or m.visibility = 'shared')
-        and (m.search @@ recall_words or recall_text <% m.content)
-      order by score desc, m.updated_at desc, m.id
-      limit recall_limit
-    ) r;
+    select coalesce(json_agg(r order by r.score desc, r.updated_at desc, r.id), '[]') into recalled
+      from app.search_memories(recall_text, recall_limit, false, null) r;
   end if;
 
   return json_build_object('kind', 'agent', 'event', to_json(ev), 'agent', agent_json, 'session', to_json(ses),

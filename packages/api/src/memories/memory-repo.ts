@@ -129,22 +129,13 @@ export async function listMemories(tx: ScopedTx, query: MemoryQuery): Promise<Me
   return rows.map(parseMemory);
 }
 
-/**
- * Visible memories matching any word of the query or resembling it, best first. The words are split
- * as the search column splits content (app.recall_query); a turn's context recall ranks the same way.
- */
+/** Visible memories matching any word of the query or resembling it, best first (app.search_memories, as a turn's context recall). */
 export async function searchMemories(tx: ScopedTx, text: string, query: MemoryQuery): Promise<Memory[]> {
-  const params = new SqlParams();
-  const where = `${visibleSql(tx.scope, params)}${ownerFilterSql(query.owner, params)}`;
-  const raw = params.add(text);
+  const owner = query.owner;
   const { rows } = await tx.query(
-    `with q as materialized (select app.recall_query(${raw}::text) as words)
-     select ${MEMORY_COLUMNS},
-       coalesce(ts_rank(m.search, q.words), 0) + word_similarity(${raw}, m.content) as score
-     from memories m cross join q
-     where ${where} and (m.search @@ q.words or ${raw} <% m.content)
-     order by score desc, m.updated_at desc, m.id limit ${params.add(query.limit)}`,
-    params.values,
+    `select ${MEMORY_COLUMNS} from app.search_memories($1::text, $2::int, $3::boolean, $4::uuid) m
+     order by m.score desc, m.updated_at desc, m.id`,
+    [text, query.limit, owner === 'owner', owner === undefined || owner === 'owner' ? null : owner],
   );
   return rows.map(parseMemory);
 }
