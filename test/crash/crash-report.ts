@@ -29,9 +29,10 @@ export interface RestartTimings {
 /** From each restarted server's listening line to its first getUpdates and its first sendMessage. */
 export function timeRestarts(restarts: CrashRestart[], record: { polledAt: number[]; sentAt: number[] }): RestartTimings[] {
   return restarts.map((restart, i) => {
+    // The next kill strikes right after a moment it saw, often within the same millisecond: that moment is still this server's.
     const until = restarts[i + 1]?.killedAt ?? Infinity;
     const since = (times: number[]) => {
-      const first = times.find((at) => at >= restart.exitedAt && at < until);
+      const first = times.find((at) => at >= restart.exitedAt && at <= until);
       return first === undefined ? undefined : first - restart.listeningAt;
     };
     return { pollMs: since(record.polledAt), deliveryMs: since(record.sentAt) };

@@ -1,3 +1,4 @@
+import { slowRestarts, timeRestarts } from './crash-report';
 import {
   crashProblems, describeFirstCopy, DUPLICATE_WINDOW_MS, judgeCrashRun, type CrashDuplicate, type CrashMessage, type CrashSend,
 } from './crash-verdict';
@@ -59,5 +60,22 @@ describe('the crash run verdict', () => {
     const verdict = judgeCrashRun(messages, [reply(a0, kill.killedAt - 5), reply(a1, kill.exitedAt + 1), reply(a0, kill.exitedAt + 2), reply(b0, 1)], [kill]);
     expect(verdict.outOfOrder).toHaveLength(1);
     expect(verdict.duplicates).toHaveLength(1);
+  });
+});
+
+describe('the restart timings', () => {
+  const restart = (killedAt: number, exitedAt: number, listeningAt: number) =>
+    ({ killedAt, exitedAt, listeningAt, moment: 'a reply went out', sentBefore: 0, unanswered: 0, server: undefined as never });
+
+  it('counts a delivery in the same millisecond as the next kill as the restarted server\'s own', () => {
+    const restarts = [restart(1_000, 1_010, 1_500), restart(2_000, 2_010, 2_500)];
+    const timings = timeRestarts(restarts, { polledAt: [1_600], sentAt: [900, 2_000, 2_700] });
+    expect(timings).toEqual([{ pollMs: 100, deliveryMs: 500 }, { pollMs: undefined, deliveryMs: 200 }]);
+    expect(slowRestarts(timings)).toEqual(['restart 2: first getUpdates never ms, first delivery 200 ms after listening']);
+  });
+
+  it('finds a restart that delivered nothing before the next kill', () => {
+    const timings = timeRestarts([restart(1_000, 1_010, 1_500), restart(2_000, 2_010, 2_500)], { polledAt: [1_600, 2_600], sentAt: [2_001, 2_600] });
+    expect(slowRestarts(timings)).toEqual(['restart 1: first getUpdates 100 ms, first delivery never ms after listening']);
   });
 });
