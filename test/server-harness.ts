@@ -21,6 +21,7 @@ export class TestServer {
   get tenantId(): TenantId { return this.current.tenantId; }
   get ownerToken(): string { return readTokenFile(tokenFilePath(this.home, 'owner')); }
   get gatewayToken(): string { return readTokenFile(tokenFilePath(this.home, 'gateway')); }
+  get adminToken(): string { return readTokenFile(tokenFilePath(this.home, 'admin')); }
 
   /** A typed client with the owner token (or another token). */
   client(token = this.ownerToken): ApiClient {

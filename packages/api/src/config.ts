@@ -13,6 +13,7 @@ const Env = z.object({
   SB_HOST: z.string().min(1).default('127.0.0.1'),
   SB_OWNER_TOKEN: Token.optional(),
   SB_GATEWAY_TOKEN: Token.optional(),
+  SB_ADMIN_TOKEN: Token.optional(),
   SB_CONCURRENCY: z.coerce.number().int().min(1).max(1024).default(16),
   SB_LEASE_MS: z.coerce.number().int().min(500).max(3_600_000).default(30_000),
   SB_WAIT_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(120_000),
@@ -28,6 +29,8 @@ export interface Config {
   host: string;
   ownerToken: string | undefined;
   gatewayToken: string | undefined;
+  /** The installation's admin token (manages tenants); else `$SB_HOME/admin-token`. */
+  adminToken: string | undefined;
   /** Turns running at once in this process, across all contacts. */
   concurrency: number;
   /** How long a claimed turn stays claimed without a heartbeat before another worker may take it. */
@@ -51,6 +54,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     host: parsed.SB_HOST,
     ownerToken: parsed.SB_OWNER_TOKEN,
     gatewayToken: parsed.SB_GATEWAY_TOKEN,
+    adminToken: parsed.SB_ADMIN_TOKEN,
     concurrency: parsed.SB_CONCURRENCY,
     leaseMs: parsed.SB_LEASE_MS,
     waitTimeoutMs: parsed.SB_WAIT_TIMEOUT_MS,

@@ -20,6 +20,6 @@ export type { OutboxService } from './outbox/outbox-service';
 export type { PairingService } from './pairing/pairing-service';
 export { createEchoProvider } from './agents/echo-provider';
 export type { AgentProvider, Turn, TurnTools, ProviderReply } from './agents/agent-provider';
-export { hashToken, registerToken, findTokenOwner, type TokenOwner, type TokenKind } from './auth/token-repo';
+export { hashToken, registerToken, findTokenOwner, type Caller, type TokenOwner, type TokenKind } from './auth/token-repo';
 export { loadOrCreateToken, readTokenFile, tokenFilePath } from './auth/token-files';
 export { claimGatewayHolder, type LastingId } from './home/home-lasting-id';

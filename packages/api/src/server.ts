@@ -34,6 +34,7 @@ import { createCachedAuthenticate, registerToken } from './auth/token-repo';
 import { createApp } from './http/create-app';
 import { createServices } from './services';
 import { findTenantId } from './tenant-lookup';
+import { createTenantHomes } from './home/tenant-homes';
 import { createTurnRunner } from './pipeline/turn-runner';
 import { createTurnWaiters } from './pipeline/turn-waiters';
 import { createTurnWorker } from './pipeline/turn-worker';
@@ -79,12 +80,17 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     await registerToken(db, tenantId, 'owner', loadOrCreateToken(config.home, 'owner', config.ownerToken));
     const gatewayToken = loadOrCreateToken(config.home, 'gateway', config.gatewayToken);
     await registerToken(db, tenantId, 'gateway', gatewayToken);
+    await registerToken(db, null, 'admin', loadOrCreateToken(config.home, 'admin', config.adminToken));
     if (db.engine === 'pglite') await releaseDeadHolds(db, log);
     // Nothing after start-up runs as the schema owner; a database the caller opened stays the caller's.
     if (!options.db) await db.closeAdmin();
 
     let wakeWorker = () => {};
-    const services = createServices(db, { wake: () => wakeWorker(), contactFiles: createContactFiles(config.home), log });
+    const tenantHomes = createTenantHomes(config.home, tenantId);
+    const authenticate = createCachedAuthenticate(db, TOKEN_CACHE_MS);
+    const services = createServices(db, {
+      wake: () => wakeWorker(), contactFiles: createContactFiles(tenantHomes.of), tenantHomes, onTenantErased: authenticate.forget, log,
+    });
     const waiters = createTurnWaiters();
     const grants = createTurnGrants();
     const workspaceRoot = join(config.home, 'workspaces');
@@ -95,7 +101,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       services,
       grants,
       checkAgent: createAgentCheck(agentProcessEnv, workspaceRoot, sandbox),
-      authenticate: createCachedAuthenticate(db, TOKEN_CACHE_MS),
+      authenticate,
       waitForTurn: ({ tenantId: tenant, eventId }, signal, onText) =>
         waiters.wait(eventId, {
           // This process's worker settles its own turns at once; polling only finds turns other processes ran.
@@ -109,7 +115,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     const port = (server.address() as AddressInfo).port;
     const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
 
-    const cliHost = { home: config.home, env: agentProcessEnv, sandbox, log };
+    const cliHost = { tenantHome: tenantHomes.of, env: agentProcessEnv, sandbox, log };
     const providers = {
       echo: createEchoProvider(),
       claude: createClaudeProvider(cliHost),

@@ -12,6 +12,8 @@ import { createOutboxService } from './outbox/outbox-service';
 import { releaseAccountClaimsIn } from './outbox/outbox-release';
 import { createPairingService } from './pairing/pairing-service';
 import { createSessionService } from './sessions/session-service';
+import { createTenantService } from './tenants/tenant-service';
+import type { TenantHomes } from './home/tenant-homes';
 
 export type Services = ReturnType<typeof createServices>;
 
@@ -20,6 +22,10 @@ export interface ServiceOptions {
   wake?: () => void;
   /** The contacts' files under SB_HOME, erased with them (none: rows only). */
   contactFiles?: ContactFiles;
+  /** Tenants' trees under SB_HOME, erased with them (none: rows only). */
+  tenantHomes?: TenantHomes;
+  /** A tenant was erased (its tokens must stop working at once). */
+  onTenantErased?: () => void;
   log?: (line: string) => void;
 }
 
@@ -43,5 +49,6 @@ export function createServices(db: Db, options: ServiceOptions = {}) {
     return found.policy.newContactRate;
   };
   const contacts = createContactService({ db, erasers, files: options.contactFiles, log: options.log, newContactRate });
-  return { agents, contacts, sessions, memories, outbox, pairing, inbound, channels };
+  const tenants = createTenantService({ db, homes: options.tenantHomes, onErased: options.onTenantErased, log: options.log });
+  return { agents, contacts, sessions, memories, outbox, pairing, inbound, channels, tenants };
 }

@@ -15,6 +15,7 @@ import { InboundAccepted, InboundAnswered, type InboundMessage, type InboundResu
 import { Memory, MemoryEvent, type MemoryOwnerFilter, type Visibility } from './memory';
 import { OutboxItem, PairingRequest, type OutboxAck, type OutboxClaim, type OutboxFailure } from './outbox';
 import { Message, Session } from './session';
+import { Tenant, TenantCreated, TenantErased, type TenantCreate } from './tenant';
 import { timeoutSignal } from './timeout-signal';
 
 export interface ApiClientOptions {
@@ -157,6 +158,13 @@ export function createApiClient(options: ApiClientOptions) {
       check: (name: string) => get(AgentCheck, `/v1/agents/${seg(name)}/check`),
       update: (name: string, patch: AgentPatch) =>
         call(z.object({ agent: Agent }), 'PATCH', `/v1/agents/${seg(name)}`, patch).then((r) => r.agent),
+    },
+
+    /** With the installation's admin token. */
+    tenants: {
+      list: () => get(z.object({ tenants: z.array(Tenant) }), '/v1/tenants').then((r) => r.tenants),
+      create: (input: TenantCreate) => call(TenantCreated, 'POST', '/v1/tenants', input),
+      remove: (slug: string) => call(TenantErased, 'DELETE', `/v1/tenants/${seg(slug)}`),
     },
 
     pairing: {

@@ -10,3 +10,4 @@ export * from './outbox';
 export * from './api-client';
 export * from './channel';
 export * from './timeout-signal';
+export * from './tenant';

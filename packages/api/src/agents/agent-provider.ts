@@ -3,7 +3,7 @@
  * session's recent transcript and the memories recalled for the message, both read in the turn's
  * scope) and memory tools bound to the turn token of that scope; it cannot name another scope.
  */
-import type { Agent, Memory, Message, Provider, Session, TokenUsage } from '@switchboard/shared';
+import type { Agent, Memory, Message, Provider, Session, TenantId, TokenUsage } from '@switchboard/shared';
 
 /** Memory tools of one turn, bound to the turn's scope. */
 export interface TurnTools {
@@ -21,6 +21,8 @@ export interface McpAccess {
 }
 
 export interface Turn {
+  /** Whose installation-wide files the turn's directories sit under (see home/tenant-homes). */
+  tenantId: TenantId;
   agent: Agent;
   session: Session;
   text: string;

@@ -21,7 +21,7 @@ describe('claude provider (fake claude executable)', () => {
 
   const sbHome = () => join(dir, 'sb');
   const provider = () =>
-    createClaudeProvider({ home: sbHome(), env: { PATH: process.env.PATH, HOME: join(dir, 'owner-home') }, sandbox: createCliSandbox({ env: {}, home: dir }), log: (l) => logs.push(l) });
+    createClaudeProvider({ tenantHome: sbHome, env: { PATH: process.env.PATH, HOME: join(dir, 'owner-home') }, sandbox: createCliSandbox({ env: {}, home: dir }), log: (l) => logs.push(l) });
   // Sandbox off: these tests are about the CLI's arguments (the sandbox has its own tests).
   const agent: Agent = { id: randomUUID() as Agent['id'], name: 'default', provider: 'claude', systemPrompt: 'Be brief.', config: { bin: FAKE_CLAUDE, sandbox: 'off' } };
   const session = (contactId: string | null, providerSessionId: string | null): Session => ({
@@ -29,6 +29,7 @@ describe('claude provider (fake claude executable)', () => {
     providerSessionId, status: 'open', createdAt: new Date(), closedAt: null,
   });
   const turn = (s: Session, text: string): Turn => ({
+    tenantId: '00000000-0000-4000-8000-000000000001' as Turn['tenantId'],
     agent, session: s, text, history: [], memories: [],
     tools: { remember: () => Promise.reject(new Error('unused')), recall: () => Promise.resolve([]), forget: () => Promise.resolve(false) },
     mcp: null, forkFrom: null,

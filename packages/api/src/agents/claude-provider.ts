@@ -36,7 +36,7 @@ const ALLOWED_TOOLS = MEMORY_TOOLS.map((tool) => `mcp__${MCP_SERVER_NAME}__${too
 
 export function createClaudeProvider(host: CliHost): AgentProvider {
   async function invoke(turn: Turn, config: CliConfig, session: string[], signal: AbortSignal, onText: RunOptions['onText']) {
-    const place = placeTurn(host.home, turn, config);
+    const place = placeTurn(host.tenantHome(turn.tenantId), turn, config);
     const mcpFile = turn.mcp ? writeMcpConfig(place.runDir, turn.mcp) : undefined;
     const args = [
       ...session, ...(onText ? ['--output-format', 'stream-json', '--verbose'] : ['--output-format', 'json']),

@@ -31,7 +31,7 @@ describe.each(CLIS)('a %s turn (the fake executable with the real grammar)', (cl
   };
   const sandbox = createCliSandbox({ env: { PATH: process.env.PATH }, home: join(dir, 'sb') });
   afterAll(() => sandbox.close());
-  const host = (): CliHost => ({ home: join(dir, 'sb'), env: { ...serverEnv, HOME: join(dir, 'owner-home') }, sandbox, log: () => undefined });
+  const host = (): CliHost => ({ tenantHome: () => join(dir, 'sb'), env: { ...serverEnv, HOME: join(dir, 'owner-home') }, sandbox, log: () => undefined });
   // Sandbox off: this is about the CLI's arguments and environment (the sandbox has its own tests).
   const agent = (config: Record<string, unknown> = {}): Agent => ({
     id: randomUUID() as Agent['id'], name: 'default', provider: cli, systemPrompt: '',
@@ -43,6 +43,7 @@ describe.each(CLIS)('a %s turn (the fake executable with the real grammar)', (cl
   });
   const run = (contactId: string | null, text: string, config: Record<string, unknown> = {}) => {
     const turn: Turn = {
+      tenantId: '00000000-0000-4000-8000-000000000001' as Turn['tenantId'],
       agent: agent(config), session: session(contactId), text, history: [], memories: [], tools: null,
       mcp: { url: 'http://127.0.0.1:9/mcp', token: 'sbt_turn' }, forkFrom: null,
     };

@@ -7,6 +7,7 @@
  */
 import { existsSync, lstatSync, mkdirSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
+import type { TenantId } from '@switchboard/shared';
 import type { Turn } from './agent-provider';
 import type { CliConfig } from './agent-config';
 import { cliHomeEnv, restrictedEnv, type Env } from './agent-env';
@@ -16,8 +17,8 @@ import { sandboxHosts } from './sandbox-hosts';
 
 /** What every CLI provider is made with. */
 export interface CliHost {
-  /** `$SB_HOME`: workspaces/, contacts/ and run/ live under it. */
-  home: string;
+  /** The directory of a tenant's files under `$SB_HOME`: its workspaces/, contacts/ and run/ live there. */
+  tenantHome: (tenantId: TenantId) => string;
   /** The server's environment minus Switchboard's secrets (agentEnv). */
   env: Env;
   sandbox: CliSandbox;
@@ -41,7 +42,7 @@ export interface CliTurnRun {
   onStdoutLine?: ((line: string) => void) | undefined;
 }
 
-/** The turn's directories, created if missing (readable by the server's user only). */
+/** The turn's directories under its tenant's home, created if missing (readable by the server's user only). */
 export function placeTurn(home: string, turn: Turn, config: CliConfig): TurnPlace {
   const who = turn.session.contactId ?? 'owner';
   const restricted = isRestricted(turn, config);

@@ -31,7 +31,7 @@ export function createCodexProvider(host: CliHost): AgentProvider {
     name: 'codex',
     async run(turn, { signal }) {
       const config = cliConfigOf(turn.agent, 'codex');
-      const place = placeTurn(host.home, turn, config);
+      const place = placeTurn(host.tenantHome(turn.tenantId), turn, config);
       const sandbox = place.restricted ? 'read-only' : CodexSandbox.parse(turn.agent.config).codexSandbox;
       const execFlags = [
         '--json', '--sandbox', sandbox, '-C', place.cwd, '--color', 'never', '--skip-git-repo-check',

@@ -24,11 +24,12 @@ describe('opencode provider (fake opencode executable)', () => {
   });
   const run = (s: Session, text: string) => {
     const turn: Turn = {
+      tenantId: '00000000-0000-4000-8000-000000000001' as Turn['tenantId'],
       agent, session: s, text, history: [], memories: [],
       tools: { remember: () => Promise.reject(new Error('unused')), recall: () => Promise.resolve([]), forget: () => Promise.resolve(false) },
       mcp: null, forkFrom: null,
     };
-    return createOpencodeProvider({ home: sbHome(), env: { PATH: process.env.PATH, HOME: join(dir, 'owner-home') }, sandbox: createCliSandbox({ env: {}, home: dir }), log: () => undefined })
+    return createOpencodeProvider({ tenantHome: sbHome, env: { PATH: process.env.PATH, HOME: join(dir, 'owner-home') }, sandbox: createCliSandbox({ env: {}, home: dir }), log: () => undefined })
       .run(turn, { signal: new AbortController().signal });
   };
   const calls = () => readFakeCalls(dir, 'opencode');

@@ -44,7 +44,7 @@ export function createOpencodeProvider(host: CliHost): AgentProvider {
     name: 'opencode',
     async run(turn, { signal }) {
       const config = cliConfigOf(turn.agent, 'opencode');
-      const place = placeTurn(host.home, turn, config);
+      const place = placeTurn(host.tenantHome(turn.tenantId), turn, config);
       writeProjectConfig(place.cwd, projectConfig(turn.mcp?.url, place.restricted));
       const text = turn.agent.systemPrompt ? `${turn.agent.systemPrompt}\n\n${turn.text}` : turn.text;
       const known = turn.session.providerSessionId;

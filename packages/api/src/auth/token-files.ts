@@ -1,6 +1,6 @@
 /**
- * The owner and gateway tokens: from the environment when set, else read from
- * `$SB_HOME/owner-token` and `$SB_HOME/gateway-token`, generated there on first start (mode 0600,
+ * The owner, gateway and admin tokens: from the environment when set, else read from
+ * `$SB_HOME/owner-token`, `gateway-token` and `admin-token`, generated there on first start (mode 0600,
  * linked into place exclusively so two starting processes agree on one token).
  */
 import { readFileSync } from 'node:fs';
@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { loadOrCreateSecretFile } from '../home/home-secret-file';
 import type { TokenKind } from './token-repo';
 
-export const TOKEN_FILES: Record<TokenKind, string> = { owner: 'owner-token', gateway: 'gateway-token' };
+export const TOKEN_FILES: Record<TokenKind, string> = { owner: 'owner-token', gateway: 'gateway-token', admin: 'admin-token' };
 
 export function tokenFilePath(home: string, kind: TokenKind): string {
   return join(home, TOKEN_FILES[kind]);

@@ -7,21 +7,28 @@ import { z } from 'zod';
 import { TenantId } from '@switchboard/shared';
 import type { Db } from '../db/db';
 
-export const TokenKind = z.enum(['owner', 'gateway']);
+export const TokenKind = z.enum(['owner', 'gateway', 'admin']);
 export type TokenKind = z.infer<typeof TokenKind>;
 
+/** A tenant's token: its owner's, or the gateway's. */
 export interface TokenOwner {
   tenantId: TenantId;
-  kind: TokenKind;
+  kind: 'owner' | 'gateway';
 }
 
-const TokenRow = z.object({ tenant_id: TenantId, kind: TokenKind });
+/** Who a token speaks for: a tenant's owner or gateway, or the installation's admin (no tenant). */
+export type Caller = TokenOwner | { kind: 'admin' };
+
+const TokenRow = z.union([
+  z.object({ tenant_id: TenantId, kind: z.enum(['owner', 'gateway']) }),
+  z.object({ tenant_id: z.null(), kind: z.literal('admin') }),
+]);
 
 export function hashToken(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('hex');
 }
 
-export async function findTokenOwner(db: Db, token: string): Promise<TokenOwner | undefined> {
+export async function findTokenOwner(db: Db, token: string): Promise<Caller | undefined> {
   const hash = hashToken(token);
   const { rows } = await db.unscopedTransaction(async (tx) => {
     await tx.query(`select set_config('app.token_hash', $1, true)`, [hash]);
@@ -29,17 +36,20 @@ export async function findTokenOwner(db: Db, token: string): Promise<TokenOwner 
   });
   if (rows[0] === undefined) return undefined;
   const row = TokenRow.parse(rows[0]);
-  return { tenantId: row.tenant_id, kind: row.kind };
+  return row.kind === 'admin' ? { kind: 'admin' } : { tenantId: row.tenant_id, kind: row.kind };
 }
 
 /**
- * Makes `token` the tenant's one token of this kind at start-up (schema owner): registering it
- * again changes nothing; a token it replaces (an old file, a changed env var) stops working.
+ * Makes `token` the tenant's one token of this kind at start-up (schema owner), or with no tenant
+ * the installation's admin token: registering it again changes nothing; a token it replaces (an
+ * old file, a changed env var) stops working.
  */
-export async function registerToken(db: Db, tenantId: TenantId, kind: TokenKind, token: string): Promise<void> {
+export async function registerToken(db: Db, tenantId: TenantId | null, kind: TokenKind, token: string): Promise<void> {
+  if ((kind === 'admin') !== (tenantId === null)) throw new Error('The admin token, and only it, belongs to no tenant');
   const hash = hashToken(token);
   await db.adminTransaction(async (tx) => {
-    await tx.query(`delete from api_tokens where tenant_id = $1 and kind = $2 and token_hash <> $3`, [tenantId, kind, hash]);
+    await tx.query(
+      `delete from api_tokens where tenant_id is not distinct from $1 and kind = $2 and token_hash <> $3`, [tenantId, kind, hash]);
     await tx.query(
       `insert into api_tokens (tenant_id, kind, token_hash) values ($1, $2, $3) on conflict (token_hash) do nothing`,
       [tenantId, kind, hash],
@@ -49,8 +59,8 @@ export async function registerToken(db: Db, tenantId: TenantId, kind: TokenKind,
 
 /** Token lookups remembered for `ttlMs`: a request costs no database round trip for its token. */
 export function createCachedAuthenticate(db: Db, ttlMs: number) {
-  const cache = new Map<string, { owner: TokenOwner | undefined; until: number }>();
-  return async (token: string): Promise<TokenOwner | undefined> => {
+  const cache = new Map<string, { owner: Caller | undefined; until: number }>();
+  const authenticate = async (token: string): Promise<Caller | undefined> => {
     const hit = cache.get(token);
     if (hit && hit.until > Date.now()) return hit.owner;
     const owner = await findTokenOwner(db, token);
@@ -58,4 +68,7 @@ export function createCachedAuthenticate(db: Db, ttlMs: number) {
     cache.set(token, { owner, until: Date.now() + ttlMs });
     return owner;
   };
+  /** Forgets every remembered lookup (a tenant was erased: its tokens stop working at once here). */
+  const forget = () => cache.clear();
+  return Object.assign(authenticate, { forget });
 }

@@ -1,12 +1,12 @@
 /**
- * A contact's files under `$SB_HOME`: its workspaces `workspaces/<agent>/<id>`, its CLI home
- * `contacts/<id>` (the CLI's own transcripts and settings) and its run files `run/<id>`. Erasing
- * deletes all three. An id must be a UUID before any path is built from it; symbolic links are
+ * A contact's files under its tenant's home (`$SB_HOME`, or `$SB_HOME/tenants/<tenant>`): its
+ * workspaces `workspaces/<agent>/<id>`, its CLI home `contacts/<id>` (the CLI's own transcripts and
+ * settings) and its run files `run/<id>`. Erasing deletes all three. An id must be a UUID before any path is built from it; symbolic links are
  * removed, never followed; directories a turn made read-only are opened up first.
  */
 import { chmod, lstat, readdir, rmdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AppError, type ContactId } from '@switchboard/shared';
+import { AppError, type ContactId, type TenantId } from '@switchboard/shared';
 
 /** What an erasure removed: the places that existed, and those that could not be deleted. */
 export interface ContactFilesErased {
@@ -16,15 +16,17 @@ export interface ContactFilesErased {
 
 /** The file-system side of a contact: erased after its rows. */
 export interface ContactFiles {
-  erase(contactIds: readonly ContactId[]): Promise<ContactFilesErased>;
+  erase(tenantId: TenantId, contactIds: readonly ContactId[]): Promise<ContactFilesErased>;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export function createContactFiles(home: string): ContactFiles {
+/** `homeOf`: the tenant's home (TenantHomes.of). */
+export function createContactFiles(homeOf: (tenantId: TenantId) => string): ContactFiles {
   return {
-    async erase(contactIds) {
+    async erase(tenantId, contactIds) {
       const erased: ContactFilesErased = { removed: 0, failed: [] };
+      const home = homeOf(tenantId);
       for (const id of contactIds) {
         if (!UUID.test(id)) throw new AppError('invalid_input', 'A contact id must be a UUID');
         for (const place of await placesOf(home, id)) {
@@ -52,7 +54,7 @@ async function placesOf(home: string, id: string): Promise<string[]> {
 }
 
 /** Deletes a file or a directory tree without following links; false when nothing was there. */
-async function removeTree(path: string): Promise<boolean> {
+export async function removeTree(path: string): Promise<boolean> {
   const stat = await lstat(path).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return undefined;
     throw error;

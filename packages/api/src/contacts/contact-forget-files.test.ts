@@ -34,7 +34,7 @@ describeEachEngine('contact erasure of files, merged speech and quoting replies'
 
   beforeAll(async () => {
     home = mkdtempSync(join(tmpdir(), 'sb-forget-files-'));
-    services = createServices(env.db, { contactFiles: createContactFiles(home), log: (line) => logged.push(line) });
+    services = createServices(env.db, { contactFiles: createContactFiles(() => home), log: (line) => logged.push(line) });
     agentId = (await services.agents.getByName(env.owner, 'default')).id;
   });
 
@@ -67,7 +67,7 @@ describeEachEngine('contact erasure of files, merged speech and quoting replies'
     const victim = join(home, 'contacts', 'victim');
     mkdirSync(victim, { recursive: true });
     for (const id of ['..', '../contacts/victim', 'victim', '']) {
-      await expect(createContactFiles(join(home, 'workspaces')).erase([id as ContactId])).rejects.toMatchObject({ code: 'invalid_input' });
+      await expect(createContactFiles(() => join(home, 'workspaces')).erase(env.tenantId, [id as ContactId])).rejects.toMatchObject({ code: 'invalid_input' });
     }
     expect(existsSync(victim)).toBe(true);
   });

@@ -135,7 +135,7 @@ export function createContactService(deps: ContactServiceDeps) {
       });
       if (!files) return { contactId: id, deleted: rows.deleted };
       // The rows are gone whatever happens to the files: a failure is reported, not thrown.
-      const erased = await files.erase(rows.family).catch((error: unknown) => ({ removed: 0, failed: [`${id}: ${String(error)}`] }));
+      const erased = await files.erase(scope.tenantId, rows.family).catch((error: unknown) => ({ removed: 0, failed: [`${id}: ${String(error)}`] }));
       for (const failure of erased.failed) log(`switchboard: erasing contact ${id}: could not delete ${failure}`);
       const deleted = { ...rows.deleted, files: erased.removed };
       return { contactId: id, deleted, ...(erased.failed.length > 0 ? { filesNotDeleted: erased.failed } : {}) };

@@ -1,22 +1,23 @@
 /**
- * Bearer-token authentication. The token names its tenant and kind (owner or gateway); the scope
- * of a request is minted from it here, never taken from the request.
+ * Bearer-token authentication. The token names its kind and tenant (owner or gateway of one
+ * tenant, or the installation's admin of none); the scope of a request is minted from it here,
+ * never taken from the request.
  */
 import type { RequestHandler, Response } from 'express';
 import { AppError } from '@switchboard/shared';
-import type { TokenKind, TokenOwner } from '../auth/token-repo';
+import type { Caller, TokenKind, TokenOwner } from '../auth/token-repo';
 import { ownerScope, type Scope } from '../db/scope';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
   namespace Express {
     interface Locals {
-      caller?: TokenOwner;
+      caller?: Caller;
     }
   }
 }
 
-export type Authenticate = (token: string) => Promise<TokenOwner | undefined>;
+export type Authenticate = (token: string) => Promise<Caller | undefined>;
 
 export function authMiddleware(authenticate: Authenticate): RequestHandler {
   return async (req, res, next) => {
@@ -32,14 +33,21 @@ export function authMiddleware(authenticate: Authenticate): RequestHandler {
 /** Lets only the given token kinds through. */
 export function allow(...kinds: TokenKind[]): RequestHandler {
   return (_req, res, next) => {
-    if (!kinds.includes(callerOf(res).kind)) throw new AppError('forbidden', 'This token may not use this route');
+    if (!kinds.includes(authenticated(res).kind)) throw new AppError('forbidden', 'This token may not use this route');
     next();
   };
 }
 
-export function callerOf(res: Response): TokenOwner {
+function authenticated(res: Response): Caller {
   const caller = res.locals.caller;
   if (!caller) throw new AppError('unauthorized', 'Not authenticated');
+  return caller;
+}
+
+/** The tenant token of the request; the admin token belongs to no tenant and is refused. */
+export function callerOf(res: Response): TokenOwner {
+  const caller = authenticated(res);
+  if (caller.kind === 'admin') throw new AppError('forbidden', 'The admin token manages tenants; use an owner token here');
   return caller;
 }
 

@@ -10,6 +10,7 @@ import { channelRoutes, gatewayRoutes } from '../channels/channel-routes';
 import { contactRoutes } from '../contacts/contact-routes';
 import { memoryRoutes } from '../memories/memory-routes';
 import { sessionRoutes } from '../sessions/session-routes';
+import { tenantRoutes } from '../tenants/tenant-routes';
 import { agentRoutes } from '../agents/agent-routes';
 import { inboundRoutes, type WaitForTurn } from '../pipeline/inbound-routes';
 import { outboxRoutes } from '../outbox/outbox-routes';
@@ -55,6 +56,7 @@ export function createApp(deps: AppDeps): Express {
   app.use('/v1/contacts', contactRoutes(services.contacts));
   app.use('/v1/memories', memoryRoutes(services.memories));
   app.use('/v1/sessions', sessionRoutes(services.sessions, services.agents));
+  app.use('/v1/tenants', tenantRoutes(services.tenants));
   app.use(notFoundMiddleware);
   app.use(errorMiddleware);
   return app;

@@ -99,7 +99,9 @@ export function createTurnRunner(deps: TurnRunnerDeps) {
     const provider = providers[agent.provider];
     if (!provider) throw new AppError('upstream_failed', `Provider ${agent.provider} is not available`);
     const config = turnConfigOf(agent);
-    const turn = { agent, session: opened.session, text: event.text, history: opened.history, memories: opened.recalled, forkFrom: opened.forkFrom };
+    const turn = {
+      tenantId: scope.tenantId, agent, session: opened.session, text: event.text, history: opened.history, memories: opened.recalled, forkFrom: opened.forkFrom,
+    };
     const run = { signal, onText: deps.textSink?.(event.id) };
     if (config.memory !== 'tools') return provider.run({ ...turn, tools: null, mcp: null }, run);
     const author = event.senderContactId !== event.contactId ? event.senderContactId : null;

@@ -10,7 +10,7 @@ function createServeHarness(env: Record<string, string | undefined> = {}) {
   const server: ServerModule = {
     parseConfig: (given) => ({
       home: given.SB_HOME ?? '/home/sb', databaseUrl: undefined, appDatabaseUrl: undefined, port: Number(given.SB_PORT ?? 8787), host: '127.0.0.1',
-      ownerToken: undefined, gatewayToken: undefined, concurrency: 1, leaseMs: 1000, waitTimeoutMs: 1000,
+      ownerToken: undefined, gatewayToken: undefined, adminToken: undefined, concurrency: 1, leaseMs: 1000, waitTimeoutMs: 1000,
     }),
     async startServer(config, options) {
       started = config;

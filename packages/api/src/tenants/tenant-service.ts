@@ -1,0 +1,83 @@
+/**
+ * Tenants, managed with the installation's admin token: list, create (with a first owner token,
+ * shown once, and agent `default` on echo), erase (every row, then its files). The database work runs
+ * as sb_app with `app.admin` set, which row-level security lets write tenants and owner tokens only;
+ * erasing then enters the tenant's owner scope (app.delete_tenant).
+ */
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import { AppError, notFound, Tenant, TenantId, type TenantCreate, type TenantCreated, type TenantErased } from '@switchboard/shared';
+import type { Db, SqlRunner } from '../db/db';
+import { hashToken } from '../auth/token-repo';
+import { removeTree } from '../contacts/contact-files';
+import type { TenantHomes } from '../home/tenant-homes';
+
+export type TenantService = ReturnType<typeof createTenantService>;
+
+const TenantRow = z.object({ id: TenantId, slug: z.string(), name: z.string().nullable(), created_at: z.coerce.date() })
+  .transform((row): Tenant => ({ id: row.id, slug: row.slug, name: row.name, createdAt: row.created_at.toISOString() }));
+const CreatedRow = z.object({ id: TenantId, slug: z.string(), name: z.string().nullable(), createdAt: z.coerce.date() });
+const ErasedRow = z.object({ id: TenantId, deleted: z.record(z.string(), z.number().int()) }).nullable();
+
+export interface TenantServiceDeps {
+  db: Db;
+  /** Where tenants' files live; none: rows only. */
+  homes?: TenantHomes | undefined;
+  /** After an erasure: remembered token lookups are forgotten, so the tenant's tokens stop at once. */
+  onErased?: () => void;
+  log?: (line: string) => void;
+}
+
+export function createTenantService(deps: TenantServiceDeps) {
+  const { db, homes } = deps;
+  const log = deps.log ?? (() => undefined);
+  const asAdmin = <T>(fn: (tx: SqlRunner) => Promise<T>) =>
+    db.unscopedTransaction(async (tx) => {
+      await tx.query(`select set_config('app.admin', 'true', true)`);
+      return fn(tx);
+    });
+
+  return {
+    async list(): Promise<Tenant[]> {
+      const { rows } = await asAdmin((tx) => tx.query('select id, slug, name, created_at from tenants order by created_at, slug'));
+      return rows.map((row) => TenantRow.parse(row));
+    },
+
+    async create(input: TenantCreate): Promise<TenantCreated> {
+      const ownerToken = randomBytes(32).toString('base64url');
+      const made = await asAdmin(async (tx) => {
+        const { rows: taken } = await tx.query('select 1 from tenants where slug = $1', [input.slug]);
+        if (taken.length > 0) throw new AppError('conflict', `Tenant ${input.slug} already exists`);
+        const { rows } = await tx.query<{ made: unknown }>(
+          'select app.create_tenant($1::text, $2::text, $3::text) as made', [input.slug, input.name ?? null, hashToken(ownerToken)]);
+        return CreatedRow.parse(rows[0]?.made);
+      }).catch((error: unknown) => {
+        // Two creations of one slug at the same moment: the second meets the unique index.
+        if ((error as { code?: unknown }).code === '23505') throw new AppError('conflict', `Tenant ${input.slug} already exists`);
+        throw error;
+      });
+      return { id: made.id, slug: made.slug, name: made.name, createdAt: made.createdAt.toISOString(), ownerToken };
+    },
+
+    /** Erases the tenant's rows (one transaction), then its files; `default` is refused. */
+    async remove(slug: string): Promise<TenantErased> {
+      if (slug === 'default') throw new AppError('invalid_input', 'The default tenant cannot be erased');
+      const erased = await asAdmin(async (tx) => {
+        const { rows } = await tx.query<{ erased: unknown }>('select app.delete_tenant($1::text) as erased', [slug]);
+        return ErasedRow.parse(rows[0]?.erased ?? null);
+      });
+      if (!erased) throw notFound('Tenant', slug);
+      deps.onErased?.();
+      const tree = homes?.own(erased.id);
+      if (!tree) return { id: erased.id, slug, deleted: erased.deleted };
+      // The rows are gone whatever happens to the files: a failure is reported, not thrown.
+      const failed: string[] = [];
+      const removed = await removeTree(tree).catch((error: unknown) => {
+        failed.push(`${tree}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+        return false;
+      });
+      for (const failure of failed) log(`switchboard: erasing tenant ${slug}: could not delete ${failure}`);
+      return { id: erased.id, slug, deleted: { ...erased.deleted, files: removed ? 1 : 0 }, ...(failed.length > 0 ? { filesNotDeleted: failed } : {}) };
+    },
+  };
+}
