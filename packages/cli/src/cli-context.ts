@@ -1,6 +1,7 @@
 /**
  * Where `sb` connects and as whom: `--url`, else SB_URL, else 127.0.0.1 on SB_PORT (8787); the
- * owner token from SB_OWNER_TOKEN, else `$SB_HOME/owner-token`. A command's action runs through
+ * owner token from SB_OWNER_TOKEN, else `$SB_HOME/owner-token` (`sb tenants`: the installation's
+ * admin token from SB_ADMIN_TOKEN, else `$SB_HOME/admin-token`). A command's action runs through
  * `run`, which builds the typed client for this invocation and explains connection failures.
  */
 import { readFileSync } from 'node:fs';
@@ -17,6 +18,7 @@ const CliEnv = z.object({
   SB_URL: ServerUrl.optional(),
   SB_PORT: PortText.optional(),
   SB_OWNER_TOKEN: z.string().min(1).optional(),
+  SB_ADMIN_TOKEN: z.string().min(1).optional(),
   SB_HOME: z.string().min(1).optional(),
 });
 type CliEnv = z.infer<typeof CliEnv>;
@@ -39,19 +41,19 @@ export interface CommandContext {
 export interface CliContext {
   /** The output for this invocation (`--json` or not). */
   output(command: Command): CliOutput;
-  /** Runs an action with the client for this invocation; failures to connect name the URL. */
-  run(command: Command, action: (context: CommandContext) => Promise<void>): Promise<void>;
+  /** Runs an action with the client for this invocation (the owner's, or `as: 'admin'`); failures to connect name the URL. */
+  run(command: Command, action: (context: CommandContext) => Promise<void>, options?: { as?: 'owner' | 'admin' }): Promise<void>;
 }
 
 export function createCliContext(deps: CliContextDeps): CliContext {
   const output = (command: Command) => createCliOutput(deps.io, { isJson: parseFlags(GlobalFlags, command.optsWithGlobals()).json === true });
   return {
     output,
-    async run(command, action) {
+    async run(command, action, options = {}) {
       const flags = parseFlags(GlobalFlags, command.optsWithGlobals());
       const env = parseEnv(deps.env);
       const url = flags.url ?? env.SB_URL ?? `http://127.0.0.1:${env.SB_PORT ?? 8787}`;
-      const { token, source } = loadOwnerToken(env);
+      const { token, source } = loadToken(env, options.as ?? 'owner');
       const client = createApiClient({ baseUrl: url, token, ...(deps.fetch ? { fetch: deps.fetch } : {}) });
       try {
         await action({ client, url, out: output(command) });
@@ -70,12 +72,13 @@ function parseEnv(env: Record<string, string | undefined>): CliEnv {
   throw new AppError('invalid_input', `bad environment: ${message}`);
 }
 
-function loadOwnerToken(env: CliEnv): { token: string; source: TokenSource } {
-  if (env.SB_OWNER_TOKEN) return { token: env.SB_OWNER_TOKEN, source: { kind: 'env' } };
-  const path = join(env.SB_HOME ?? join(homedir(), '.switchboard'), 'owner-token');
+function loadToken(env: CliEnv, role: 'owner' | 'admin'): { token: string; source: TokenSource } {
+  const [variable, given] = role === 'admin' ? ['SB_ADMIN_TOKEN', env.SB_ADMIN_TOKEN] : ['SB_OWNER_TOKEN', env.SB_OWNER_TOKEN];
+  if (given) return { token: given, source: { kind: 'env', role } };
+  const path = join(env.SB_HOME ?? join(homedir(), '.switchboard'), `${role}-token`);
   const token = readTokenFile(path);
-  if (!token) throw new AppError('not_found', 'no owner token: start the server with `sb serve` first or set SB_OWNER_TOKEN');
-  return { token, source: { kind: 'file', path } };
+  if (!token) throw new AppError('not_found', `no ${role} token: start the server with \`sb serve\` first or set ${variable}`);
+  return { token, source: { kind: 'file', path, role } };
 }
 
 const FsError = z.object({ code: z.string().optional(), message: z.string() });

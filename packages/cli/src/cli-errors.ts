@@ -5,8 +5,8 @@
 import { z } from 'zod';
 import { AppError } from '@switchboard/shared';
 
-/** Where the owner token came from, so a rejected token can be explained. */
-export type TokenSource = { kind: 'env' } | { kind: 'file'; path: string };
+/** Where the token came from (the owner's, or the installation admin's), so a rejected token can be explained. */
+export type TokenSource = ({ kind: 'env' } | { kind: 'file'; path: string }) & { role?: 'owner' | 'admin' };
 
 /** Rewrites "cannot reach" and "token rejected" into messages that say what to do. */
 export function explainConnectionError(error: unknown, url: string, tokenSource: TokenSource): unknown {
@@ -15,10 +15,12 @@ export function explainConnectionError(error: unknown, url: string, tokenSource:
     return new AppError('unavailable', `Switchboard is not running at ${url} (start it with \`sb serve\`)`, { cause: error });
   }
   if (error.code === 'unauthorized') {
+    const role = tokenSource.role ?? 'owner';
+    const variable = role === 'admin' ? 'SB_ADMIN_TOKEN' : 'SB_OWNER_TOKEN';
     const hint = tokenSource.kind === 'env'
-      ? 'SB_OWNER_TOKEN does not match the server\'s owner token'
-      : `the token in ${tokenSource.path} belongs to another server: set SB_HOME or SB_OWNER_TOKEN`;
-    return new AppError('unauthorized', `the owner token was rejected by ${url} (${hint})`, { cause: error });
+      ? `${variable} does not match the server's ${role} token`
+      : `the token in ${tokenSource.path} belongs to another server: set SB_HOME or ${variable}`;
+    return new AppError('unauthorized', `the ${role} token was rejected by ${url} (${hint})`, { cause: error });
   }
   return error;
 }

@@ -13,6 +13,7 @@ import { registerAgentsCommand } from './commands/agents';
 import { registerChatCommand } from './commands/chat';
 import { registerContactsCommand } from './commands/contacts';
 import { registerDoctorCommand } from './commands/doctor';
+import { registerTenantsCommand } from './commands/tenants';
 import { registerMemoriesCommand } from './commands/memories';
 import { registerPairingCommand } from './commands/pairing';
 import { registerServeCommand, type GatewayModule, type ServerModule } from './commands/serve';
@@ -54,6 +55,7 @@ export function createCliProgram(deps: CliDeps): Command {
   registerPairingCommand(program, { context });
   registerAgentsCommand(program, { context });
   registerDoctorCommand(program, { context });
+  registerTenantsCommand(program, { context });
   return program;
 }
 

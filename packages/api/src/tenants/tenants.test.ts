@@ -108,7 +108,9 @@ describeEachServer('tenants (real server, admin token, two owners)', (server) =>
     expect(acmeContacts.some((c) => c.identities.some((i) => i.externalId === '5002'))).toBe(true);
     expect(acmeContacts.some((c) => c.id === home.contactId)).toBe(false);
     expect(await status(acmeOwner.contacts.get(home.contactId as ContactId))).toBe(404);
-    expect(await status(acmeOwner.sessions.messages(home.sessionId as never))).toBe(404);
+    const homeSession = 'sessionId' in home ? home.sessionId : undefined;
+    expect(homeSession).toBeDefined();
+    expect(await status(acmeOwner.sessions.messages(homeSession as never))).toBe(404);
     const acmeMemories = (await acmeOwner.memories.list({})).map((m) => m.content);
     expect(acmeMemories.join('\n')).toContain('red book');
     expect(acmeMemories.join('\n')).not.toContain('blue book');

@@ -1,0 +1,67 @@
+import { execFile, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { cleanEnv, SB, startServe, stop } from '../../../test/sb-process';
+
+const run = promisify(execFile);
+
+describe('sb tenants against the real server (spawns `sb serve` on embedded PGlite)', () => {
+  let home = '';
+  let server: ChildProcess | undefined;
+  let env: NodeJS.ProcessEnv = {};
+  const sb = async (args: string[], extra: NodeJS.ProcessEnv = {}) =>
+    run(process.execPath, [SB, ...args], { env: { ...env, ...extra }, timeout: 30_000 }).then(
+      ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+      (error: { code?: number; stdout?: string; stderr?: string }) => ({ code: error.code ?? -1, stdout: error.stdout ?? '', stderr: error.stderr ?? '' }));
+
+  beforeAll(async () => {
+    if (!existsSync(SB)) throw new Error(`${SB} is missing: run \`npx tsc -b\` first`);
+    home = mkdtempSync(join(tmpdir(), 'sb-e2e-tenants-'));
+    const started = await startServe(home);
+    server = started.server;
+    env = cleanEnv({ SB_URL: started.url, SB_HOME: home });
+  }, 60_000);
+
+  afterAll(async () => {
+    if (server) await stop(server);
+    if (home) rmSync(home, { recursive: true, force: true });
+  }, 20_000);
+
+  it('adds a tenant whose owner token serves its own contacts while the default tenant sees none of them, then erases it', async () => {
+    expect(statSync(join(home, 'admin-token')).mode & 0o777).toBe(0o600);
+    const added = await sb(['tenants', 'add', 'acme', '--name', 'Acme']);
+    expect(added).toMatchObject({ code: 0, stderr: '' });
+    const token = added.stdout.trimEnd().split('\n').at(-1) ?? '';
+    expect(token).toMatch(/^[A-Za-z0-9_-]{32,}$/);
+    expect(readFileSync(join(home, 'admin-token'), 'utf8')).not.toContain(token);
+
+    const acme = { SB_OWNER_TOKEN: token };
+    expect(await sb(['chat', '--sender', 'telegram:7', '-m', 'hello from acme'], acme)).toMatchObject({ code: 0, stdout: 'echo: hello from acme\n' });
+    const acmeContacts = JSON.parse((await sb(['contacts', '--json'], acme)).stdout) as { identities: unknown[] }[];
+    expect(acmeContacts.map((c) => c.identities)).toEqual([[{ channel: 'telegram', externalId: '7' }]]);
+    expect(JSON.parse((await sb(['contacts', '--json'])).stdout)).toEqual([]);
+
+    const listed = JSON.parse((await sb(['tenants', 'list', '--json'])).stdout) as { slug: string }[];
+    expect(listed.map((t) => t.slug)).toEqual(['default', 'acme']);
+    expect((await sb(['tenants', 'list'])).stdout).toMatch(/acme\s.*Acme/);
+
+    const asOwner = await sb(['tenants', 'list'], { SB_ADMIN_TOKEN: readFileSync(join(home, 'owner-token'), 'utf8').trim() });
+    expect(asOwner).toMatchObject({ code: 1, stdout: '' });
+    expect(asOwner.stderr).toMatch(/may not use this route/);
+
+    const unsure = await sb(['tenants', 'rm', 'acme']);
+    expect(unsure).toMatchObject({ code: 1, stdout: '' });
+    expect(unsure.stderr).toMatch(/--yes/);
+    expect(await sb(['contacts', '--json'], acme)).toMatchObject({ code: 0 });
+
+    const erased = await sb(['tenants', 'rm', 'acme', '--yes']);
+    expect(erased).toMatchObject({ code: 0, stderr: '' });
+    expect(erased.stdout).toMatch(/^erased tenant acme: .*1 contacts/);
+    const rejected = await sb(['contacts'], acme);
+    expect(rejected).toMatchObject({ code: 1, stdout: '' });
+    expect(rejected.stderr).toMatch(/the owner token was rejected .*SB_OWNER_TOKEN does not match/);
+    expect(JSON.parse((await sb(['tenants', '--json'])).stdout).map((t: { slug: string }) => t.slug)).toEqual(['default']);
+  }, 60_000);
+});

@@ -1,0 +1,65 @@
+/**
+ * `sb tenants`: the installation's tenants, with the admin token (SB_ADMIN_TOKEN or
+ * `$SB_HOME/admin-token`). `add` prints the new owner token alone on its last line (it is shown
+ * once); `rm` erases a tenant and everything in it, and asks for `--yes`.
+ */
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { AppError, TenantSlug, type Tenant } from '@switchboard/shared';
+import type { CliContext } from '../cli-context';
+import { parseArgument, parseFlags } from '../cli-flags';
+import { formatTime, type CliOutput } from '../cli-output';
+
+const AddFlags = z.object({ name: z.string().trim().min(1).max(200).optional() });
+const RmFlags = z.object({ yes: z.boolean().optional() });
+
+export function registerTenantsCommand(program: Command, deps: { context: CliContext }): void {
+  const { context } = deps;
+  const tenants = program.command('tenants').description('the installation\'s tenants (with the admin token)');
+
+  tenants.command('list', { isDefault: true }).description('list the tenants').action(async (_options: unknown, command: Command) => {
+    await context.run(command, async ({ client, out }) => {
+      const list = await client.tenants.list();
+      out.print(list, () => printTenants(out, list));
+    }, { as: 'admin' });
+  });
+
+  tenants
+    .command('add <slug>')
+    .description('create a tenant (agent default on echo) and print its owner token, shown this once')
+    .option('--name <name>', 'what people call it')
+    .action(async (slug: string, options: unknown, command: Command) => {
+      const tenantSlug = parseArgument(TenantSlug, slug, 'slug');
+      const { name } = parseFlags(AddFlags, options);
+      await context.run(command, async ({ client, out }) => {
+        const created = await client.tenants.create({ slug: tenantSlug, ...(name ? { name } : {}) });
+        out.print(created, () => {
+          out.line(`created tenant ${created.slug} (${created.id}); its owner token, shown this once:`);
+          out.line(created.ownerToken);
+        });
+      }, { as: 'admin' });
+    });
+
+  tenants
+    .command('rm <slug>')
+    .description('erase a tenant: its tokens, agents, channel accounts, contacts, sessions, memories and files')
+    .option('--yes', 'really erase it')
+    .action(async (slug: string, options: unknown, command: Command) => {
+      const tenantSlug = parseArgument(TenantSlug, slug, 'slug');
+      if (!parseFlags(RmFlags, options).yes) {
+        throw new AppError('invalid_input', `this erases tenant ${tenantSlug} and everything in it, for good: run again with --yes`);
+      }
+      await context.run(command, async ({ client, out }) => {
+        const erased = await client.tenants.remove(tenantSlug);
+        out.print(erased, () => {
+          const counts = Object.entries(erased.deleted).filter(([, n]) => n > 0).map(([what, n]) => `${n} ${what}`);
+          out.line(`erased tenant ${erased.slug}: ${counts.length === 0 ? 'nothing kept' : counts.join(', ')}`);
+          for (const file of erased.filesNotDeleted ?? []) out.warn(`could not delete ${file}: delete it by hand`);
+        });
+      }, { as: 'admin' });
+    });
+}
+
+function printTenants(out: CliOutput, tenants: Tenant[]): void {
+  out.table(['slug', 'name', 'id', 'created'], tenants.map((t) => [t.slug, t.name ?? '', t.id, formatTime(new Date(t.createdAt))]));
+}
