@@ -41,7 +41,7 @@ export function listRoutes(app: Express): AppRoute[] {
   return routes;
 }
 
-export type TokenKind = 'owner' | 'gateway' | 'none' | 'unknown' | 'malformed';
+export type TokenKind = 'owner' | 'gateway' | 'admin' | 'none' | 'unknown' | 'malformed';
 
 export interface FuzzRequest {
   method: string;
@@ -162,6 +162,7 @@ function validBodies(known: KnownValues): Record<string, Record<string, unknown>
     'POST /v1/pairing/approve': [{ code: 'ABCDEF12' }],
     'POST /v1/sessions/reset': [{ contact: 'owner', agent: 'default', thread: 't' }],
     'POST /v1/channels': [{ channel: 'whatsapp', accountId: 'fuzz-wa' }],
+    'POST /v1/tenants': [{ slug: 'fuzz-tenant' }, { slug: 'default', name: 'Taken' }],
   };
 }
 
@@ -269,7 +270,7 @@ export function requestArb(routes: AppRoute[], known: KnownValues): fc.Arbitrary
     params: fc.tuple(...[...route.path.matchAll(/:([A-Za-z_]+)/g)].map(([, name]) => paramArb(name ?? '', known))),
     extra: rarely(segmentArb(known), 6),
     query: rarely(queryArb(known), 2),
-    token: fc.constantFrom<TokenKind>('owner', 'owner', 'owner', 'owner', 'owner', 'owner', 'gateway', 'gateway', 'none', 'unknown', 'malformed'),
+    token: fc.constantFrom<TokenKind>('owner', 'owner', 'owner', 'owner', 'owner', 'owner', 'gateway', 'gateway', 'admin', 'none', 'unknown', 'malformed'),
     body: bodyArb(bodies[`${route.method} ${route.path}`] ?? [], known),
     contentType: fc.oneof({ weight: 6, arbitrary: fc.constant('application/json') }, { weight: 1, arbitrary: fc.constantFrom(...CONTENT_TYPES) }),
     encoding: fc.oneof({ weight: 6, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.constantFrom(...ENCODINGS) }),

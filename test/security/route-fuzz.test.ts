@@ -1,7 +1,7 @@
 /**
  * Bad input is a 4xx, always: a seeded, bounded fast-check run sends generated requests to every
  * route of the real server (in-process, with its worker and the echo agent) on each engine, as the
- * owner, the gateway, and without a valid token. No response may be 5xx, and every error body has
+ * owner, the gateway, the installation's admin, and without a valid token. No response may be 5xx, and every error body has
  * the error shape with a message that carries no database text.
  */
 import { Agent, request } from 'node:http';
@@ -27,7 +27,7 @@ interface Answer {
 
 function send(server: TestServer, agent: Agent, fuzz: FuzzRequest): Promise<Answer> {
   const url = new URL(server.url);
-  const tokens = { owner: `Bearer ${server.ownerToken}`, gateway: `Bearer ${server.gatewayToken}`, unknown: 'Bearer no-such-token', malformed: 'Basic x y' };
+  const tokens = { owner: `Bearer ${server.ownerToken}`, gateway: `Bearer ${server.gatewayToken}`, admin: `Bearer ${server.adminToken}`, unknown: 'Bearer no-such-token', malformed: 'Basic x y' };
   const authorization = fuzz.token === 'none' ? {} : { authorization: tokens[fuzz.token] };
   const length = fuzz.body === undefined ? {} : { 'content-length': String(fuzz.body.length) };
   return new Promise((resolve, reject) => {

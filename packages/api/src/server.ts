@@ -79,7 +79,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     if (!tenantId) throw new AppError('not_found', 'The database has no default tenant');
     await registerToken(db, tenantId, 'owner', loadOrCreateToken(config.home, 'owner', config.ownerToken));
     const gatewayToken = loadOrCreateToken(config.home, 'gateway', config.gatewayToken);
-    await registerToken(db, tenantId, 'gateway', gatewayToken);
+    await registerToken(db, null, 'gateway', gatewayToken);
     await registerToken(db, null, 'admin', loadOrCreateToken(config.home, 'admin', config.adminToken));
     if (db.engine === 'pglite') await releaseDeadHolds(db, log);
     // Nothing after start-up runs as the schema owner; a database the caller opened stays the caller's.

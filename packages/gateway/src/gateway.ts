@@ -283,13 +283,13 @@ async function sendOne(client: ApiClient, adapter: ChannelAdapter, item: OutboxI
     const permanent = error instanceof PermanentSendError;
     const message = error instanceof Error ? error.message : String(error);
     log(`gateway: sending reply ${item.id} to ${item.channel}:${item.chatId} failed${permanent ? ' for good' : ''}: ${message}`);
-    await client.outbox.fail(item.id, { error: message.slice(0, 2000), permanent, holder }).catch((failure: unknown) => {
+    await client.outbox.fail(item.id, { error: message.slice(0, 2000), permanent, holder, channel: item.channel, account: item.accountId }).catch((failure: unknown) => {
       if (!isAppError(failure, 'not_found')) log(`gateway: could not record the failure of ${item.id}: ${String(failure)}`);
     });
     return;
   }
   // Sent: a failed ack leaves the lease to expire and the reply to be sent again (at least once).
-  await client.outbox.ack(item.id, { holder }).catch((error: unknown) => log(`gateway: could not ack reply ${item.id}: ${String(error)}`));
+  await client.outbox.ack(item.id, { holder, channel: item.channel, account: item.accountId }).catch((error: unknown) => log(`gateway: could not ack reply ${item.id}: ${String(error)}`));
 }
 
 /** The real adapters; each loads its SDK only when an account of its channel connects. */

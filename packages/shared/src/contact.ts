@@ -45,6 +45,8 @@ export const ResolveContactInput = z.object({
   externalId: ExternalId,
   kind: ContactKind.default('person'),
   displayName: DisplayName.optional(),
+  /** The gateway token: the receiving channel account (default `default`), whose tenant the contact is in. */
+  accountId: ExternalId.optional(),
 });
 export type ResolveContactInput = z.infer<typeof ResolveContactInput>;
 

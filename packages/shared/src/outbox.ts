@@ -52,11 +52,17 @@ export const OutboxFailure = z.strictObject({
   permanent: z.boolean().optional(),
   /** The gateway token: the lease holder of the item's account. */
   holder: LeaseHolder.optional(),
+  /** The gateway token: the item's account, whose tenant the item is in. */
+  channel: Channel.optional(),
+  account: z.string().min(1).max(128).optional(),
 });
 export type OutboxFailure = z.infer<typeof OutboxFailure>;
 
-/** `POST /v1/outbox/:id/ack`: the gateway token names the lease holder of the item's account. */
-export const OutboxAck = z.strictObject({ holder: LeaseHolder.optional() });
+/**
+ * `POST /v1/outbox/:id/ack`: the gateway token names the lease holder of the item's account, and
+ * the account (`channel`, `account`), whose tenant the item is in.
+ */
+export const OutboxAck = z.strictObject({ holder: LeaseHolder.optional(), channel: Channel.optional(), account: z.string().min(1).max(128).optional() });
 export type OutboxAck = z.infer<typeof OutboxAck>;
 
 /** A failed reply is parked after this many attempts. */

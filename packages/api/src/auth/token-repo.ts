@@ -10,18 +10,21 @@ import type { Db } from '../db/db';
 export const TokenKind = z.enum(['owner', 'gateway', 'admin']);
 export type TokenKind = z.infer<typeof TokenKind>;
 
-/** A tenant's token: its owner's, or the gateway's. */
+/** A caller bound to one tenant: its owner, or the gateway once the request's account named the tenant. */
 export interface TokenOwner {
   tenantId: TenantId;
   kind: 'owner' | 'gateway';
 }
 
-/** Who a token speaks for: a tenant's owner or gateway, or the installation's admin (no tenant). */
-export type Caller = TokenOwner | { kind: 'admin' };
+/**
+ * Who a token speaks for: a tenant's owner; the installation's gateway (the tenant is the
+ * receiving account's, found per request); or the installation's admin (manages tenants).
+ */
+export type Caller = { kind: 'owner'; tenantId: TenantId } | { kind: 'gateway' } | { kind: 'admin' };
 
 const TokenRow = z.union([
-  z.object({ tenant_id: TenantId, kind: z.enum(['owner', 'gateway']) }),
-  z.object({ tenant_id: z.null(), kind: z.literal('admin') }),
+  z.object({ tenant_id: TenantId, kind: z.literal('owner') }),
+  z.object({ tenant_id: z.null(), kind: z.enum(['gateway', 'admin']) }),
 ]);
 
 export function hashToken(token: string): string {
@@ -36,16 +39,16 @@ export async function findTokenOwner(db: Db, token: string): Promise<Caller | un
   });
   if (rows[0] === undefined) return undefined;
   const row = TokenRow.parse(rows[0]);
-  return row.kind === 'admin' ? { kind: 'admin' } : { tenantId: row.tenant_id, kind: row.kind };
+  return row.kind === 'owner' ? { kind: 'owner', tenantId: row.tenant_id } : { kind: row.kind };
 }
 
 /**
- * Makes `token` the tenant's one token of this kind at start-up (schema owner), or with no tenant
- * the installation's admin token: registering it again changes nothing; a token it replaces (an
- * old file, a changed env var) stops working.
+ * Makes `token` the one token of this kind at start-up (schema owner): a tenant's owner token, or
+ * with no tenant the installation's gateway or admin token. Registering it again changes nothing;
+ * a token it replaces (an old file, a changed env var) stops working.
  */
 export async function registerToken(db: Db, tenantId: TenantId | null, kind: TokenKind, token: string): Promise<void> {
-  if ((kind === 'admin') !== (tenantId === null)) throw new Error('The admin token, and only it, belongs to no tenant');
+  if ((kind === 'owner') !== (tenantId !== null)) throw new Error('An owner token belongs to a tenant; the gateway and admin tokens to the installation');
   const hash = hashToken(token);
   await db.adminTransaction(async (tx) => {
     await tx.query(

@@ -40,13 +40,29 @@ export async function insertAccount(
   const { rows } = await tx.query(
     `with c as (
        insert into channel_accounts (tenant_id, channel, account_key, agent_id, token, api_root) values ($1, $2, $3, $4, $5, $6)
-       on conflict (tenant_id, channel, account_key) do nothing
+       on conflict do nothing
        returning *
      )
      select ${COLUMNS} from c join agents a on a.tenant_id = c.tenant_id and a.id = c.agent_id`,
     [tx.scope.tenantId, account.channel, account.accountKey, account.agentId, account.token, account.apiRoot],
   );
   return rows[0] === undefined ? undefined : toGatewayAccount(rows[0]);
+}
+
+/**
+ * As the gateway (`app.gateway` set: channel accounts of every tenant, nothing else): the tenant
+ * of an account, and every tenant that has one.
+ */
+export async function findAccountTenant(tx: SqlRunner, channel: string, accountKey: string): Promise<string | undefined> {
+  const { rows } = await tx.query<{ tenant_id: string }>(
+    'select tenant_id from channel_accounts where channel = $1 and account_key = $2', [channel, accountKey]);
+  return rows[0]?.tenant_id;
+}
+
+export async function listAccountTenants(tx: SqlRunner): Promise<string[]> {
+  const { rows } = await tx.query<{ tenant_id: string }>(
+    `select distinct tenant_id from channel_accounts where channel in ('telegram', 'discord', 'whatsapp') order by tenant_id`);
+  return rows.map((row) => row.tenant_id);
 }
 
 /** Removes the account and its session state; false when there was none. */

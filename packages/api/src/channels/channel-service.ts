@@ -5,9 +5,9 @@
  * per account lets only one gateway at a time connect it; the same holder restarted takes it back at once.
  */
 import { EventEmitter } from 'node:events';
-import { AppError, notFound, type ChannelAccount, type ChannelAccountCreate, type ChannelLease, type ChannelLeaseRequest, type ChatChannel, type GatewayAccount } from '@switchboard/shared';
-import type { Db, ScopedTx } from '../db/db';
-import type { Scope } from '../db/scope';
+import { AppError, notFound, TenantId, type ChannelAccount, type ChannelAccountCreate, type ChannelLease, type ChannelLeaseRequest, type ChatChannel, type GatewayAccount } from '@switchboard/shared';
+import type { Db, ScopedTx, SqlRunner } from '../db/db';
+import { ownerScope, type Scope } from '../db/scope';
 import { requireOwner } from '../db/scope-sql';
 import * as agentRepo from '../agents/agent-repo';
 import * as repo from './channel-repo';
@@ -21,6 +21,12 @@ export function createChannelService(deps: { db: Db; releaseClaimsIn: ClaimRelea
   const { db, releaseClaimsIn } = deps;
   const changes = new EventEmitter();
   changes.setMaxListeners(0);
+
+  const asGateway = <T>(fn: (tx: SqlRunner) => Promise<T>) =>
+    db.unscopedTransaction(async (tx) => {
+      await tx.query(`select set_config('app.gateway', 'true', true)`);
+      return fn(tx);
+    });
 
   async function requireAccount(tx: ScopedTx, channel: ChatChannel, accountId: string): Promise<void> {
     if (!(await repo.accountExists(tx, channel, accountId))) throw notFound('Channel account', `${channel}:${accountId}`);
@@ -37,21 +43,35 @@ export function createChannelService(deps: { db: Db; releaseClaimsIn: ClaimRelea
       return (await db.transaction(scope, (tx) => repo.listAccounts(tx))).map(repo.withoutToken);
     },
 
-    /** Every account with its token: for the gateway, which connects them. */
+    /** Every account of the scope's tenant with its token (the owner's view of what a gateway connects). */
     forGateway(scope: Scope): Promise<GatewayAccount[]> {
       return db.transaction(scope, (tx) => repo.listAccounts(tx));
     },
 
+    /** Every account of every tenant with its token: for the installation's gateway, which connects them. */
+    async forInstallationGateway(): Promise<GatewayAccount[]> {
+      const tenants = await asGateway((tx) => repo.listAccountTenants(tx));
+      const lists = await Promise.all(tenants.map((id) => db.transaction(ownerScope(TenantId.parse(id)), (tx) => repo.listAccounts(tx))));
+      return lists.flat().sort((a, b) => a.channel.localeCompare(b.channel) || a.accountId.localeCompare(b.accountId));
+    },
+
+    /** The tenant whose account (channel, id) is: an account is unique on the installation. */
+    async tenantOf(channel: string, accountId: string): Promise<TenantId | undefined> {
+      const found = await asGateway((tx) => repo.findAccountTenant(tx, channel, accountId));
+      return found === undefined ? undefined : TenantId.parse(found);
+    },
+
     async add(scope: Scope, input: ChannelAccountCreate): Promise<ChannelAccount> {
       requireOwner(scope, 'add channel accounts');
-      const accountKey = accountIdOf(input);
       const agentName = input.agent ?? 'default';
+      let accountKey = '';
       const account = await db.transaction(scope, async (tx) => {
+        accountKey = accountIdOf(input, await tenantSlug(tx));
         const agent = await agentRepo.findAgentByName(tx, agentName);
         if (!agent) throw notFound('Agent', agentName);
         return repo.insertAccount(tx, { channel: input.channel, accountKey, agentId: agent.id, token: input.token ?? null, apiRoot: input.apiRoot ?? null });
       });
-      if (!account) throw new AppError('conflict', `Channel account ${input.channel}:${accountKey} already exists`);
+      if (!account) throw new AppError('conflict', `Channel account ${input.channel}:${accountKey} already exists on this installation`);
       changes.emit('change');
       return repo.withoutToken(account);
     },
@@ -108,8 +128,19 @@ export function createChannelService(deps: { db: Db; releaseClaimsIn: ClaimRelea
 }
 
 /** Telegram tokens start with the bot's id (`123456:ABC…`); a Discord token's first part is the bot's id in base64. */
-function accountIdOf(input: ChannelAccountCreate): string {
-  if (input.channel === 'whatsapp') return input.accountId ?? 'default';
+/** The tenant's own slug (its row is the one tenant a scope can read). */
+async function tenantSlug(tx: ScopedTx): Promise<string> {
+  const { rows } = await tx.query<{ slug: string }>('select slug from tenants where id = $1', [tx.scope.tenantId]);
+  if (!rows[0]) throw new Error(`tenant ${tx.scope.tenantId} is not readable in its own scope`);
+  return rows[0].slug;
+}
+
+/**
+ * A bot's account id is the bot's own; a WhatsApp account is named by the owner, else after the
+ * tenant (`default` for the default tenant), so it is unique on the installation.
+ */
+function accountIdOf(input: ChannelAccountCreate, slug: string): string {
+  if (input.channel === 'whatsapp') return input.accountId ?? slug;
   const token = input.token ?? '';
   const derived = input.channel === 'telegram' ? /^(\d{1,20}):[\w-]{10,}$/.exec(token)?.[1] : discordBotId(token);
   if (!derived) throw new AppError('invalid_input', `That is not a ${input.channel} bot token`, { details: [{ path: ['token'], message: 'not a bot token' }] });

@@ -2,10 +2,10 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { ContactAccess, ContactId, ResolveContactInput } from '@switchboard/shared';
-import { allow, callerOf, ownerScopeOf } from '../http/auth-middleware';
+import { allow, callerOf, ownerScopeOf, type InAccountTenant } from '../http/auth-middleware';
 import type { ContactService } from './contact-service';
 
-export function contactRoutes(contacts: ContactService): Router {
+export function contactRoutes(contacts: ContactService, inAccountTenant: InAccountTenant): Router {
   const router = Router();
 
   router.get('/', allow('owner'), async (_req, res) => {
@@ -13,7 +13,8 @@ export function contactRoutes(contacts: ContactService): Router {
   });
 
   router.post('/resolve', allow('owner', 'gateway'), async (req, res) => {
-    const input = ResolveContactInput.strict().parse(req.body);
+    const { accountId, ...input } = ResolveContactInput.strict().parse(req.body);
+    await inAccountTenant(res, input.channel, accountId ?? 'default');
     const scope = ownerScopeOf(res);
     // The gateway token's new contacts count against the tenant's new-contact limit, as its messages do.
     const { contactId, created } = await contacts.resolve(scope, input, { limited: callerOf(res).kind === 'gateway' });

@@ -91,8 +91,11 @@ describeEachServer('bearer authentication', (server) => {
       const message = { ...dm(`auth-${randomUUID()}`), channel: 'whatsapp', accountId: 'auth-gw' };
       const inbound = await call(server, { method: 'POST', path: '/v1/inbound', body: message }, server.gatewayToken);
       expect({ status: inbound.status, body: await inbound.json() }).toMatchObject({ status: 202, body: { status: 'queued' } });
-      const resolve = { method: 'POST', path: '/v1/contacts/resolve', body: { channel: 'discord', externalId: `auth-${randomUUID()}` } };
+      // A contact is resolved in the tenant of the account it wrote to; an account no tenant has is 404.
+      const resolve = { method: 'POST', path: '/v1/contacts/resolve', body: { channel: 'whatsapp', accountId: 'auth-gw', externalId: `auth-${randomUUID()}` } };
       expect((await call(server, resolve, server.gatewayToken)).status).toBe(201);
+      const nowhere = { method: 'POST', path: '/v1/contacts/resolve', body: { channel: 'discord', externalId: `auth-${randomUUID()}` } };
+      expect((await call(server, nowhere, server.gatewayToken)).status).toBe(404);
       await server.client(server.gatewayToken).channels.takeLease('whatsapp', 'auth-gw', { holder: 'auth-gw-holder', ttlMs: 60_000 });
       const outbox = await call(server, { method: 'GET', path: '/v1/outbox?channel=whatsapp&account=auth-gw&holder=auth-gw-holder' }, server.gatewayToken);
       expect({ status: outbox.status, body: await outbox.json() }).toEqual({ status: 200, body: { items: expect.any(Array) } });
@@ -143,6 +146,7 @@ describeEachServer('bearer authentication', (server) => {
         'select kind, token_hash, row_to_json(t)::text as whole from api_tokens t order by kind',
       );
       expect(rows.map(({ kind, token_hash }) => ({ kind, token_hash }))).toEqual([
+        { kind: 'admin', token_hash: sha256(server.adminToken) },
         { kind: 'gateway', token_hash: sha256(server.gatewayToken) },
         { kind: 'owner', token_hash: sha256(server.ownerToken) },
       ]);

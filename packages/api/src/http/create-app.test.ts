@@ -14,7 +14,7 @@ describeEachEngine('HTTP API over a real socket', (env) => {
 
   beforeAll(async () => {
     await registerToken(env.db, env.tenantId, 'owner', OWNER_TOKEN);
-    await registerToken(env.db, env.tenantId, 'gateway', GATEWAY_TOKEN);
+    await registerToken(env.db, null, 'gateway', GATEWAY_TOKEN);
     const app = createApp({ services: env.services, authenticate: (token) => findTokenOwner(env.db, token) });
     server = app.listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
@@ -65,11 +65,12 @@ describeEachEngine('HTTP API over a real socket', (env) => {
     expect(await findTokenOwner(env.db, OWNER_TOKEN)).toEqual({ tenantId: env.tenantId, kind: 'owner' });
   });
 
-  it('resolves a sender for the gateway and lists it for the owner', async () => {
-    const first = await call('POST', '/v1/contacts/resolve', { channel: 'telegram', externalId: 'http-1', displayName: 'Ana' }, GATEWAY_TOKEN);
+  it('resolves a sender for the gateway, in the tenant of the receiving account, and lists it for the owner', async () => {
+    await env.services.channels.add(env.owner, { channel: 'telegram', token: '4242:http-test-bot-token' });
+    const first = await call('POST', '/v1/contacts/resolve', { channel: 'telegram', accountId: '4242', externalId: 'http-1', displayName: 'Ana' }, GATEWAY_TOKEN);
     expect(first.status).toBe(201);
     expect(first.body.contact).toMatchObject({ kind: 'person', displayName: 'Ana', identities: [{ channel: 'telegram', externalId: 'http-1' }] });
-    const again = await call('POST', '/v1/contacts/resolve', { channel: 'telegram', externalId: 'http-1' }, GATEWAY_TOKEN);
+    const again = await call('POST', '/v1/contacts/resolve', { channel: 'telegram', accountId: '4242', externalId: 'http-1' }, GATEWAY_TOKEN);
     expect(again.status).toBe(200);
     expect(again.body.contact.id).toBe(first.body.contact.id);
     const listed = await call('GET', '/v1/contacts');

@@ -19,7 +19,7 @@ import type { CheckAgent } from '../agents/agent-check';
 import type { TurnGrants } from '../agents/turn-grants';
 import { MCP_PATH } from '../mcp/mcp-names';
 import { mcpRoutes } from '../mcp/mcp-routes';
-import { authMiddleware, type Authenticate } from './auth-middleware';
+import { authMiddleware, inAccountTenantOf, type Authenticate } from './auth-middleware';
 import { errorMiddleware, notFoundMiddleware } from './error-middleware';
 import { inputMiddleware } from './input-middleware';
 
@@ -47,13 +47,15 @@ export function createApp(deps: AppDeps): Express {
   if (deps.grants) app.use(MCP_PATH, mcpRoutes(services.memories, deps.grants));
   app.use(inputMiddleware);
   app.use('/v1', authMiddleware(deps.authenticate));
-  app.use('/v1/inbound', inboundRoutes(services.inbound, deps.waitForTurn ?? noWorker));
+  // The gateway token is the installation's: each of its requests names an account, whose tenant it then acts in.
+  const inAccountTenant = inAccountTenantOf(services.channels.tenantOf);
+  app.use('/v1/inbound', inboundRoutes(services.inbound, deps.waitForTurn ?? noWorker, inAccountTenant));
   app.use('/v1/agents', agentRoutes(services.agents, deps.checkAgent ?? notChecked));
   app.use('/v1/pairing', pairingRoutes(services.pairing));
-  app.use('/v1/outbox', outboxRoutes(services.outbox));
-  app.use('/v1/channels', channelRoutes(services.channels));
-  app.use('/v1/gateway', gatewayRoutes(services.channels));
-  app.use('/v1/contacts', contactRoutes(services.contacts));
+  app.use('/v1/outbox', outboxRoutes(services.outbox, inAccountTenant));
+  app.use('/v1/channels', channelRoutes(services.channels, inAccountTenant));
+  app.use('/v1/gateway', gatewayRoutes(services.channels, inAccountTenant));
+  app.use('/v1/contacts', contactRoutes(services.contacts, inAccountTenant));
   app.use('/v1/memories', memoryRoutes(services.memories));
   app.use('/v1/sessions', sessionRoutes(services.sessions, services.agents));
   app.use('/v1/tenants', tenantRoutes(services.tenants));

@@ -20,7 +20,9 @@ describeEachServer('outbox delivery: claims, retries, parking', (server) => {
   };
   const claim = (account: string, options: { leaseMs?: number; waitMs?: number } = {}) =>
     gateway().outbox.claim({ channel: 'whatsapp', account, holder: HOLDER, ...options });
-  const fail = (id: string, failure: { error: string; permanent?: boolean }) => gateway().outbox.fail(id, { ...failure, holder: HOLDER });
+  /** The gateway names the item's account (its tenant) and its lease holder. */
+  const fail = (id: string, failure: { error: string; permanent?: boolean }, account = 'bot-fail') =>
+    gateway().outbox.fail(id, { ...failure, holder: HOLDER, channel: 'whatsapp', account });
 
   it('leases due replies to one claimer at a time, oldest first, and never hands out an acked one again', async () => {
     await reply('bot-lease', 'first');
@@ -28,7 +30,7 @@ describeEachServer('outbox delivery: claims, retries, parking', (server) => {
     const claimed = await claim('bot-lease', { leaseMs: 60_000 });
     expect(claimed.map((item) => item.text)).toEqual(['echo: first', 'echo: second']);
     expect(await claim('bot-lease')).toEqual([]);
-    await gateway().outbox.ack(claimed[0]?.id ?? '', { holder: HOLDER });
+    await gateway().outbox.ack(claimed[0]?.id ?? '', { holder: HOLDER, channel: 'whatsapp', account: 'bot-lease' });
     await server.admin("update outbox set leased_until = now() - interval '1 second' where account_key = 'bot-lease'");
     const again = await claim('bot-lease');
     expect(again.map((item) => item.text)).toEqual(['echo: second']);
@@ -67,10 +69,14 @@ describeEachServer('outbox delivery: claims, retries, parking', (server) => {
   it('parks a permanent failure at once, and refuses to fail an item that is not pending', async () => {
     await reply('bot-gone', 'to a chat that is gone');
     const [item] = await claim('bot-gone');
-    expect(await fail(item?.id ?? '', { error: 'Forbidden: bot was blocked by the user', permanent: true }))
+    expect(await fail(item?.id ?? '', { error: 'Forbidden: bot was blocked by the user', permanent: true }, 'bot-gone'))
       .toMatchObject({ status: 'failed', attempts: 1 });
-    await expect(fail(item?.id ?? '', { error: 'again' })).rejects.toMatchObject({ code: 'not_found' });
-    await expect(fail(randomUUID(), { error: 'x' })).rejects.toMatchObject({ code: 'not_found' });
+    await expect(fail(item?.id ?? '', { error: 'again' }, 'bot-gone')).rejects.toMatchObject({ code: 'not_found' });
+    await expect(fail(randomUUID(), { error: 'x' }, 'bot-gone')).rejects.toMatchObject({ code: 'not_found' });
+    // Naming no account, or one no tenant has, is refused before any row is read.
+    await expect(gateway().outbox.fail(randomUUID(), { error: 'x', holder: HOLDER })).rejects.toMatchObject({ code: 'forbidden' });
+    await expect(gateway().outbox.fail(randomUUID(), { error: 'x', holder: HOLDER, channel: 'whatsapp', account: 'no-such-account' }))
+      .rejects.toMatchObject({ code: 'not_found' });
   });
 
   it('wakes a waiting claim as soon as a reply is queued', async () => {

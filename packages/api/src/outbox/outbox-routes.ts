@@ -4,8 +4,8 @@
  */
 import { Router, type Response } from 'express';
 import { z } from 'zod';
-import { Channel, ExternalId, LeaseHolder, OutboxAck, OutboxClaim, OutboxFailure } from '@switchboard/shared';
-import { allow, callerOf, ownerScopeOf } from '../http/auth-middleware';
+import { AppError, Channel, ExternalId, LeaseHolder, OutboxAck, OutboxClaim, OutboxFailure } from '@switchboard/shared';
+import { allow, callerKind, callerOf, ownerScopeOf, type InAccountTenant } from '../http/auth-middleware';
 import type { OutboxReader, OutboxService } from './outbox-service';
 
 const ListQuery = z.strictObject({
@@ -21,18 +21,27 @@ function readerOf(res: Response, holder: string | undefined): OutboxReader {
   return callerOf(res).kind === 'owner' ? { kind: 'owner' } : { kind: 'gateway', holder };
 }
 
-export function outboxRoutes(outbox: OutboxService): Router {
+/** The gateway names the account it works on (its tenant is the account's); the owner works in its own tenant. */
+async function inItemAccount(res: Response, inAccountTenant: InAccountTenant, channel: string | undefined, account: string | undefined) {
+  if (callerKind(res) !== 'gateway') return;
+  if (channel === undefined || account === undefined) throw new AppError('forbidden', 'The gateway token names the account: channel and account');
+  await inAccountTenant(res, channel, account);
+}
+
+export function outboxRoutes(outbox: OutboxService, inAccountTenant: InAccountTenant): Router {
   const router = Router();
   router.use(allow('owner', 'gateway'));
 
   router.get('/', async (req, res) => {
     const { holder, ...query } = ListQuery.parse(req.query);
+    await inItemAccount(res, inAccountTenant, query.channel, query.account);
     const items = await outbox.list(ownerScopeOf(res), { ...query, accountKey: query.account }, readerOf(res, holder));
     res.json({ items });
   });
 
   router.post('/claim', async (req, res) => {
     const claim = OutboxClaim.parse(req.body);
+    await inItemAccount(res, inAccountTenant, claim.channel, claim.account);
     const abandoned = new AbortController();
     res.on('close', () => abandoned.abort());
     res.json({ items: await outbox.claim(ownerScopeOf(res), claim, abandoned.signal, readerOf(res, claim.holder)) });
@@ -40,13 +49,15 @@ export function outboxRoutes(outbox: OutboxService): Router {
 
   router.post('/:id/ack', async (req, res) => {
     const id = z.uuid().parse(req.params.id);
-    const { holder } = OutboxAck.parse(req.body ?? {});
+    const { holder, channel, account } = OutboxAck.parse(req.body ?? {});
+    await inItemAccount(res, inAccountTenant, channel, account);
     res.json({ item: await outbox.ack(ownerScopeOf(res), id, readerOf(res, holder)) });
   });
 
   router.post('/:id/fail', async (req, res) => {
     const id = z.uuid().parse(req.params.id);
-    const { holder, ...failure } = OutboxFailure.parse(req.body);
+    const { holder, channel, account, ...failure } = OutboxFailure.parse(req.body);
+    await inItemAccount(res, inAccountTenant, channel, account);
     res.json({ item: await outbox.fail(ownerScopeOf(res), id, failure, readerOf(res, holder)) });
   });
 

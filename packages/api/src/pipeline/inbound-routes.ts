@@ -9,7 +9,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { AppError, InboundMessage, isAppError, type InboundAccepted, type InboundAnswered, type TenantId } from '@switchboard/shared';
-import { allow, callerOf } from '../http/auth-middleware';
+import { allow, callerOf, type InAccountTenant } from '../http/auth-middleware';
 import type { TurnOutcome } from './turn-runner';
 import type { InboundService } from './inbound-service';
 
@@ -24,13 +24,15 @@ export type WaitForTurn = (
   onText?: (textSoFar: string) => void,
 ) => Promise<TurnOutcome>;
 
-export function inboundRoutes(inbound: InboundService, waitForTurn: WaitForTurn): Router {
+export function inboundRoutes(inbound: InboundService, waitForTurn: WaitForTurn, inAccountTenant: InAccountTenant): Router {
   const router = Router();
   router.use(allow('owner', 'gateway'));
 
   router.post('/', async (req, res) => {
     const query = InboundQuery.parse(req.query);
     const message = InboundMessage.parse(req.body);
+    // The gateway's message is in the tenant of the account that received it.
+    await inAccountTenant(res, message.channel, message.accountId ?? 'default');
     const caller = callerOf(res);
     const accepted = await inbound.accept(caller, message, { wait: query.wait });
     if (!query.wait || accepted.status !== 'queued') {

@@ -79,6 +79,15 @@ describeEachServer('tenants (real server, admin token, two owners)', (server) =>
     expect((await admin.tenants.list()).map((t) => t.slug)).toEqual(['default', 'acme']);
   });
 
+  it('names a WhatsApp account after its tenant unless the owner names it, so each is unique on the installation', async () => {
+    expect((await acmeOwner.channels.add({ channel: 'whatsapp' })).accountId).toBe('acme');
+    expect((await server.client().channels.add({ channel: 'whatsapp' })).accountId).toBe('default');
+    await expect(acmeOwner.channels.add({ channel: 'whatsapp', accountId: 'default' })).rejects.toMatchObject({ code: 'conflict' });
+    expect((await acmeOwner.channels.list()).map((a) => a.accountId)).toEqual(['acme']);
+    await acmeOwner.channels.remove('whatsapp', 'acme');
+    await server.client().channels.remove('whatsapp', 'default');
+  });
+
   it('refuses bad input with a 4xx and changes nothing', async () => {
     const before = await admin.tenants.list();
     const bad = (body: unknown) => server.fetch('/v1/tenants', {
