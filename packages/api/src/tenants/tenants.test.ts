@@ -129,13 +129,19 @@ describeEachServer('tenants (real server, admin token, two owners)', (server) =>
     expect(recalled.reply?.text).not.toContain('blue book');
   });
 
-  it('keeps the two tenants apart in raw SQL as the application role, in every table, for owner and contact scopes', async () => {
+  it('keeps the two tenants apart in raw SQL as the application role, in every table, for owner, person and group scopes', async () => {
     const acmeId = acme.id as TenantId;
     const acmeContact = (await acmeOwner.contacts.list())[0]!.id as ContactId;
     const homeContact = (await server.client().contacts.list())[0]!.id as ContactId;
+    const inGroup = { channel: 'telegram' as const, chat: { id: '-1005', type: 'group' as const }, sender: { id: '5003' }, mentioned: true, text: 'hi all' };
+    const acmeGroup = (await acmeOwner.inbound({ ...inGroup, messageId: randomUUID() }, { wait: true })).contactId as ContactId;
+    const homeGroup = (await server.client().inbound({ ...inGroup, messageId: randomUUID() }, { wait: true })).contactId as ContactId;
+    expect(acmeGroup).not.toBe(homeGroup);
     const scopes = [
       { scope: ownerScope(acmeId), other: server.tenantId },
       { scope: contactScope(acmeId, acmeContact), other: server.tenantId },
+      { scope: contactScope(acmeId, acmeGroup), other: server.tenantId },
+      { scope: contactScope(server.tenantId, homeGroup), other: acmeId },
       { scope: ownerScope(server.tenantId), other: acmeId },
       { scope: contactScope(server.tenantId, homeContact), other: acmeId },
     ];
