@@ -106,6 +106,9 @@ describeEachServer('an identity keeps its kind', (server) => {
     const [group, person] = [`-100${tag()}`, `p-${tag()}`];
     expect((await post(server, '/v1/contacts/resolve', { channel: 'telegram', externalId: group, kind: 'group', displayName: 'The group' }, server.ownerToken)).status).toBe(201);
     expect((await post(server, '/v1/contacts/resolve', { channel: 'telegram', externalId: person }, server.ownerToken)).status).toBe(201);
+    // The gateway resolves in the tenant of a receiving account: a bot of this tenant.
+    const bot = `5${tag().replace(/\D/g, '').slice(0, 8).padEnd(8, '0')}`;
+    await server.client().channels.add({ channel: 'telegram', token: `${bot}:side-doors-bot-token` });
     const before = await stored(server);
     const names = await server.admin('select id, display_name, kind from contacts order by id');
     for (const token of [server.ownerToken, server.gatewayToken]) {
@@ -113,7 +116,7 @@ describeEachServer('an identity keeps its kind', (server) => {
         { channel: 'telegram', externalId: group, kind: 'person', displayName: 'renamed' },
         { channel: 'telegram', externalId: person, kind: 'group', displayName: 'renamed' },
       ]) {
-        const answer = await post(server, '/v1/contacts/resolve', body, token);
+        const answer = await post(server, '/v1/contacts/resolve', token === server.gatewayToken ? { ...body, accountId: bot } : body, token);
         expect({ body, status: answer.status, code: answer.body.error?.code }).toEqual({ body, status: 409, code: 'conflict' });
       }
     }
@@ -190,18 +193,24 @@ describeEachServer('what the gateway token may do', (server) => {
     expect(mine.every((item) => item.accountId === ACCOUNT)).toBe(true);
     const theirItem = (await owner.outbox.list({ account: other }))[0]!;
     expect(theirItem.text).toBe('echo: theirs');
+    const theirAccount = { channel: 'whatsapp' as const, account: other };
+    const myAccount = { channel: 'whatsapp' as const, account: ACCOUNT };
     for (const attempt of [
-      () => gateway().outbox.ack(theirItem.id, { holder: 'gw-me' }),
-      () => gateway().outbox.ack(theirItem.id),
-      () => gateway().outbox.fail(theirItem.id, { error: 'x', permanent: true, holder: 'gw-me' }),
+      () => gateway().outbox.ack(theirItem.id, { holder: 'gw-me', ...theirAccount }),
+      () => gateway().outbox.ack(theirItem.id, { holder: 'gw-me', ...myAccount }),
+      () => gateway().outbox.ack(theirItem.id, theirAccount),
+      () => gateway().outbox.fail(theirItem.id, { error: 'x', permanent: true, holder: 'gw-me', ...theirAccount }),
+      () => gateway().outbox.fail(theirItem.id, { error: 'x', permanent: true, holder: 'gw-me', ...myAccount }),
     ]) {
       await expect(attempt()).rejects.toMatchObject({ code: 'not_found' });
     }
+    // Without naming the account (its tenant) nothing is even looked up.
+    await expect(gateway().outbox.ack(theirItem.id, { holder: 'gw-them' })).rejects.toMatchObject({ code: 'forbidden' });
     expect(await owner.outbox.list({ account: other })).toEqual([theirItem]);
     // The holder whose lease ran out reads nothing more.
     await server.admin(`update channel_leases set expires_at = now() - interval '1 second' where account_key = $1`, [ACCOUNT]);
     await expect(gateway().outbox.claim({ channel: 'whatsapp', account: ACCOUNT, holder: 'gw-me' })).rejects.toMatchObject({ code: 'forbidden' });
-    await expect(gateway().outbox.ack(mine[0]!.id, { holder: 'gw-me' })).rejects.toMatchObject({ code: 'not_found' });
+    await expect(gateway().outbox.ack(mine[0]!.id, { holder: 'gw-me', ...myAccount })).rejects.toMatchObject({ code: 'not_found' });
     expect((await owner.outbox.list({ account: ACCOUNT })).map((item) => item.id)).toContain(mine[0]!.id);
   });
 
