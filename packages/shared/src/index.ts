@@ -10,3 +10,5 @@ export * from './outbox';
 export * from './api-client';
 export * from './channel';
 export * from './timeout-signal';
+export * from './health';
+export * from './mcp';
