@@ -127,3 +127,7 @@ export const AgentCheck = z.object({
   warning: z.string().optional(),
 });
 export type AgentCheck = z.infer<typeof AgentCheck>;
+
+export const AgentNameParams = z.object({ name: AgentName });
+export const AgentList = z.object({ agents: z.array(Agent) });
+export const AgentReply = z.object({ agent: Agent });

@@ -6,16 +6,22 @@
  */
 import { EventSourceParserStream } from 'eventsource-parser/stream';
 import { z } from 'zod';
-import { Agent, AgentCheck, type AgentCreate, type AgentPatch } from './agent';
-import { ChannelAccount, ChannelLease, GatewayAccount, type ChannelAccountCreate, type ChannelLeaseRequest, type ChannelStateUpdate } from './channel';
-import { Contact, ContactAccess, ForgetResult, type ResolveContactInput } from './contact';
-import { AppError, errorStatus, type ErrorCode } from './error';
+import { AgentCheck, AgentList, AgentReply, type AgentCreate, type AgentPatch } from './agent';
+import {
+  ChannelAccountList, ChannelAccountReply, ChannelLeaseReleased, ChannelLeaseReply, ChannelRemoved, ChannelState, ChannelStateWritten,
+  GatewayAccountList, type ChannelAccountCreate, type ChannelLeaseRequest, type ChannelStateUpdate,
+} from './channel';
+import { ContactList, ContactReply, ContactResolved, ForgetResult, type ContactAccess, type ResolveContactInput } from './contact';
+import { AppError, ErrorBody, errorStatus, type ErrorCode } from './error';
+import { Health } from './health';
 import type { ContactId, MemoryId, SessionId } from './ids';
-import { InboundAccepted, InboundAnswered, type InboundMessage, type InboundResult } from './inbound';
-import { Memory, MemoryEvent, type MemoryOwnerFilter, type Visibility } from './memory';
-import { OutboxItem, PairingRequest, type OutboxAck, type OutboxClaim, type OutboxFailure } from './outbox';
-import { Message, Session } from './session';
-import { Tenant, TenantCreated, TenantErased, type TenantCreate } from './tenant';
+import { InboundAccepted, InboundAnswered, InboundResult, Reply, type InboundMessage } from './inbound';
+import { MemoryHistory, MemoryList, MemoryReply, type MemoryCreate, type MemoryListQuery, type MemoryPatch } from './memory';
+import {
+  OutboxItemList, OutboxItemReply, PairingApproved, PairingList, type OutboxAck, type OutboxClaim, type OutboxFailure, type OutboxListQuery,
+} from './outbox';
+import { MessageList, SessionList, SessionResetResult, type SessionOwnerFilter, type SessionReset } from './session';
+import { TenantCreated, TenantErased, TenantList, type TenantCreate } from './tenant';
 import { timeoutSignal } from './timeout-signal';
 
 export interface ApiClientOptions {
@@ -26,10 +32,7 @@ export interface ApiClientOptions {
   fetch?: typeof fetch;
 }
 
-type Whose = ContactId | 'owner';
 type Query = Record<string, string | number | boolean | undefined>;
-
-const ErrorBody = z.object({ error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }) });
 
 export type ApiClient = ReturnType<typeof createApiClient>;
 
@@ -84,7 +87,7 @@ export function createApiClient(options: ApiClientOptions) {
       const data: unknown = JSON.parse(event.data);
       if (event.event === 'done') return InboundAnswered.parse(data);
       if (event.event === 'error') throw responseError(502, data, 'POST', path);
-      const chunk = z.object({ text: z.string() }).parse(data).text;
+      const chunk = Reply.parse(data).text;
       text = event.event === 'replace' ? chunk : text + chunk;
       onText(text);
     }
@@ -94,11 +97,11 @@ export function createApiClient(options: ApiClientOptions) {
   const get = <T>(schema: z.ZodType<T>, path: string, query?: Query) => call(schema, 'GET', path, undefined, query);
 
   return {
-    health: () => get(z.object({ ok: z.literal(true) }), '/healthz'),
+    health: () => get(Health, '/healthz'),
 
     /** Posts an inbound message; with `wait`, resolves once the turn finished. */
     inbound(message: InboundMessage, opts: { wait?: boolean } = {}) {
-      return call(z.union([InboundAnswered, InboundAccepted]), 'POST', '/v1/inbound', message, { wait: opts.wait || undefined });
+      return call(InboundResult, 'POST', '/v1/inbound', message, { wait: opts.wait || undefined });
     },
 
     /**
@@ -116,93 +119,93 @@ export function createApiClient(options: ApiClientOptions) {
     },
 
     contacts: {
-      list: () => get(z.object({ contacts: z.array(Contact) }), '/v1/contacts').then((r) => r.contacts),
-      get: (id: ContactId) => get(z.object({ contact: Contact }), `/v1/contacts/${seg(id)}`).then((r) => r.contact),
+      list: () => get(ContactList, '/v1/contacts').then((r) => r.contacts),
+      get: (id: ContactId) => get(ContactReply, `/v1/contacts/${seg(id)}`).then((r) => r.contact),
       resolve: (input: Partial<ResolveContactInput> & Pick<ResolveContactInput, 'channel' | 'externalId'>) =>
-        call(z.object({ contact: Contact }), 'POST', '/v1/contacts/resolve', input).then((r) => r.contact),
+        call(ContactResolved, 'POST', '/v1/contacts/resolve', input).then((r) => r.contact),
       setAccess: (id: ContactId, access: ContactAccess) =>
-        call(z.object({ contact: Contact }), 'PATCH', `/v1/contacts/${seg(id)}`, { access }).then((r) => r.contact),
+        call(ContactReply, 'PATCH', `/v1/contacts/${seg(id)}`, { access }).then((r) => r.contact),
       merge: (id: ContactId, into: ContactId) =>
-        call(z.object({ contact: Contact }), 'POST', `/v1/contacts/${seg(id)}/merge`, { into }).then((r) => r.contact),
+        call(ContactReply, 'POST', `/v1/contacts/${seg(id)}/merge`, { into }).then((r) => r.contact),
       unmerge: (id: ContactId) =>
-        call(z.object({ contact: Contact }), 'POST', `/v1/contacts/${seg(id)}/unmerge`, {}).then((r) => r.contact),
+        call(ContactReply, 'POST', `/v1/contacts/${seg(id)}/unmerge`, {}).then((r) => r.contact),
       forget: (id: ContactId) => call(ForgetResult, 'DELETE', `/v1/contacts/${seg(id)}`),
     },
 
     sessions: {
-      list: (filter: { contact?: Whose } = {}) =>
-        get(z.object({ sessions: z.array(Session) }), '/v1/sessions', filter).then((r) => r.sessions),
+      list: (filter: { contact?: SessionOwnerFilter } = {}) =>
+        get(SessionList, '/v1/sessions', filter).then((r) => r.sessions),
       messages: (id: SessionId) =>
-        get(z.object({ messages: z.array(Message) }), `/v1/sessions/${seg(id)}/messages`).then((r) => r.messages),
-      reset: (input: { contact: Whose; agent?: string; thread?: string }) =>
-        call(z.object({ reset: z.boolean(), session: Session.nullable() }), 'POST', '/v1/sessions/reset', input),
+        get(MessageList, `/v1/sessions/${seg(id)}/messages`).then((r) => r.messages),
+      reset: (input: SessionReset) =>
+        call(SessionResetResult, 'POST', '/v1/sessions/reset', input),
     },
 
     memories: {
-      list: (filter: { contact?: MemoryOwnerFilter; q?: string; limit?: number } = {}) =>
-        get(z.object({ memories: z.array(Memory) }), '/v1/memories', filter).then((r) => r.memories),
-      add: (input: { content: string; contact?: ContactId | null; visibility?: Visibility }) =>
-        call(z.object({ memory: Memory }), 'POST', '/v1/memories', input).then((r) => r.memory),
-      get: (id: MemoryId) => get(z.object({ memory: Memory }), `/v1/memories/${seg(id)}`).then((r) => r.memory),
-      update: (id: MemoryId, change: { content?: string; visibility?: Visibility }) =>
-        call(z.object({ memory: Memory }), 'PATCH', `/v1/memories/${seg(id)}`, change).then((r) => r.memory),
-      delete: (id: MemoryId) => call(z.object({ memory: Memory }), 'DELETE', `/v1/memories/${seg(id)}`).then((r) => r.memory),
+      list: (filter: MemoryListQuery = {}) =>
+        get(MemoryList, '/v1/memories', filter).then((r) => r.memories),
+      add: (input: MemoryCreate) =>
+        call(MemoryReply, 'POST', '/v1/memories', input).then((r) => r.memory),
+      get: (id: MemoryId) => get(MemoryReply, `/v1/memories/${seg(id)}`).then((r) => r.memory),
+      update: (id: MemoryId, change: MemoryPatch) =>
+        call(MemoryReply, 'PATCH', `/v1/memories/${seg(id)}`, change).then((r) => r.memory),
+      delete: (id: MemoryId) => call(MemoryReply, 'DELETE', `/v1/memories/${seg(id)}`).then((r) => r.memory),
       history: (id: MemoryId) =>
-        get(z.object({ events: z.array(MemoryEvent) }), `/v1/memories/${seg(id)}/history`).then((r) => r.events),
+        get(MemoryHistory, `/v1/memories/${seg(id)}/history`).then((r) => r.events),
     },
 
     agents: {
-      list: () => get(z.object({ agents: z.array(Agent) }), '/v1/agents').then((r) => r.agents),
-      get: (name: string) => get(z.object({ agent: Agent }), `/v1/agents/${seg(name)}`).then((r) => r.agent),
-      create: (input: AgentCreate) => call(z.object({ agent: Agent }), 'POST', '/v1/agents', input).then((r) => r.agent),
+      list: () => get(AgentList, '/v1/agents').then((r) => r.agents),
+      get: (name: string) => get(AgentReply, `/v1/agents/${seg(name)}`).then((r) => r.agent),
+      create: (input: AgentCreate) => call(AgentReply, 'POST', '/v1/agents', input).then((r) => r.agent),
       check: (name: string) => get(AgentCheck, `/v1/agents/${seg(name)}/check`),
       update: (name: string, patch: AgentPatch) =>
-        call(z.object({ agent: Agent }), 'PATCH', `/v1/agents/${seg(name)}`, patch).then((r) => r.agent),
+        call(AgentReply, 'PATCH', `/v1/agents/${seg(name)}`, patch).then((r) => r.agent),
     },
 
     /** With the installation's admin token. */
     tenants: {
-      list: () => get(z.object({ tenants: z.array(Tenant) }), '/v1/tenants').then((r) => r.tenants),
+      list: () => get(TenantList, '/v1/tenants').then((r) => r.tenants),
       create: (input: TenantCreate) => call(TenantCreated, 'POST', '/v1/tenants', input),
       remove: (slug: string) => call(TenantErased, 'DELETE', `/v1/tenants/${seg(slug)}`),
     },
 
     pairing: {
-      list: () => get(z.object({ requests: z.array(PairingRequest) }), '/v1/pairing').then((r) => r.requests),
+      list: () => get(PairingList, '/v1/pairing').then((r) => r.requests),
       approve: (code: string) =>
-        call(z.object({ contactId: z.string() }), 'POST', '/v1/pairing/approve', { code }),
+        call(PairingApproved, 'POST', '/v1/pairing/approve', { code }),
     },
 
     outbox: {
-      list: (filter: { channel?: string; account?: string; status?: 'pending' | 'failed' | 'sent'; limit?: number; holder?: string } = {}) =>
-        get(z.object({ items: z.array(OutboxItem) }), '/v1/outbox', filter).then((r) => r.items),
+      list: (filter: OutboxListQuery = {}) =>
+        get(OutboxItemList, '/v1/outbox', filter).then((r) => r.items),
       /** `signal` gives up a waiting claim (the server then leases nothing to it). */
       claim: (claim: OutboxClaim, signal?: AbortSignal) =>
-        call(z.object({ items: z.array(OutboxItem) }), 'POST', '/v1/outbox/claim', claim, undefined, signal).then((r) => r.items),
+        call(OutboxItemList, 'POST', '/v1/outbox/claim', claim, undefined, signal).then((r) => r.items),
       /** `holder`: the gateway token's lease holder of the item's account. */
-      ack: (id: string, ack: OutboxAck = {}) => call(z.object({ item: OutboxItem }), 'POST', `/v1/outbox/${seg(id)}/ack`, ack).then((r) => r.item),
+      ack: (id: string, ack: OutboxAck = {}) => call(OutboxItemReply, 'POST', `/v1/outbox/${seg(id)}/ack`, ack).then((r) => r.item),
       fail: (id: string, failure: OutboxFailure) =>
-        call(z.object({ item: OutboxItem }), 'POST', `/v1/outbox/${seg(id)}/fail`, failure).then((r) => r.item),
-      retry: (id: string) => call(z.object({ item: OutboxItem }), 'POST', `/v1/outbox/${seg(id)}/retry`, {}).then((r) => r.item),
+        call(OutboxItemReply, 'POST', `/v1/outbox/${seg(id)}/fail`, failure).then((r) => r.item),
+      retry: (id: string) => call(OutboxItemReply, 'POST', `/v1/outbox/${seg(id)}/retry`, {}).then((r) => r.item),
     },
 
     channels: {
-      list: () => get(z.object({ accounts: z.array(ChannelAccount) }), '/v1/channels').then((r) => r.accounts),
-      add: (input: ChannelAccountCreate) => call(z.object({ account: ChannelAccount }), 'POST', '/v1/channels', input).then((r) => r.account),
+      list: () => get(ChannelAccountList, '/v1/channels').then((r) => r.accounts),
+      add: (input: ChannelAccountCreate) => call(ChannelAccountReply, 'POST', '/v1/channels', input).then((r) => r.account),
       remove: (channel: string, accountId: string) =>
-        call(z.object({ removed: z.boolean() }), 'DELETE', `/v1/channels/${seg(channel)}/${seg(accountId)}`),
+        call(ChannelRemoved, 'DELETE', `/v1/channels/${seg(channel)}/${seg(accountId)}`),
       /** The gateway's view: every account with its token. */
-      forGateway: () => get(z.object({ accounts: z.array(GatewayAccount) }), '/v1/gateway/accounts').then((r) => r.accounts),
+      forGateway: () => get(GatewayAccountList, '/v1/gateway/accounts').then((r) => r.accounts),
       /** Takes or renews the right to connect an account; `granted: false` while another gateway holds it. */
       takeLease: (channel: string, accountId: string, request: ChannelLeaseRequest) =>
-        call(z.object({ lease: ChannelLease }), 'POST', `/v1/gateway/accounts/${seg(channel)}/${seg(accountId)}/lease`, request).then((r) => r.lease),
+        call(ChannelLeaseReply, 'POST', `/v1/gateway/accounts/${seg(channel)}/${seg(accountId)}/lease`, request).then((r) => r.lease),
       releaseLease: (channel: string, accountId: string, holder: string) =>
-        call(z.object({ released: z.boolean() }), 'DELETE', `/v1/gateway/accounts/${seg(channel)}/${seg(accountId)}/lease`, undefined, { holder })
+        call(ChannelLeaseReleased, 'DELETE', `/v1/gateway/accounts/${seg(channel)}/${seg(accountId)}/lease`, undefined, { holder })
           .then((r) => r.released),
       readState: (channel: string, accountId: string) =>
-        get(z.object({ entries: z.record(z.string(), z.unknown()) }), `/v1/channels/${seg(channel)}/${seg(accountId)}/state`).then((r) => r.entries),
+        get(ChannelState, `/v1/channels/${seg(channel)}/${seg(accountId)}/state`).then((r) => r.entries),
       writeState: (channel: string, accountId: string, update: ChannelStateUpdate) =>
-        call(z.object({ written: z.number().int() }), 'POST', `/v1/channels/${seg(channel)}/${seg(accountId)}/state`, update),
+        call(ChannelStateWritten, 'POST', `/v1/channels/${seg(channel)}/${seg(accountId)}/state`, update),
     },
   };
 }

@@ -76,3 +76,18 @@ export type ChannelLeaseRequest = z.infer<typeof ChannelLeaseRequest>;
 /** Whether the lease is the asker's now, and until when it (or the other holder's) lasts. */
 export const ChannelLease = z.object({ granted: z.boolean(), expiresAt: z.coerce.date() });
 export type ChannelLease = z.infer<typeof ChannelLease>;
+
+/** The `{channel}/{account}` of a route. */
+export const ChannelAccountParams = z.object({ channel: ChatChannel, account: ExternalId });
+export const ChannelAccountList = z.object({ accounts: z.array(ChannelAccount) });
+export const ChannelAccountReply = z.object({ account: ChannelAccount });
+export const ChannelRemoved = z.object({ removed: z.boolean() });
+/** A channel's stored session state, key by key. */
+export const ChannelState = z.object({ entries: z.record(z.string(), z.unknown()) });
+/** How many keys an update wrote or deleted. */
+export const ChannelStateWritten = z.object({ written: z.number().int() });
+export const GatewayAccountList = z.object({ accounts: z.array(GatewayAccount) });
+export const ChannelLeaseReply = z.object({ lease: ChannelLease });
+/** `DELETE /v1/gateway/accounts/{channel}/{account}/lease?holder=`: gives up the holder's lease. */
+export const ChannelLeaseRelease = z.strictObject({ holder: LeaseHolder });
+export const ChannelLeaseReleased = z.object({ released: z.boolean() });

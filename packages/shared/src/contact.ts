@@ -62,5 +62,21 @@ export const ForgetResult = z.object({
 });
 export type ForgetResult = z.infer<typeof ForgetResult>;
 
+/** `GET /v1/contacts/{id}` and the other routes on one contact. */
+export const ContactIdParams = z.object({ id: ContactId });
+export const ContactList = z.object({ contacts: z.array(Contact) });
+export type ContactList = z.infer<typeof ContactList>;
+export const ContactReply = z.object({ contact: Contact });
+export type ContactReply = z.infer<typeof ContactReply>;
+/** `POST /v1/contacts/resolve`: the contact, and whether it was created (201) or found (200). */
+export const ContactResolved = z.object({ contact: Contact, created: z.boolean() });
+export type ContactResolved = z.infer<typeof ContactResolved>;
+/** `PATCH /v1/contacts/{id}`. */
+export const ContactAccessChange = z.strictObject({ access: ContactAccess });
+/** `POST /v1/contacts/{id}/merge`: the contact becomes part of `into`. */
+export const ContactMerge = z.strictObject({ into: ContactId });
+/** `POST /v1/contacts/{id}/unmerge` takes an empty body. */
+export const ContactUnmerge = z.strictObject({});
+
 /** The text of a reply (transcript, event, outbox) whose turn was shown memories of a contact since erased. */
 export const REDACTED_REPLY = '[removed: this reply drew on memories of a contact who has been erased]';

@@ -2,6 +2,8 @@
  * The one error type of Switchboard. Every 4xx/5xx body is `{error: {code, message, details?}}`;
  * the code decides the HTTP status through one table, so a new code cannot lack a status.
  */
+import { z } from 'zod';
+
 export type ErrorCode =
   | 'invalid_input'
   | 'unauthorized'
@@ -51,3 +53,9 @@ export function notFound(what: string, id: string): AppError {
 export function isAppError(error: unknown, code?: ErrorCode): error is AppError {
   return error instanceof AppError && (code === undefined || error.code === code);
 }
+
+/** Every 4xx/5xx body: the code, a message naming the thing, and details (zod issues for invalid input). */
+export const ErrorBody = z.object({
+  error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
+});
+export type ErrorBody = z.infer<typeof ErrorBody>;

@@ -38,6 +38,12 @@ export const InboundMessage = z
   });
 export type InboundMessage = z.infer<typeof InboundMessage>;
 
+const Flag = z.enum(['true', 'false', '1', '0']).optional().transform((value) => value === 'true' || value === '1');
+
+/** `?wait=true` answers once the turn finished; `&stream=true` as server-sent events (`delta`, `replace`, `done`, `error`). */
+export const InboundQuery = z.strictObject({ wait: Flag, stream: Flag })
+  .refine((query) => !query.stream || query.wait, { message: 'stream=true needs wait=true', path: ['stream'] });
+
 export const InboundStatus = z.enum(['queued', 'duplicate', 'ignored', 'blocked']);
 export type InboundStatus = z.infer<typeof InboundStatus>;
 

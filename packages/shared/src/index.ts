@@ -11,3 +11,5 @@ export * from './api-client';
 export * from './channel';
 export * from './timeout-signal';
 export * from './tenant';
+export * from './health';
+export * from './mcp';

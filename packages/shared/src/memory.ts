@@ -36,3 +36,30 @@ export type MemoryEvent = z.infer<typeof MemoryEvent>;
 /** Which memories an owner listing covers: every memory (default), the owner's own, or one contact's. */
 export const MemoryOwnerFilter = z.union([z.literal('owner'), ContactId]);
 export type MemoryOwnerFilter = z.infer<typeof MemoryOwnerFilter>;
+
+/** `GET /v1/memories`: every memory of the tenant unless `contact` narrows; `q` searches. */
+export const MemoryListQuery = z.strictObject({
+  contact: MemoryOwnerFilter.optional(),
+  q: z.string().max(1000).optional(),
+  limit: z.coerce.number<number>().int().min(1).max(1000).optional(),
+});
+export type MemoryListQuery = z.input<typeof MemoryListQuery>;
+
+/** `POST /v1/memories`: `contact` null or absent is the owner's own memory. */
+export const MemoryCreate = z.strictObject({
+  content: MemoryContent,
+  contact: ContactId.nullable().optional(),
+  visibility: Visibility.optional(),
+});
+export type MemoryCreate = z.input<typeof MemoryCreate>;
+
+/** `PATCH /v1/memories/{id}`. */
+export const MemoryPatch = z
+  .strictObject({ content: MemoryContent.optional(), visibility: Visibility.optional() })
+  .refine((body) => body.content !== undefined || body.visibility !== undefined, 'Nothing to change');
+export type MemoryPatch = z.input<typeof MemoryPatch>;
+
+export const MemoryIdParams = z.object({ id: MemoryId });
+export const MemoryList = z.object({ memories: z.array(Memory) });
+export const MemoryReply = z.object({ memory: Memory });
+export const MemoryHistory = z.object({ events: z.array(MemoryEvent) });

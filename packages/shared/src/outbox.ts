@@ -1,7 +1,7 @@
 /** Replies waiting for delivery on a channel, and pending pairings for the owner to approve. */
 import { z } from 'zod';
 import { LeaseHolder } from './channel';
-import { Channel } from './contact';
+import { Channel, ExternalId } from './contact';
 import { ContactId } from './ids';
 
 export const OutboxStatus = z.enum(['pending', 'sent', 'failed']);
@@ -64,6 +64,26 @@ export type OutboxFailure = z.infer<typeof OutboxFailure>;
  */
 export const OutboxAck = z.strictObject({ holder: LeaseHolder.optional(), channel: Channel.optional(), account: z.string().min(1).max(128).optional() });
 export type OutboxAck = z.infer<typeof OutboxAck>;
+
+/** `GET /v1/outbox`: the owner reads every row; the gateway token those of accounts `holder` leases. */
+export const OutboxListQuery = z.strictObject({
+  channel: Channel.optional(),
+  account: ExternalId.optional(),
+  status: OutboxStatus.default('pending'),
+  limit: z.coerce.number<number>().int().min(1).max(1000).default(100),
+  holder: LeaseHolder.optional(),
+});
+export type OutboxListQuery = z.input<typeof OutboxListQuery>;
+
+export const OutboxItemIdParams = z.object({ id: z.uuid() });
+export const OutboxItemList = z.object({ items: z.array(OutboxItem) });
+export const OutboxItemReply = z.object({ item: OutboxItem });
+
+export const PairingList = z.object({ requests: z.array(PairingRequest) });
+/** `POST /v1/pairing/approve`: the code the contact was given. */
+export const PairingApprove = z.strictObject({ code: z.string().trim().regex(/^[A-Za-z0-9]{6,12}$/, 'a pairing code') });
+/** The contact the approved code belonged to. */
+export const PairingApproved = z.object({ contactId: ContactId });
 
 /** A failed reply is parked after this many attempts. */
 export const MAX_DELIVERY_ATTEMPTS = 5;

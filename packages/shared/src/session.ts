@@ -48,3 +48,26 @@ export const Message = z.object({
   createdAt: z.coerce.date(),
 });
 export type Message = z.infer<typeof Message>;
+
+/** Whose chats: the owner's own, or one contact's. */
+export const SessionOwnerFilter = z.union([z.literal('owner'), ContactId]);
+export type SessionOwnerFilter = z.infer<typeof SessionOwnerFilter>;
+
+/** `GET /v1/sessions`. */
+export const SessionListQuery = z.strictObject({
+  contact: SessionOwnerFilter.optional(),
+  limit: z.coerce.number<number>().int().min(1).max(1000).optional(),
+});
+export const SessionList = z.object({ sessions: z.array(Session) });
+export const SessionIdParams = z.object({ id: SessionId });
+export const MessageList = z.object({ messages: z.array(Message) });
+
+/** `POST /v1/sessions/reset`: ends the open session of an agent, a chat and a thread. */
+export const SessionReset = z.strictObject({
+  agent: z.string().min(1).max(63).default('default'),
+  contact: SessionOwnerFilter,
+  thread: ThreadKey.default(''),
+});
+export type SessionReset = z.input<typeof SessionReset>;
+/** The session that was closed, or none when no session was open. */
+export const SessionResetResult = z.object({ reset: z.boolean(), session: Session.nullable() });

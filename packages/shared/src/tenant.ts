@@ -5,6 +5,8 @@ import { TenantId } from './ids';
 /** A tenant's slug: what the admin names it by (`sb tenants rm acme`). */
 export const TenantSlug = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'a slug: lowercase letters, digits and dashes, 1 to 63, not starting with a dash');
 
+export const TenantSlugParams = z.strictObject({ slug: TenantSlug });
+
 export const TenantCreate = z.strictObject({
   slug: TenantSlug,
   name: z.string().trim().min(1).max(200).optional(),
@@ -18,6 +20,8 @@ export const Tenant = z.object({
   createdAt: z.string(),
 });
 export type Tenant = z.infer<typeof Tenant>;
+
+export const TenantList = z.object({ tenants: z.array(Tenant) });
 
 /** A new tenant and its first owner token, shown this once (only its hash is stored). */
 export const TenantCreated = Tenant.extend({ ownerToken: z.string() });

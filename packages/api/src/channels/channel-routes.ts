@@ -3,8 +3,7 @@
  * reads them with their tokens and reads and writes a channel's session state.
  */
 import { Router } from 'express';
-import { z } from 'zod';
-import { ChannelAccountCreate, ChannelLeaseRequest, ChannelStateUpdate, ChatChannel, ExternalId } from '@switchboard/shared';
+import { ChannelAccountCreate, ChannelLeaseRelease, ChannelLeaseRequest, ChannelStateUpdate, ChatChannel, ExternalId } from '@switchboard/shared';
 import { allow, callerKind, ownerScopeOf, type InAccountTenant } from '../http/auth-middleware';
 import type { ChannelService } from './channel-service';
 
@@ -69,7 +68,7 @@ export function gatewayRoutes(channels: ChannelService, inAccountTenant: InAccou
   router.delete('/accounts/:channel/:account/lease', async (req, res) => {
     const { channel, accountId } = accountOf(req.params);
     await inAccountTenant(res, channel, accountId);
-    const { holder } = z.strictObject({ holder: ChannelLeaseRequest.shape.holder }).parse(req.query);
+    const { holder } = ChannelLeaseRelease.parse(req.query);
     res.json({ released: await channels.releaseLease(ownerScopeOf(res), channel, accountId, holder) });
   });
   return router;

@@ -1,7 +1,6 @@
 /** HTTP for contacts: list, show, resolve (owner or gateway), allow or block, merge, and erase (owner). */
 import { Router } from 'express';
-import { z } from 'zod';
-import { ContactAccess, ContactId, ResolveContactInput } from '@switchboard/shared';
+import { ContactAccessChange, ContactId, ContactMerge, ContactUnmerge, ResolveContactInput } from '@switchboard/shared';
 import { allow, callerOf, ownerScopeOf, type InAccountTenant } from '../http/auth-middleware';
 import type { ContactService } from './contact-service';
 
@@ -26,17 +25,17 @@ export function contactRoutes(contacts: ContactService, inAccountTenant: InAccou
   });
 
   router.patch('/:id', allow('owner'), async (req, res) => {
-    const { access } = z.strictObject({ access: ContactAccess }).parse(req.body);
+    const { access } = ContactAccessChange.parse(req.body);
     res.json({ contact: await contacts.setAccess(ownerScopeOf(res), ContactId.parse(req.params.id), access) });
   });
 
   router.post('/:id/merge', allow('owner'), async (req, res) => {
-    const { into } = z.strictObject({ into: ContactId }).parse(req.body);
+    const { into } = ContactMerge.parse(req.body);
     res.json({ contact: await contacts.merge(ownerScopeOf(res), ContactId.parse(req.params.id), into) });
   });
 
   router.post('/:id/unmerge', allow('owner'), async (req, res) => {
-    z.strictObject({}).parse(req.body ?? {});
+    ContactUnmerge.parse(req.body ?? {});
     res.json({ contact: await contacts.unmerge(ownerScopeOf(res), ContactId.parse(req.params.id)) });
   });
 

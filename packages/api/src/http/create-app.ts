@@ -1,5 +1,6 @@
 /**
- * The HTTP app: JSON in and out, a body limit, the memory tools over MCP on /mcp (turn tokens),
+ * The HTTP app: the open /healthz and /openapi.json (made once, from the route table), JSON in and
+ * out, a body limit, the memory tools over MCP on /mcp (turn tokens),
  * then for every other route text PostgreSQL can store (the input guard) and bearer authentication
  * on /v1, one router per component, and one error writer. Built from its dependencies so tests drive the real app.
  */
@@ -18,6 +19,8 @@ import { pairingRoutes } from '../pairing/pairing-routes';
 import type { CheckAgent } from '../agents/agent-check';
 import type { TurnGrants } from '../agents/turn-grants';
 import { MCP_PATH } from '../mcp/mcp-names';
+import { createOpenApiDocument } from '../openapi/openapi-document';
+import { API_ROUTES } from '../openapi/openapi-route-table';
 import { mcpRoutes } from '../mcp/mcp-routes';
 import { authMiddleware, inAccountTenantOf, type Authenticate } from './auth-middleware';
 import { errorMiddleware, notFoundMiddleware } from './error-middleware';
@@ -42,6 +45,10 @@ export function createApp(deps: AppDeps): Express {
   app.set('query parser', 'simple');
   app.get('/healthz', (_req, res) => {
     res.json({ ok: true });
+  });
+  const document = createOpenApiDocument(API_ROUTES);
+  app.get('/openapi.json', (_req, res) => {
+    res.json(document);
   });
   app.use(express.json({ limit: deps.bodyLimit ?? '256kb' }));
   if (deps.grants) app.use(MCP_PATH, mcpRoutes(services.memories, deps.grants));

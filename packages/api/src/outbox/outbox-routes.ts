@@ -4,17 +4,9 @@
  */
 import { Router, type Response } from 'express';
 import { z } from 'zod';
-import { AppError, Channel, ExternalId, LeaseHolder, OutboxAck, OutboxClaim, OutboxFailure } from '@switchboard/shared';
+import { AppError, OutboxAck, OutboxClaim, OutboxFailure, OutboxListQuery } from '@switchboard/shared';
 import { allow, callerKind, callerOf, ownerScopeOf, type InAccountTenant } from '../http/auth-middleware';
 import type { OutboxReader, OutboxService } from './outbox-service';
-
-const ListQuery = z.strictObject({
-  channel: Channel.optional(),
-  account: ExternalId.optional(),
-  status: z.enum(['pending', 'failed', 'sent']).default('pending'),
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
-  holder: LeaseHolder.optional(),
-});
 
 /** The owner reads every row; the gateway token only those of accounts its `holder` has the lease of. */
 function readerOf(res: Response, holder: string | undefined): OutboxReader {
@@ -33,7 +25,7 @@ export function outboxRoutes(outbox: OutboxService, inAccountTenant: InAccountTe
   router.use(allow('owner', 'gateway'));
 
   router.get('/', async (req, res) => {
-    const { holder, ...query } = ListQuery.parse(req.query);
+    const { holder, ...query } = OutboxListQuery.parse(req.query);
     await inItemAccount(res, inAccountTenant, query.channel, query.account);
     const items = await outbox.list(ownerScopeOf(res), { ...query, accountKey: query.account }, readerOf(res, holder));
     res.json({ items });

@@ -1,10 +1,8 @@
 /** HTTP for pairing (owner): pending codes, and approving one. */
 import { Router } from 'express';
-import { z } from 'zod';
+import { PairingApprove } from '@switchboard/shared';
 import { allow, ownerScopeOf } from '../http/auth-middleware';
 import type { PairingService } from './pairing-service';
-
-const ApproveBody = z.strictObject({ code: z.string().trim().regex(/^[A-Za-z0-9]{6,12}$/, 'a pairing code') });
 
 export function pairingRoutes(pairing: PairingService): Router {
   const router = Router();
@@ -15,7 +13,7 @@ export function pairingRoutes(pairing: PairingService): Router {
   });
 
   router.post('/approve', async (req, res) => {
-    const { code } = ApproveBody.parse(req.body);
+    const { code } = PairingApprove.parse(req.body);
     res.json({ contactId: await pairing.approve(ownerScopeOf(res), code) });
   });
 

@@ -7,15 +7,10 @@
  * (the error body).
  */
 import { Router } from 'express';
-import { z } from 'zod';
-import { AppError, InboundMessage, isAppError, type InboundAccepted, type InboundAnswered, type TenantId } from '@switchboard/shared';
+import { AppError, InboundMessage, InboundQuery, isAppError, type InboundAccepted, type InboundAnswered, type TenantId } from '@switchboard/shared';
 import { allow, callerOf, type InAccountTenant } from '../http/auth-middleware';
 import type { TurnOutcome } from './turn-runner';
 import type { InboundService } from './inbound-service';
-
-const Flag = z.enum(['true', 'false', '1', '0']).optional().transform((value) => value === 'true' || value === '1');
-const InboundQuery = z.strictObject({ wait: Flag, stream: Flag })
-  .refine((query) => !query.stream || query.wait, { message: 'stream=true needs wait=true', path: ['stream'] });
 
 /** Waits for a queued event's turn; the signal aborts when the caller disconnects; `onText` gets the reply so far. */
 export type WaitForTurn = (

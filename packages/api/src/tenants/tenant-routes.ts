@@ -1,6 +1,6 @@
 /** HTTP for tenants (the installation's admin token only): list, create, erase. */
 import { Router } from 'express';
-import { TenantCreate, TenantSlug } from '@switchboard/shared';
+import { TenantCreate, TenantSlugParams } from '@switchboard/shared';
 import { allow } from '../http/auth-middleware';
 import type { TenantService } from './tenant-service';
 
@@ -17,7 +17,7 @@ export function tenantRoutes(tenants: TenantService): Router {
   });
 
   router.delete('/:slug', async (req, res) => {
-    res.json(await tenants.remove(TenantSlug.parse(req.params.slug)));
+    res.json(await tenants.remove(TenantSlugParams.parse(req.params).slug));
   });
 
   return router;
