@@ -1,6 +1,7 @@
 /** Wires the domain services over one database; erasure reaches every component that keeps contact data. */
 import { AgentPolicy, isAppError } from '@switchboard/shared';
 import type { Db } from './db/db';
+import type { Log } from './ops/ops-log';
 import type { Scope } from './db/scope';
 import { createAgentService } from './agents/agent-service';
 import { createChannelService } from './channels/channel-service';
@@ -20,7 +21,7 @@ export interface ServiceOptions {
   wake?: () => void;
   /** The contacts' files under SB_HOME, erased with them (none: rows only). */
   contactFiles?: ContactFiles;
-  log?: (line: string) => void;
+  log?: Log;
 }
 
 export function createServices(db: Db, options: ServiceOptions = {}) {

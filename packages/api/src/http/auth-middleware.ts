@@ -2,7 +2,7 @@
  * Bearer-token authentication. The token names its tenant and kind (owner or gateway); the scope
  * of a request is minted from it here, never taken from the request.
  */
-import type { RequestHandler, Response } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import { AppError } from '@switchboard/shared';
 import type { TokenKind, TokenOwner } from '../auth/token-repo';
 import { ownerScope, type Scope } from '../db/scope';
@@ -18,11 +18,16 @@ declare global {
 
 export type Authenticate = (token: string) => Promise<TokenOwner | undefined>;
 
+/** The request's bearer token, when it has a well-formed one. */
+export function bearerTokenOf(req: Request): string | undefined {
+  return /^Bearer ([\x21-\x7e]{1,512})$/i.exec(req.get('authorization') ?? '')?.[1];
+}
+
 export function authMiddleware(authenticate: Authenticate): RequestHandler {
   return async (req, res, next) => {
-    const match = /^Bearer ([\x21-\x7e]{1,512})$/i.exec(req.get('authorization') ?? '');
-    if (!match?.[1]) throw new AppError('unauthorized', 'Missing or malformed bearer token');
-    const caller = await authenticate(match[1]);
+    const token = bearerTokenOf(req);
+    if (!token) throw new AppError('unauthorized', 'Missing or malformed bearer token');
+    const caller = await authenticate(token);
     if (!caller) throw new AppError('unauthorized', 'Unknown token');
     res.locals.caller = caller;
     next();

@@ -10,6 +10,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { AppError, InboundMessage, isAppError, type InboundAccepted, type InboundAnswered, type TenantId } from '@switchboard/shared';
 import { allow, callerOf } from '../http/auth-middleware';
+import type { Metrics } from '../ops/ops-metrics';
 import type { TurnOutcome } from './turn-runner';
 import type { InboundService } from './inbound-service';
 
@@ -24,7 +25,7 @@ export type WaitForTurn = (
   onText?: (textSoFar: string) => void,
 ) => Promise<TurnOutcome>;
 
-export function inboundRoutes(inbound: InboundService, waitForTurn: WaitForTurn): Router {
+export function inboundRoutes(inbound: InboundService, waitForTurn: WaitForTurn, metrics: Pick<Metrics, 'inbound'>): Router {
   const router = Router();
   router.use(allow('owner', 'gateway'));
 
@@ -33,6 +34,7 @@ export function inboundRoutes(inbound: InboundService, waitForTurn: WaitForTurn)
     const message = InboundMessage.parse(req.body);
     const caller = callerOf(res);
     const accepted = await inbound.accept(caller, message, { wait: query.wait });
+    metrics.inbound.inc({ channel: message.channel, status: accepted.status });
     if (!query.wait || accepted.status !== 'queued') {
       res.status(202).json(accepted);
       return;
