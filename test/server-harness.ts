@@ -7,13 +7,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApiClient, type ApiClient, type TenantId } from '@switchboard/shared';
-import { findTenantId, parseConfig, readTokenFile, startServer, tokenFilePath, type Db, type Engine, type RunningServer } from '@switchboard/api';
+import { createSilentLog, findTenantId, parseConfig, readTokenFile, startServer, tokenFilePath, type Db, type Engine, type Log, type RunningServer } from '@switchboard/api';
 import { availableEngines, openTestDatabase } from './engines';
 
 export class TestServer {
   private state?: { running: RunningServer; db: Db; home: string; tenantId: TenantId; drop: () => Promise<void> };
 
-  constructor(readonly engine: Engine, private readonly env: Record<string, string>) {}
+  constructor(readonly engine: Engine, private readonly env: Record<string, string>, private readonly log: Log = createSilentLog()) {}
 
   get url(): string { return this.current.running.url; }
   get home(): string { return this.current.home; }
@@ -49,7 +49,7 @@ export class TestServer {
     const tenantId = await findTenantId(db, 'default');
     if (!tenantId) throw new Error('the migrated test database has no default tenant');
     const config = parseConfig({ SB_HOME: home, SB_PORT: '0', ...this.env });
-    const running = await startServer(config, { db, log: () => undefined, env: { ...process.env, ...this.env } });
+    const running = await startServer(config, { db, log: this.log, env: { ...process.env, ...this.env } });
     this.state = { running, db, home, tenantId, drop };
   }
 
@@ -68,10 +68,11 @@ export class TestServer {
   }
 }
 
-export function describeEachServer(title: string, body: (server: TestServer) => void, env: Record<string, string> = {}): void {
+/** `log`: where the servers log (a captured log, for tests that read it); by default nowhere. */
+export function describeEachServer(title: string, body: (server: TestServer) => void, env: Record<string, string> = {}, log?: Log): void {
   for (const engine of availableEngines()) {
     describe(`${title} [${engine}]`, () => {
-      const server = new TestServer(engine, env);
+      const server = new TestServer(engine, env, log);
       beforeAll(() => server.start(), 120_000);
       afterAll(() => server.stop(), 60_000);
       body(server);

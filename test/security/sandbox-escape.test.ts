@@ -89,7 +89,7 @@ describe('a contact\'s turn cannot leave its sandbox (real server process; the f
 
     await server.kill('SIGTERM');
     server = await servers.start('restarted unsandboxed', env);
-    expect(server.stdout).toMatch(/switchboard: warning: agent default runs its contacts' turns without the OS sandbox/);
+    expect(server.stderr).toMatch(/switchboard: warning: agent default runs its contacts' turns without the OS sandbox/);
   }, START_MS);
 });
 

@@ -25,6 +25,9 @@ describe('parseConfig', () => {
       concurrency: 16,
       leaseMs: 30_000,
       waitTimeoutMs: 120_000,
+      metricsToken: undefined,
+      logLevel: 'info',
+      logContent: false,
     });
   });
 
@@ -41,6 +44,9 @@ describe('parseConfig', () => {
       SB_CONCURRENCY: '4',
       SB_LEASE_MS: '5000',
       SB_WAIT_TIMEOUT_MS: '1000',
+      SB_METRICS_TOKEN: 'metrics-token-0123456789',
+      SB_LOG_LEVEL: 'debug',
+      SB_LOG_CONTENT: '1',
     };
     expect(parseConfig(env)).toEqual({
       home: '/srv/switchboard',
@@ -54,6 +60,9 @@ describe('parseConfig', () => {
       concurrency: 4,
       leaseMs: 5000,
       waitTimeoutMs: 1000,
+      metricsToken: 'metrics-token-0123456789',
+      logLevel: 'debug',
+      logContent: true,
     });
   });
 
@@ -91,6 +100,9 @@ describe('parseConfig', () => {
     ['SB_CONCURRENCY', '0'],
     ['SB_LEASE_MS', '10'],
     ['SB_WAIT_TIMEOUT_MS', 'soon'],
+    ['SB_LOG_LEVEL', 'verbose'],
+    ['SB_LOG_CONTENT', 'yes'],
+    ['SB_METRICS_TOKEN', 'short'],
   ])('rejects %s=%j with an error that names it', (name, value) => {
     expect(() => parseConfig({ [name]: value })).toThrow(new RegExp(name));
   });

@@ -2,6 +2,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { LogLevel } from './ops/ops-log';
 
 const Token = z.string().regex(/^[\x21-\x7e]{16,512}$/, 'must be 16 to 512 printable characters');
 
@@ -17,6 +18,9 @@ const Env = z.object({
   SB_CONCURRENCY: z.coerce.number().int().min(1).max(1024).default(16),
   SB_LEASE_MS: z.coerce.number().int().min(500).max(3_600_000).default(30_000),
   SB_WAIT_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(120_000),
+  SB_METRICS_TOKEN: Token.optional(),
+  SB_LOG_LEVEL: LogLevel.default('info'),
+  SB_LOG_CONTENT: z.enum(['0', '1']).default('0'),
 });
 
 export interface Config {
@@ -37,6 +41,11 @@ export interface Config {
   leaseMs: number;
   /** How long `?wait=true` waits for a turn before answering 504. */
   waitTimeoutMs: number;
+  /** A token that may read /metrics and nothing else (besides the tokens that always may). */
+  metricsToken: string | undefined;
+  logLevel: LogLevel;
+  /** Log what people wrote (message, reply and memory text): off unless SB_LOG_CONTENT=1. */
+  logContent: boolean;
 }
 
 export function parseConfig(env: Record<string, string | undefined>): Config {
@@ -58,5 +67,8 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     concurrency: parsed.SB_CONCURRENCY,
     leaseMs: parsed.SB_LEASE_MS,
     waitTimeoutMs: parsed.SB_WAIT_TIMEOUT_MS,
+    metricsToken: parsed.SB_METRICS_TOKEN,
+    logLevel: parsed.SB_LOG_LEVEL,
+    logContent: parsed.SB_LOG_CONTENT === '1',
   };
 }

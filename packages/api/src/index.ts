@@ -23,3 +23,5 @@ export type { AgentProvider, Turn, TurnTools, ProviderReply } from './agents/age
 export { hashToken, registerToken, findTokenOwner, type Caller, type TokenOwner, type TokenKind } from './auth/token-repo';
 export { loadOrCreateToken, readTokenFile, tokenFilePath } from './auth/token-files';
 export { claimGatewayHolder, type LastingId } from './home/home-lasting-id';
+export { createLog, createSilentLog, LogLevel, type Log, type LogOptions } from './ops/ops-log';
+export { createMetrics, type Metrics } from './ops/ops-metrics';

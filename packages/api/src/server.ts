@@ -4,6 +4,7 @@
  * environment) the tenant's tokens, frees on PGlite what a killed process held (channel leases,
  * reply and turn claims; on PostgreSQL the worker frees its own by its lasting id), starts the
  * worker and listens. `close` stops listening, lets running turns end, closes the database.
+ * Everything it reports goes to one structured log; its metrics live in a registry of its own.
  */
 import { once } from 'node:events';
 import { mkdirSync } from 'node:fs';
@@ -12,8 +13,13 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AppError } from '@switchboard/shared';
 import type { Config } from './config';
-import type { Db } from './db/db';
+import type { Db, Engine } from './db/db';
 import { openDb } from './db/open-db';
+import { MIGRATIONS_DIR, readMigrations } from './db/migrate';
+import { createLog, type Log } from './ops/ops-log';
+import { createMetrics } from './ops/ops-metrics';
+import { readOperationCounts } from './ops/ops-repo';
+import { createReadiness } from './ops/ops-readiness';
 import { makePrivate } from './home/home-modes';
 import { claimLastingId } from './home/home-lasting-id';
 import { createContactFiles } from './contacts/contact-files';
@@ -44,6 +50,9 @@ import { releaseAllReplyClaims } from './outbox/outbox-release';
 export interface RunningServer {
   url: string;
   port: number;
+  engine: Engine;
+  /** For a person: `switchboard: listening on <url> (<engine>[ in <home>])`. */
+  listening: string;
   /** The tenant's gateway token, for a gateway in this process (`sb serve`). */
   gatewayToken: string;
   /** Called when a channel account is added or removed through this server. */
@@ -58,7 +67,8 @@ const CHURNED_TABLES = ['turn_queue', 'inbound_events', 'rate_buckets', 'new_con
 const VACUUM_EVERY_MS = 30_000;
 
 export interface ServerOptions {
-  log?: (line: string) => void;
+  /** The server's log; without it, JSON lines on stderr at the configured level. */
+  log?: Log;
   /** The environment agent CLIs run with (PATH, HOME, their own credentials); our tokens are removed. */
   env?: Record<string, string | undefined>;
   /** An opened, migrated database to serve from (tests); the server closes it on `close`. */
@@ -66,12 +76,15 @@ export interface ServerOptions {
 }
 
 export async function startServer(config: Config, options: ServerOptions = {}): Promise<RunningServer> {
-  const log = options.log ?? ((line: string) => console.log(line));
-  const warnLoose = (failures: string[]) => failures.forEach((failure) => log(`switchboard: could not make private: ${failure}`));
+  const log = options.log ?? createLog({ level: config.logLevel, content: config.logContent });
+  // Seams that report plain lines (agent CLIs, lasting ids, sandbox warnings) write them to the same log.
+  const warnLine = (line: string) => log.warn(line);
+  const warnLoose = (failures: string[]) => failures.forEach((failure) => log.warn({ failure }, 'could not make private'));
   // Before the database opens: what an earlier version left readable by others becomes private.
   warnLoose(makePrivate(config.home));
+  const migrationNames = (await readMigrations(MIGRATIONS_DIR)).map((file) => file.name);
   // Enough connections for every running turn plus the requests being accepted meanwhile.
-  const db = options.db ?? (await openDb({ ...config, maxConnections: config.concurrency + 8 }));
+  const db = options.db ?? (await openDb({ ...config, maxConnections: config.concurrency + 8, log }));
   try {
     // PGlite's first start sets its files to 0666 itself.
     if (!options.db && !config.databaseUrl) warnLoose(makePrivate(join(config.home, 'data')));
@@ -93,6 +106,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     });
     const waiters = createTurnWaiters();
     const grants = createTurnGrants();
+    const metrics = createMetrics({ readCounts: () => readOperationCounts(db), processMetrics: true });
     const workspaceRoot = join(config.home, 'workspaces');
     const agentProcessEnv = agentEnv(options.env ?? {});
     const sandbox = createCliSandbox({ env: agentProcessEnv, home: config.home });
@@ -102,6 +116,10 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       grants,
       checkAgent: createAgentCheck(agentProcessEnv, workspaceRoot, sandbox),
       authenticate,
+      metrics,
+      checkReady: createReadiness(db, migrationNames),
+      metricsToken: config.metricsToken,
+      log,
       waitForTurn: ({ tenantId: tenant, eventId }, signal, onText) =>
         waiters.wait(eventId, {
           // This process's worker settles its own turns at once; polling only finds turns other processes ran.
@@ -115,7 +133,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     const port = (server.address() as AddressInfo).port;
     const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
 
-    const cliHost = { tenantHome: tenantHomes.of, env: agentProcessEnv, sandbox, log };
+    const cliHost = { tenantHome: tenantHomes.of, env: agentProcessEnv, sandbox, log: warnLine };
     const providers = {
       echo: createEchoProvider(),
       claude: createClaudeProvider(cliHost),
@@ -125,11 +143,11 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       anthropic: createAnthropicProvider({ env: agentProcessEnv }),
     };
     const mcpUrl = `${localUrl(config.host, port)}${MCP_PATH}`;
-    const runner = createTurnRunner({ db, memories: services.memories, providers, grants, mcpUrl, textSink: waiters.textSink });
+    const runner = createTurnRunner({ db, memories: services.memories, providers, grants, mcpUrl, textSink: waiters.textSink, log, metrics });
     // Wake-ups come as signals, from other processes too on PostgreSQL (NOTIFY): polling is a slow safety net.
     const pollMs = db.engine === 'pglite' ? 1000 : 5000;
     // Beside other processes (PostgreSQL), a lasting id lets a restarted worker free its predecessor's claims.
-    const workerId = db.engine === 'pglite' ? undefined : await claimLastingId(config.home, 'turn-worker-id', log);
+    const workerId = db.engine === 'pglite' ? undefined : await claimLastingId(config.home, 'turn-worker-id', warnLine);
     const worker = createTurnWorker({
       ...(workerId?.lasting ? { lastingId: workerId.id } : {}),
       db, runner, concurrency: config.concurrency, leaseMs: config.leaseMs, pollMs, onOutcome: (outcome) => {
@@ -143,12 +161,13 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     await db.listen('sb_outbox', () => services.outbox.notify());
     await worker.start(db.engine === 'pglite');
     const housekeeping = setInterval(() => {
-      db.vacuum(CHURNED_TABLES).catch((error: unknown) => log(`switchboard: vacuuming failed: ${String(error)}`));
+      db.vacuum(CHURNED_TABLES).catch((error: unknown) => log.error({ err: error }, 'vacuuming failed'));
     }, VACUUM_EVERY_MS);
     housekeeping.unref();
-    await warnUnsandboxedAgents(services.agents, tenantId, log);
-    log(`switchboard: listening on ${url} (${db.engine}${config.databaseUrl ? '' : ` in ${config.home}`})`);
-    return { url, port, gatewayToken, onChannelsChanged: (listener) => services.channels.onChange(listener), close: () => closeAll(server, worker, db, housekeeping).finally(() => {
+    await warnUnsandboxedAgents(services.agents, tenantId, warnLine);
+    const where = `${db.engine}${config.databaseUrl ? '' : ` in ${config.home}`}`;
+    log.info({ url, engine: db.engine }, 'listening');
+    return { url, port, engine: db.engine, listening: `switchboard: listening on ${url} (${where})`, gatewayToken, onChannelsChanged: (listener) => services.channels.onChange(listener), close: () => closeAll(server, worker, db, housekeeping).finally(() => {
       workerId?.release();
       return sandbox.close();
     }) };
@@ -162,9 +181,9 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
  * PGlite serves one process: every channel lease and reply claim in it is a dead predecessor's.
  * Given up at once, the gateway connects and the claimed replies go out without waiting them out.
  */
-async function releaseDeadHolds(db: Db, log: (line: string) => void): Promise<void> {
+async function releaseDeadHolds(db: Db, log: Log): Promise<void> {
   const [leases, replies] = await db.adminTransaction(async (tx) => [await releaseAllLeases(tx), await releaseAllReplyClaims(tx)]);
-  if (leases + replies > 0) log(`switchboard: took over ${leases} channel lease(s) and ${replies} claimed reply(ies) from the previous process`);
+  if (leases + replies > 0) log.info({ leases, replies }, `took over ${leases} channel lease(s) and ${replies} claimed reply(ies) from the previous process`);
 }
 
 /** How agent CLIs on this machine reach the server: a wildcard address is reached over loopback. */

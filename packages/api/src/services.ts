@@ -1,6 +1,7 @@
 /** Wires the domain services over one database; erasure reaches every component that keeps contact data. */
 import { AgentPolicy, isAppError } from '@switchboard/shared';
 import type { Db } from './db/db';
+import type { Log } from './ops/ops-log';
 import type { Scope } from './db/scope';
 import { createAgentService } from './agents/agent-service';
 import { createChannelService } from './channels/channel-service';
@@ -26,7 +27,7 @@ export interface ServiceOptions {
   tenantHomes?: TenantHomes;
   /** A tenant was erased (its tokens must stop working at once). */
   onTenantErased?: () => void;
-  log?: (line: string) => void;
+  log?: Log;
 }
 
 export function createServices(db: Db, options: ServiceOptions = {}) {

@@ -12,6 +12,7 @@ import { describeEachEngine } from '../../../../test/engines';
 import { contactScope } from '../db/scope';
 import { createServices, type Services } from '../services';
 import { createContactFiles, type ContactFiles } from './contact-files';
+import { captureLog } from '../ops/ops-log-capture';
 
 /** What a CLI turn of the contact leaves: a workspace per agent, its CLI home with a transcript, a run file. */
 function leaveFiles(home: string, id: ContactId, marker: string): string[] {
@@ -30,11 +31,11 @@ describeEachEngine('contact erasure of files, merged speech and quoting replies'
   let home: string;
   let services: Services;
   let agentId: AgentId;
-  const logged: string[] = [];
+  const captured = captureLog();
 
   beforeAll(async () => {
     home = mkdtempSync(join(tmpdir(), 'sb-forget-files-'));
-    services = createServices(env.db, { contactFiles: createContactFiles(() => home), log: (line) => logged.push(line) });
+    services = createServices(env.db, { contactFiles: createContactFiles(() => home), log: captured.log });
     agentId = (await services.agents.getByName(env.owner, 'default')).id;
   });
 
@@ -128,14 +129,14 @@ describeEachEngine('contact erasure of files, merged speech and quoting replies'
 
   it('reports files it could not delete, after the rows are gone', async () => {
     const failing: ContactFiles = { erase: async () => { throw new Error('disk on fire'); } };
-    const withFailingFiles = createServices(env.db, { contactFiles: failing, log: (line) => logged.push(line) });
+    const withFailingFiles = createServices(env.db, { contactFiles: failing, log: captured.log });
     const x = await person(`x-${randomUUID()}`);
 
     const result = await withFailingFiles.contacts.forget(env.owner, x);
 
     expect(result.deleted).toMatchObject({ contacts: 1, files: 0 });
     expect(result.filesNotDeleted).toEqual([`${x}: Error: disk on fire`]);
-    expect(logged).toContain(`switchboard: erasing contact ${x}: could not delete ${x}: Error: disk on fire`);
+    expect(captured.entries()).toContainEqual(expect.objectContaining({ level: 50, contactId: x, failure: `${x}: Error: disk on fire` }));
     await expect(services.contacts.get(env.owner, x)).rejects.toMatchObject({ code: 'not_found' });
   });
 });

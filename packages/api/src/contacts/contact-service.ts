@@ -11,6 +11,7 @@ import type { Scope } from '../db/scope';
 import { requireOwner } from '../db/scope-sql';
 import type { ContactFiles } from './contact-files';
 import * as repo from './contact-repo';
+import { createSilentLog, type Log } from '../ops/ops-log';
 
 /** Deletes one component's rows of the given contacts inside the erasure transaction; returns counts. */
 export type ContactEraser = (tx: ScopedTx, contactIds: ContactId[]) => Promise<Record<string, number>>;
@@ -32,14 +33,14 @@ export interface ContactServiceDeps {
   erasers: ContactEraser[];
   /** The contacts' workspaces, CLI homes and run files; none, erasure deletes rows only. */
   files?: ContactFiles | undefined;
-  log?: ((line: string) => void) | undefined;
+  log?: Log | undefined;
   /** The tenant's new-contact limit for a resolve that is limited (the gateway token's). */
   newContactRate?: ((scope: Scope) => Promise<RateLimit>) | undefined;
 }
 
 export function createContactService(deps: ContactServiceDeps) {
   const { db, erasers, files } = deps;
-  const log = deps.log ?? ((line: string) => console.error(line));
+  const log = deps.log ?? createSilentLog();
 
   return {
     /**
@@ -136,7 +137,7 @@ export function createContactService(deps: ContactServiceDeps) {
       if (!files) return { contactId: id, deleted: rows.deleted };
       // The rows are gone whatever happens to the files: a failure is reported, not thrown.
       const erased = await files.erase(scope.tenantId, rows.family).catch((error: unknown) => ({ removed: 0, failed: [`${id}: ${String(error)}`] }));
-      for (const failure of erased.failed) log(`switchboard: erasing contact ${id}: could not delete ${failure}`);
+      for (const failure of erased.failed) log.error({ contactId: id, failure }, `erasing contact ${id}: could not delete a file`);
       const deleted = { ...rows.deleted, files: erased.removed };
       return { contactId: id, deleted, ...(erased.failed.length > 0 ? { filesNotDeleted: erased.failed } : {}) };
     },

@@ -5,6 +5,7 @@
  * (or as SB_APP_DATABASE_URL's), checked to be unable to leave row-level security.
  */
 import { join } from 'node:path';
+import type { Log } from '../ops/ops-log';
 import type { Db } from './db';
 import { migrate, MIGRATIONS_DIR } from './migrate';
 import { createPgDb } from './pg-db';
@@ -19,6 +20,8 @@ export interface DbConfig {
   migrationsDir?: string | undefined;
   /** PostgreSQL pool size. */
   maxConnections?: number | undefined;
+  /** Where the PostgreSQL connections report failures. */
+  log?: Log | undefined;
 }
 
 export async function openDb(config: DbConfig): Promise<Db> {
@@ -28,7 +31,7 @@ export async function openDb(config: DbConfig): Promise<Db> {
 }
 
 async function openPostgres(config: DbConfig & { databaseUrl: string }): Promise<Db> {
-  const owner = createPgDb({ connectionString: config.databaseUrl, maxConnections: 1 });
+  const owner = createPgDb({ connectionString: config.databaseUrl, maxConnections: 1, log: config.log });
   let appUrl: string;
   try {
     await migrate(owner, config.migrationsDir ?? MIGRATIONS_DIR);
@@ -36,7 +39,7 @@ async function openPostgres(config: DbConfig & { databaseUrl: string }): Promise
   } finally {
     await owner.close();
   }
-  const db = createPgDb({ connectionString: config.databaseUrl, appConnectionString: appUrl, maxConnections: config.maxConnections ?? 10 });
+  const db = createPgDb({ connectionString: config.databaseUrl, appConnectionString: appUrl, maxConnections: config.maxConnections ?? 10, log: config.log });
   try {
     await assertUnprivilegedLogin(db);
     return db;

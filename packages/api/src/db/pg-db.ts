@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { Pool, type PoolClient } from 'pg';
+import { createSilentLog, type Log } from '../ops/ops-log';
 import { createPgListener, type PgListener } from './pg-listen';
 import { type Db, type SqlRunner, SET_APP_ROLE_SQL, SET_WORKER_SQL, beginScopedSql, callScopeParams, withScope } from './db';
 
@@ -15,14 +16,16 @@ export interface PgDbOptions {
   /** Where requests log in: a role that is not superuser nor BYPASSRLS and cannot become the owner. */
   appConnectionString?: string | undefined;
   maxConnections?: number;
+  log?: Log | undefined;
 }
 
 export function createPgDb(options: PgDbOptions): Db {
   const max = options.maxConnections ?? 10;
+  const log = options.log ?? createSilentLog();
   const app = options.appConnectionString;
   const separate = app !== undefined;
-  const ownerPool = createPool(options.connectionString, separate ? { max: 1, idleTimeoutMillis: 1000 } : { max });
-  const pool = app === undefined ? ownerPool : createPool(app, { max });
+  const ownerPool = createPool(options.connectionString, separate ? { max: 1, idleTimeoutMillis: 1000 } : { max }, log);
+  const pool = app === undefined ? ownerPool : createPool(app, { max }, log);
   let adminClosed = false;
   let listener: PgListener | undefined;
 
@@ -74,7 +77,7 @@ export function createPgDb(options: PgDbOptions): Db {
     },
     vacuum: async () => undefined,
     listen(channel, onNotify) {
-      listener ??= createPgListener(app ?? options.connectionString);
+      listener ??= createPgListener(app ?? options.connectionString, log);
       return listener.listen(channel, onNotify);
     },
     async close() {
@@ -84,10 +87,10 @@ export function createPgDb(options: PgDbOptions): Db {
   };
 }
 
-function createPool(connectionString: string, options: { max: number; idleTimeoutMillis?: number }): Pool {
+function createPool(connectionString: string, options: { max: number; idleTimeoutMillis?: number }, log: Log): Pool {
   const pool = new Pool({ connectionString, ...options });
   // An idle client that loses its server emits here; without a listener the process would crash.
-  pool.on('error', (error) => console.error('postgres pool: idle client failed', error));
+  pool.on('error', (error) => log.warn({ err: error }, 'postgres pool: an idle connection failed'));
   return pool;
 }
 

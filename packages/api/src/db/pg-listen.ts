@@ -6,6 +6,7 @@
  * checked to be plain lower-case names.
  */
 import { Client } from 'pg';
+import { createSilentLog, type Log } from '../ops/ops-log';
 
 const RECONNECT_MS = 1_000;
 const CHANNEL = /^[a-z][a-z0-9_]{0,62}$/;
@@ -15,7 +16,7 @@ export interface PgListener {
   close(): Promise<void>;
 }
 
-export function createPgListener(connectionString: string, log: (line: string) => void = console.error): PgListener {
+export function createPgListener(connectionString: string, log: Log = createSilentLog()): PgListener {
   const listeners = new Map<string, Set<() => void>>();
   let client: Client | undefined;
   let connecting: Promise<Client> | undefined;
@@ -46,7 +47,7 @@ export function createPgListener(connectionString: string, log: (line: string) =
     if (client !== failed || closed) return;
     client = undefined;
     failed.end().catch(() => undefined);
-    log(`switchboard: the LISTEN connection failed (${error.message}); reconnecting`);
+    log.warn({ err: error }, 'the LISTEN connection failed; reconnecting');
     scheduleReconnect();
   }
 

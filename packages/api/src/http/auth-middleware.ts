@@ -4,7 +4,7 @@
  * owner's tenant is its token's; the gateway's is the tenant of the channel account its request
  * names (`inAccountTenant`), looked up on the installation.
  */
-import type { RequestHandler, Response } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import { AppError, notFound, type TenantId } from '@switchboard/shared';
 import type { Caller, TokenKind, TokenOwner } from '../auth/token-repo';
 import { ownerScope, type Scope } from '../db/scope';
@@ -22,11 +22,16 @@ declare global {
 
 export type Authenticate = (token: string) => Promise<Caller | undefined>;
 
+/** The request's bearer token, when it has a well-formed one. */
+export function bearerTokenOf(req: Request): string | undefined {
+  return /^Bearer ([\x21-\x7e]{1,512})$/i.exec(req.get('authorization') ?? '')?.[1];
+}
+
 export function authMiddleware(authenticate: Authenticate): RequestHandler {
   return async (req, res, next) => {
-    const match = /^Bearer ([\x21-\x7e]{1,512})$/i.exec(req.get('authorization') ?? '');
-    if (!match?.[1]) throw new AppError('unauthorized', 'Missing or malformed bearer token');
-    const caller = await authenticate(match[1]);
+    const token = bearerTokenOf(req);
+    if (!token) throw new AppError('unauthorized', 'Missing or malformed bearer token');
+    const caller = await authenticate(token);
     if (!caller) throw new AppError('unauthorized', 'Unknown token');
     res.locals.caller = caller;
     next();

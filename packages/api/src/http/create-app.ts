@@ -2,7 +2,8 @@
  * The HTTP app: the open /healthz and /openapi.json (made once, from the route table), JSON in and
  * out, a body limit, the memory tools over MCP on /mcp (turn tokens),
  * then for every other route text PostgreSQL can store (the input guard) and bearer authentication
- * on /v1, one router per component, and one error writer. Built from its dependencies so tests drive the real app.
+ * on /v1, one router per component, and one error writer. Every answer is counted in the app's own
+ * metrics (by route pattern). Built from its dependencies so tests drive the real app.
  */
 import express, { type Express } from 'express';
 import { AppError } from '@switchboard/shared';
@@ -23,7 +24,12 @@ import { createOpenApiDocument } from '../openapi/openapi-document';
 import { API_ROUTES } from '../openapi/openapi-route-table';
 import { mcpRoutes } from '../mcp/mcp-routes';
 import { authMiddleware, inAccountTenantOf, type Authenticate } from './auth-middleware';
-import { errorMiddleware, notFoundMiddleware } from './error-middleware';
+import { createSilentLog, type Log } from '../ops/ops-log';
+import { createMetrics, type Metrics } from '../ops/ops-metrics';
+import { httpMetricsMiddleware, markMount } from '../ops/ops-http-metrics';
+import type { CheckReady } from '../ops/ops-readiness';
+import { opsRoutes } from '../ops/ops-routes';
+import { createErrorMiddleware, notFoundMiddleware } from './error-middleware';
 import { inputMiddleware } from './input-middleware';
 
 export interface AppDeps {
@@ -36,13 +42,24 @@ export interface AppDeps {
   checkAgent?: CheckAgent;
   /** The live turn tokens; with them the app serves the memory tools over MCP. */
   grants?: TurnGrants;
+  /** The app's metrics (GET /metrics); without them, a registry of its own. */
+  metrics?: Metrics;
+  /** GET /readyz; without it, the app answers that it cannot tell (503). */
+  checkReady?: CheckReady;
+  /** SB_METRICS_TOKEN: may read /metrics. */
+  metricsToken?: string | undefined;
+  log?: Log;
 }
 
 export function createApp(deps: AppDeps): Express {
   const { services } = deps;
+  const metrics = deps.metrics ?? createMetrics();
   const app = express();
+  // Mounted with its path recorded, so its requests are counted by route pattern.
+  const mount = (path: string, router: express.Router) => app.use(path, markMount(path), router);
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  app.use(httpMetricsMiddleware(metrics));
   app.get('/healthz', (_req, res) => {
     res.json({ ok: true });
   });
@@ -50,27 +67,29 @@ export function createApp(deps: AppDeps): Express {
   app.get('/openapi.json', (_req, res) => {
     res.json(document);
   });
+  app.use(opsRoutes({ metrics, checkReady: deps.checkReady ?? notChecked, authenticate: deps.authenticate, metricsToken: deps.metricsToken }));
   app.use(express.json({ limit: deps.bodyLimit ?? '256kb' }));
-  if (deps.grants) app.use(MCP_PATH, mcpRoutes(services.memories, deps.grants));
+  if (deps.grants) mount(MCP_PATH, mcpRoutes(services.memories, deps.grants));
   app.use(inputMiddleware);
   app.use('/v1', authMiddleware(deps.authenticate));
   // The gateway token is the installation's: each of its requests names an account, whose tenant it then acts in.
-  const inAccountTenant = inAccountTenantOf(services.channels.tenantOf);
-  app.use('/v1/inbound', inboundRoutes(services.inbound, deps.waitForTurn ?? noWorker, inAccountTenant));
-  app.use('/v1/agents', agentRoutes(services.agents, deps.checkAgent ?? notChecked));
-  app.use('/v1/pairing', pairingRoutes(services.pairing));
-  app.use('/v1/outbox', outboxRoutes(services.outbox, inAccountTenant));
-  app.use('/v1/channels', channelRoutes(services.channels, inAccountTenant));
-  app.use('/v1/gateway', gatewayRoutes(services.channels, inAccountTenant));
-  app.use('/v1/contacts', contactRoutes(services.contacts, inAccountTenant));
-  app.use('/v1/memories', memoryRoutes(services.memories));
-  app.use('/v1/sessions', sessionRoutes(services.sessions, services.agents));
-  app.use('/v1/tenants', tenantRoutes(services.tenants));
+  const inAccountTenant = inAccountTenantOf((channel, account) => services.channels.tenantOf(channel, account));
+  mount('/v1/inbound', inboundRoutes(services.inbound, deps.waitForTurn ?? noWorker, inAccountTenant, metrics));
+  mount('/v1/agents', agentRoutes(services.agents, deps.checkAgent ?? agentNotChecked));
+  mount('/v1/pairing', pairingRoutes(services.pairing));
+  mount('/v1/outbox', outboxRoutes(services.outbox, inAccountTenant));
+  mount('/v1/channels', channelRoutes(services.channels, inAccountTenant));
+  mount('/v1/gateway', gatewayRoutes(services.channels, inAccountTenant));
+  mount('/v1/contacts', contactRoutes(services.contacts, inAccountTenant));
+  mount('/v1/memories', memoryRoutes(services.memories));
+  mount('/v1/sessions', sessionRoutes(services.sessions, services.agents));
+  mount('/v1/tenants', tenantRoutes(services.tenants));
   app.use(notFoundMiddleware);
-  app.use(errorMiddleware);
+  app.use(createErrorMiddleware(deps.log ?? createSilentLog()));
   return app;
 }
 
-const notChecked: CheckAgent = async (agent) =>
+const agentNotChecked: CheckAgent = async (agent) =>
   ({ agent: agent.name, provider: agent.provider, ok: false, detail: 'this process runs no agents' });
+const notChecked: CheckReady = () => Promise.reject(new AppError('unavailable', 'This process does not check its readiness'));
 const noWorker: WaitForTurn = () => Promise.reject(new AppError('unavailable', 'No worker runs turns in this process'));

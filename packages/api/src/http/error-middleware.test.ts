@@ -3,7 +3,8 @@ import express from 'express';
 import { z } from 'zod';
 import { AppError } from '@switchboard/shared';
 import { describeEachEngine } from '../../../../test/engines';
-import { errorMiddleware, toAppError } from './error-middleware';
+import { captureLog, type CapturedLog } from '../ops/ops-log-capture';
+import { createErrorMiddleware, toAppError } from './error-middleware';
 
 /** The error the database raises for `sql`, as the driver hands it over. */
 async function databaseError(run: () => Promise<unknown>): Promise<unknown> {
@@ -16,12 +17,12 @@ async function databaseError(run: () => Promise<unknown>): Promise<unknown> {
 }
 
 /** Serves one route that fails with `error` behind the real error writer; returns the status and body. */
-async function answerTo(error: unknown): Promise<{ status: number; body: unknown }> {
+async function answerTo(error: unknown, captured: CapturedLog = captureLog()): Promise<{ status: number; body: unknown }> {
   const app = express();
   app.get('/', () => {
     throw error;
   });
-  app.use(errorMiddleware);
+  app.use(createErrorMiddleware(captured.log));
   const server = app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   try {
@@ -33,8 +34,6 @@ async function answerTo(error: unknown): Promise<{ status: number; body: unknown
 }
 
 describeEachEngine('errorMiddleware and the database', (env) => {
-  const quiet = () => jest.spyOn(console, 'error').mockImplementation(() => undefined);
-
   /** Runs statements as the schema owner in one transaction (a temporary table lives until its end). */
   const inTransaction = (statements: [string, unknown[]][]) => () =>
     env.db.adminTransaction(async (tx) => {
@@ -50,20 +49,21 @@ describeEachEngine('errorMiddleware and the database', (env) => {
     ['a check constraint the value broke (23514)', [
       ['create temporary table checked (value text check (length(value) < 3)) on commit drop', []], ['insert into checked values ($1)', ['abcd']],
     ]],
-  ])('answers 400 without the database message to %s', async (_name, statements) => {
+  ])('answers 400 without the database message to %s, and logs the refusal without the value', async (_name, statements) => {
     const error = await databaseError(inTransaction(statements));
-    const silenced = quiet();
-    const answer = await answerTo(error);
-    silenced.mockRestore();
+    const captured = captureLog();
+    const answer = await answerTo(error, captured);
     expect(answer).toEqual({ status: 400, body: { error: { code: 'invalid_input', message: 'A value in the request cannot be stored' } } });
+    expect(captured.entries()).toEqual([expect.objectContaining({ level: 40, msg: 'input refused by the database', sqlState: (error as { code: string }).code })]);
+    expect(captured.entries()[0]).not.toHaveProperty('error');
   });
 
   it('still answers 500 to a database error that is not about a value (a missing table)', async () => {
     const error = await databaseError(() => env.admin('select * from no_such_table'));
     expect(toAppError(error)).toBeUndefined();
-    const silenced = quiet();
-    expect(await answerTo(error)).toEqual({ status: 500, body: { error: { code: 'internal', message: 'Internal server error' } } });
-    silenced.mockRestore();
+    const captured = captureLog();
+    expect(await answerTo(error, captured)).toEqual({ status: 500, body: { error: { code: 'internal', message: 'Internal server error' } } });
+    expect(captured.entries()).toEqual([expect.objectContaining({ level: 50, msg: 'unhandled error', err: expect.objectContaining({ code: '42P01' }) })]);
   });
 });
 

@@ -7,6 +7,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { z } from 'zod';
 import { AppError } from '@switchboard/shared';
+import type { Log } from '../ops/ops-log';
 
 /** body-parser's error types (from raw-body and http-errors), and what a client is told. */
 const BODY_ERRORS: Record<string, string> = {
@@ -51,21 +52,26 @@ function isInputRefusedByDatabase(error: unknown): boolean {
   return typeof code === 'string' && INPUT_SQLSTATE.test(code);
 }
 
-export const errorMiddleware: ErrorRequestHandler = (error: unknown, req, res, _next) => {
-  const known = toAppError(error);
-  if (!known) console.error('switchboard: unhandled error', error);
-  // A database refusal means a route let a value through unchecked: answered 400, but worth fixing.
-  else if (isInputRefusedByDatabase(error)) console.error(`switchboard: ${req.method} ${req.path}: input refused by the database`, error);
-  const status = known?.status ?? 500;
-  const body = known
-    ? { code: known.code, message: known.message, ...(known.details === undefined ? {} : { details: known.details }) }
-    : { code: 'internal', message: 'Internal server error' };
-  if (res.headersSent) {
-    res.end();
-    return;
-  }
-  res.status(status).json({ error: body });
-};
+export function createErrorMiddleware(log: Log): ErrorRequestHandler {
+  return (error: unknown, req, res, _next) => {
+    const known = toAppError(error);
+    if (!known) log.error({ err: error, method: req.method, path: req.path }, 'unhandled error');
+    // A database refusal means a route let a value through unchecked: answered 400, but worth fixing.
+    // Its message may quote the value, so it is logged as content.
+    else if (isInputRefusedByDatabase(error)) {
+      log.warn({ method: req.method, path: req.path, sqlState: (error as { code: string }).code, error: String(error) }, 'input refused by the database');
+    }
+    const status = known?.status ?? 500;
+    const body = known
+      ? { code: known.code, message: known.message, ...(known.details === undefined ? {} : { details: known.details }) }
+      : { code: 'internal', message: 'Internal server error' };
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    res.status(status).json({ error: body });
+  };
+}
 
 export const notFoundMiddleware: RequestHandler = (req, _res, next) => {
   next(new AppError('not_found', `Route ${req.method} ${req.path} not found`));

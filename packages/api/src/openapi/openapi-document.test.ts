@@ -51,7 +51,8 @@ function servedRoutes(stack: Layer[], prefix = ''): string[] {
       const path = openApiPath(`${prefix}${layer.route.path}`);
       return Object.keys(layer.route.methods).filter((method) => method !== '_all').map((method) => `${method.toUpperCase()} ${path}`);
     }
-    if (layer.handle.stack && typeof layer.rawPath === 'string') return servedRoutes(layer.handle.stack, `${prefix}${layer.rawPath}`);
+    // A router mounted without a path (`app.use(router)`) adds nothing to its routes' paths.
+    if (layer.handle.stack && typeof layer.rawPath === 'string') return servedRoutes(layer.handle.stack, layer.rawPath === '/' ? prefix : `${prefix}${layer.rawPath}`);
     return [];
   });
 }

@@ -21,7 +21,7 @@ import type { TokenKind } from '../auth/token-repo';
 type Schema = z.ZodType;
 
 /** An answer: a JSON body, a body in several media types, or none (`null`). */
-export type RouteAnswer = Schema | Partial<Record<'application/json' | 'text/event-stream', Schema>> | null;
+export type RouteAnswer = Schema | Partial<Record<'application/json' | 'text/event-stream' | 'text/plain', Schema>> | null;
 
 export interface ApiRoute {
   method: 'get' | 'post' | 'patch' | 'delete';
@@ -48,6 +48,11 @@ const InboundEvents = z.string().meta({
 export const API_ROUTES: readonly ApiRoute[] = [
   { method: 'get', path: '/healthz', auth: 'anyone', summary: 'The process answers', responses: { 200: Health } },
   { method: 'get', path: '/openapi.json', auth: 'anyone', summary: 'This document', responses: { 200: OpenApiDocument } },
+  { method: 'get', path: '/readyz', auth: 'anyone', summary: 'The database answers and every migration is applied (503 otherwise)', responses: { 200: Health } },
+  {
+    method: 'get', path: '/metrics', auth: ['owner', 'admin'], summary: 'Prometheus metrics of the installation (also with SB_METRICS_TOKEN)',
+    responses: { 200: { 'text/plain': z.string().meta({ description: 'Prometheus text format 0.0.4; every name starts with sb_' }) } },
+  },
   {
     method: 'post', path: '/mcp', auth: 'turn', summary: 'The memory tools over MCP (Streamable HTTP, stateless)', body: McpRequest,
     // 202 without a body answers a notification.

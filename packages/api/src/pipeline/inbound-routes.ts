@@ -9,6 +9,7 @@
 import { Router } from 'express';
 import { AppError, InboundMessage, InboundQuery, isAppError, type InboundAccepted, type InboundAnswered, type TenantId } from '@switchboard/shared';
 import { allow, callerOf, type InAccountTenant } from '../http/auth-middleware';
+import type { Metrics } from '../ops/ops-metrics';
 import type { TurnOutcome } from './turn-runner';
 import type { InboundService } from './inbound-service';
 
@@ -19,7 +20,9 @@ export type WaitForTurn = (
   onText?: (textSoFar: string) => void,
 ) => Promise<TurnOutcome>;
 
-export function inboundRoutes(inbound: InboundService, waitForTurn: WaitForTurn, inAccountTenant: InAccountTenant): Router {
+export function inboundRoutes(
+  inbound: InboundService, waitForTurn: WaitForTurn, inAccountTenant: InAccountTenant, metrics: Pick<Metrics, 'inbound'>,
+): Router {
   const router = Router();
   router.use(allow('owner', 'gateway'));
 
@@ -30,6 +33,7 @@ export function inboundRoutes(inbound: InboundService, waitForTurn: WaitForTurn,
     await inAccountTenant(res, message.channel, message.accountId ?? 'default');
     const caller = callerOf(res);
     const accepted = await inbound.accept(caller, message, { wait: query.wait });
+    metrics.inbound.inc({ channel: message.channel, status: accepted.status });
     if (!query.wait || accepted.status !== 'queued') {
       res.status(202).json(accepted);
       return;

@@ -16,6 +16,7 @@ import { finishTurn, openTurn, type OpenTurnOptions, type TurnResult } from './t
 import { claimTurns, type ClaimedTurn } from './turn-queue-repo';
 import { createTurnRunner, LeaseLostError } from './turn-runner';
 import { createTurnWorker } from './turn-worker';
+import { createSilentLog } from '../ops/ops-log';
 
 /** Counts what a turn asks of the database: calls by kind, and transactions of every kind. */
 function countingDb(db: Db) {
@@ -96,7 +97,7 @@ describeEachEngine('a turn in one call per step', (env) => {
     const turn = await queued();
     const { db, counts } = countingDb(env.db);
     const outcomes: unknown[] = [];
-    const worker = createTurnWorker({ db, runner: runner(db), concurrency: 1, leaseMs: 60_000, pollMs: 50, onOutcome: (o) => outcomes.push(o), log: () => undefined });
+    const worker = createTurnWorker({ db, runner: runner(db), concurrency: 1, leaseMs: 60_000, pollMs: 50, onOutcome: (o) => outcomes.push(o), log: createSilentLog() });
     await worker.start(false);
     try {
       await until('the turn to finish', () => (outcomes.length > 0 ? true : undefined));

@@ -13,6 +13,7 @@ import { createTurnGrants } from '../agents/turn-grants';
 import { ClaimRefusedError, createTurnRunner, MAX_ATTEMPTS } from './turn-runner';
 import { createTurnWorker } from './turn-worker';
 import { claimTurns, type ClaimedTurn } from './turn-queue-repo';
+import { captureLog } from '../ops/ops-log-capture';
 
 describeEachEngine('turn runner: a queue row must name its event\'s contact', (env) => {
   const runner = () => createTurnRunner({ db: env.db, memories: env.services.memories, providers: { echo: createEchoProvider() }, grants: createTurnGrants() });
@@ -58,12 +59,12 @@ describeEachEngine('turn runner: a queue row must name its event\'s contact', (e
     const forged = await queued(`cc-${randomUUID().slice(0, 6)}`);
     await env.admin('update turn_queue set contact_id = null where event_id = $1', [forged.eventId]);
     const honest = await queued(`cc-${randomUUID().slice(0, 6)}`);
-    const lines: string[] = [];
-    const worker = createTurnWorker({ db: env.db, runner: runner(), concurrency: 4, leaseMs: 60_000, pollMs: 50, onOutcome: () => undefined, log: (line) => lines.push(line) });
+    const captured = captureLog();
+    const worker = createTurnWorker({ db: env.db, runner: runner(), concurrency: 4, leaseMs: 60_000, pollMs: 50, onOutcome: () => undefined, log: captured.log });
     await worker.start(false);
     try {
       await until('the honest turn to finish', async () => ((await traces(honest.eventId))?.status === 'done' ? true : undefined));
-      await until('the refusal to be logged', () => lines.find((line) => line.includes(`refused turn ${forged.eventId}`)));
+      await until('the refusal to be logged', () => captured.entries().find((entry) => String(entry.msg).includes(`refused turn ${forged.eventId}`)));
     } finally {
       await worker.stop();
     }

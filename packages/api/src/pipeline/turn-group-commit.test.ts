@@ -16,6 +16,7 @@ import { createTurnGrants } from '../agents/turn-grants';
 import { claimTurns } from './turn-queue-repo';
 import { createTurnRunner, type TurnOutcome } from './turn-runner';
 import { createTurnWorker } from './turn-worker';
+import { createSilentLog } from '../ops/ops-log';
 
 describeEachEngine('group commit of finished turns', (env) => {
   async function queued(count: number, text = (sender: string) => `hi ${sender}`): Promise<{ eventId: string; contactId: ContactId }[]> {
@@ -63,7 +64,7 @@ describeEachEngine('group commit of finished turns', (env) => {
   async function runAll(turns: unknown[], db: Db, provider: AgentProvider = createEchoProvider()): Promise<TurnOutcome[]> {
     const runner = createTurnRunner({ db, memories: env.services.memories, providers: { echo: provider }, grants: createTurnGrants() });
     const outcomes: TurnOutcome[] = [];
-    const worker = createTurnWorker({ db, runner, concurrency: 24, leaseMs: 60_000, pollMs: 50, onOutcome: (o) => outcomes.push(o), log: () => undefined });
+    const worker = createTurnWorker({ db, runner, concurrency: 24, leaseMs: 60_000, pollMs: 50, onOutcome: (o) => outcomes.push(o), log: createSilentLog() });
     await worker.start(false);
     try {
       await until('every turn to finish', () => (outcomes.length === turns.length ? true : undefined), 20_000);

@@ -5,7 +5,8 @@
  * provider session id, event outcome, outbox row), which changes nothing unless this claim still
  * holds the queue row (else another worker owns the turn now). Both run in the turn's scope: the
  * contact's, or the owner's. A queue row whose contact is not its event's is refused: removed, and
- * its turn never run.
+ * its turn never run. Every finished turn is logged once (ids, provider, status, duration; its texts
+ * as content) and counted in the metrics.
  */
 import { AppError, toStorableText, type ContactId, type Provider, type SessionId } from '@switchboard/shared';
 import type { Db } from '../db/db';
@@ -16,6 +17,8 @@ import type { TurnGrants } from '../agents/turn-grants';
 import { turnToolsFor } from '../agents/turn-tools';
 import { findContactIn } from '../contacts/contact-service';
 import type { MemoryService } from '../memories/memory-service';
+import type { Log } from '../ops/ops-log';
+import type { Metrics } from '../ops/ops-metrics';
 import { closeSessionIn } from '../sessions/session-service';
 import { CHAT_COMMAND_PREFILTER, parseChatCommand, type ChatCommand } from './chat-command';
 import { createFinishCalls, openTurn, type OpenTurnOptions, type OpenedTurn, type TurnEvent, type TurnResult } from './turn-call-repo';
@@ -69,7 +72,12 @@ export interface TurnRunnerDeps {
   mcpUrl?: string;
   /** Where a turn streams its text so far, when someone watches it live. */
   textSink?: (eventId: string) => ((textSoFar: string) => void) | undefined;
+  log?: Log;
+  metrics?: Pick<Metrics, 'turns' | 'turnSeconds'>;
 }
+
+/** What a finished turn is logged and counted with: `command` for a chat command, `none` when it did not run. */
+type TurnProvider = Provider | 'command' | 'none';
 
 /** A turn token outlives its turn's time limit by this much at most (it is revoked when the turn ends). */
 const TOKEN_GRACE_MS = 60_000;
@@ -138,8 +146,27 @@ export function createTurnRunner(deps: TurnRunnerDeps) {
     return { eventId: claimed.eventId, contactId: claimed.contactId, status, sessionId: result.session?.id ?? null, replyText, error };
   }
 
+  /** One log line and the metrics of a finished turn. The texts go in content fields (logged only when asked). */
+  function report(claimed: ClaimedTurn, outcome: TurnOutcome, provider: TurnProvider, text: string | null, startedAt: number): void {
+    const seconds = (performance.now() - startedAt) / 1000;
+    deps.metrics?.turns.inc({ status: outcome.status, provider });
+    deps.metrics?.turnSeconds.observe({ status: outcome.status, provider }, seconds);
+    const { eventId, contactId, sessionId, status, replyText, error } = outcome;
+    deps.log?.[status === 'done' ? 'info' : 'warn']({
+      tenantId: claimed.tenantId, contactId, sessionId, eventId, provider, status, attempt: claimed.attempts,
+      durationMs: Math.round(seconds * 1000), text, reply: replyText, error,
+    }, 'turn finished');
+  }
+
   /** Runs a claimed turn to its end; throws LeaseLostError when another worker took it over. */
   async function run(claimed: ClaimedTurn, signal: AbortSignal): Promise<TurnOutcome | undefined> {
+    const startedAt = performance.now();
+    const outcome = await runClaimed(claimed, signal);
+    if (outcome) report(claimed, outcome.outcome, outcome.provider, outcome.text, startedAt);
+    return outcome?.outcome;
+  }
+
+  async function runClaimed(claimed: ClaimedTurn, signal: AbortSignal): Promise<{ outcome: TurnOutcome; provider: TurnProvider; text: string } | undefined> {
     const scope = scopeOfClaim(claimed);
     const prepared = await open(scope, claimed);
     if (prepared.kind === 'skip') return undefined;
@@ -160,18 +187,22 @@ export function createTurnRunner(deps: TurnRunnerDeps) {
     // stored and sent with U+FFFD instead, the turn finishes, and its batch's other turns with it.
     const replyText = reply ? toStorableText(reply.text) : null;
     const providerSessionId = reply?.providerSessionId == null ? null : toStorableText(reply.providerSessionId);
-    return finish(scope, claimed, {
+    const outcome = await finish(scope, claimed, {
       status: reply ? 'done' : 'failed', session: prepared.kind === 'agent' ? prepared.session : null, replyText, error,
       usage: reply?.usage ?? null, quotedContactIds: quotes.ids(), providerSessionId, outboxText: replyText ?? FAILURE_NOTICE,
     });
+    return { outcome, provider: prepared.kind === 'agent' ? prepared.agent.provider : 'command', text: prepared.event.text };
   }
 
   /** A turn that kept crashing its worker: recorded as failed without running it again (and without a reply). */
   async function failExhausted(claimed: ClaimedTurn): Promise<TurnOutcome> {
+    const startedAt = performance.now();
     const error = `gave up after ${MAX_ATTEMPTS} attempts`;
-    return finish(scopeOfClaim(claimed), claimed, {
+    const outcome = await finish(scopeOfClaim(claimed), claimed, {
       status: 'failed', session: null, replyText: null, error, usage: null, quotedContactIds: [], providerSessionId: null, outboxText: null,
     });
+    report(claimed, outcome, 'none', null, startedAt);
+    return outcome;
   }
 
   return { run, failExhausted };

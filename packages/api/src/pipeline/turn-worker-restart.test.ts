@@ -10,6 +10,7 @@ import { createTurnGrants } from '../agents/turn-grants';
 import { createTurnRunner } from './turn-runner';
 import { claimPrefixOf, claimToken, createTurnWorker } from './turn-worker';
 import { claimTurns } from './turn-queue-repo';
+import { captureLog } from '../ops/ops-log-capture';
 
 describeEachEngine('turn worker restarted with its lasting id', (env) => {
   const runner = () => createTurnRunner({ db: env.db, memories: env.services.memories, providers: { echo: createEchoProvider() }, grants: createTurnGrants() });
@@ -43,8 +44,8 @@ describeEachEngine('turn worker restarted with its lasting id', (env) => {
     const other = await claimedBy(theirs);
     expect(other).toMatch(/^[0-9a-f-]{36}$/);
 
-    const lines: string[] = [];
-    const worker = createTurnWorker({ db: env.db, runner: runner(), concurrency: 4, leaseMs: 60_000, pollMs: 50, onOutcome: () => undefined, log: (line) => lines.push(line), lastingId });
+    const captured = captureLog();
+    const worker = createTurnWorker({ db: env.db, runner: runner(), concurrency: 4, leaseMs: 60_000, pollMs: 50, onOutcome: () => undefined, log: captured.log, lastingId });
     await worker.start(false);
     try {
       await until('the predecessor\'s turn to run', async () => ((await statusOf(mine)) === 'done' ? true : undefined), 5000);
@@ -52,7 +53,7 @@ describeEachEngine('turn worker restarted with its lasting id', (env) => {
     } finally {
       await worker.stop();
     }
-    expect(lines).toContain('switchboard: resuming 1 interrupted turn(s)');
+    expect(captured.entries()).toContainEqual(expect.objectContaining({ msg: 'resuming 1 interrupted turn(s)', turns: 1 }));
     expect(await statusOf(theirs)).toBe('queued');
     expect(await claimedBy(theirs)).toBe(other);
   });

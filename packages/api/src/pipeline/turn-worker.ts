@@ -7,6 +7,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { Db, SqlRunner } from '../db/db';
+import type { Log } from '../ops/ops-log';
 import { ClaimRefusedError, LeaseLostError, MAX_ATTEMPTS, type TurnOutcome } from './turn-runner';
 import type { createTurnRunner } from './turn-runner';
 import * as queueRepo from './turn-queue-repo';
@@ -18,7 +19,7 @@ export interface TurnWorkerOptions {
   leaseMs: number;
   pollMs: number;
   onOutcome: (outcome: TurnOutcome) => void;
-  log: (line: string) => void;
+  log: Log;
   /**
    * The worker's lasting id (one live process per SB_HOME has it): every claim token starts with
    * its prefix, and `start` frees the claims a killed predecessor with the same id left behind.
@@ -72,8 +73,9 @@ export function createTurnWorker(options: TurnWorkerOptions) {
     const done = work
       .then((outcome) => outcome && onOutcome(outcome))
       .catch((error: unknown) => {
-        if (error instanceof LeaseLostError || error instanceof ClaimRefusedError) log(`switchboard: ${error.message}`);
-        else if (!controller.signal.aborted) log(`switchboard: turn ${turn.eventId} failed, will retry: ${String(error)}`);
+        const ids = { tenantId: turn.tenantId, contactId: turn.contactId, eventId: turn.eventId, attempt: turn.attempts };
+        if (error instanceof LeaseLostError || error instanceof ClaimRefusedError) log.warn(ids, error.message);
+        else if (!controller.signal.aborted) log.error({ ...ids, err: error }, 'turn failed, will retry');
       })
       .finally(() => {
         running.delete(turn.eventId);
@@ -95,7 +97,7 @@ export function createTurnWorker(options: TurnWorkerOptions) {
       try {
         await claimFree();
       } catch (error) {
-        if (!stopped) log(`switchboard: claiming turns failed: ${String(error)}`);
+        if (!stopped) log.error({ err: error }, 'claiming turns failed');
       }
       if (!stopped) await waitForSignal();
     }
@@ -117,10 +119,10 @@ export function createTurnWorker(options: TurnWorkerOptions) {
       const release = soleWorker ? queueRepo.releaseAllClaims : prefix === undefined ? undefined : (tx: SqlRunner) => queueRepo.releaseClaimsOf(tx, prefix);
       if (release) {
         const freed = await db.workerTransaction(release);
-        if (freed > 0) log(`switchboard: resuming ${freed} interrupted turn(s)`);
+        if (freed > 0) log.info({ turns: freed }, `resuming ${freed} interrupted turn(s)`);
       }
       renewTimer = setInterval(() => {
-        if (running.size > 0) renewLeases().catch((error: unknown) => log(`switchboard: renewing leases failed: ${String(error)}`));
+        if (running.size > 0) renewLeases().catch((error: unknown) => log.error({ err: error }, 'renewing leases failed'));
       }, Math.max(100, Math.floor(leaseMs / 3)));
       renewTimer.unref();
       loopDone = loop();

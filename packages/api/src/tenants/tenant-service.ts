@@ -11,6 +11,7 @@ import type { Db, SqlRunner } from '../db/db';
 import { hashToken } from '../auth/token-repo';
 import { removeTree } from '../contacts/contact-files';
 import type { TenantHomes } from '../home/tenant-homes';
+import { createSilentLog, type Log } from '../ops/ops-log';
 
 export type TenantService = ReturnType<typeof createTenantService>;
 
@@ -25,12 +26,12 @@ export interface TenantServiceDeps {
   homes?: TenantHomes | undefined;
   /** After an erasure: remembered token lookups are forgotten, so the tenant's tokens stop at once. */
   onErased?: () => void;
-  log?: (line: string) => void;
+  log?: Log | undefined;
 }
 
 export function createTenantService(deps: TenantServiceDeps) {
   const { db, homes } = deps;
-  const log = deps.log ?? (() => undefined);
+  const log = deps.log ?? createSilentLog();
   const asAdmin = <T>(fn: (tx: SqlRunner) => Promise<T>) =>
     db.unscopedTransaction(async (tx) => {
       await tx.query(`select set_config('app.admin', 'true', true)`);
@@ -76,7 +77,7 @@ export function createTenantService(deps: TenantServiceDeps) {
         failed.push(`${tree}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
         return false;
       });
-      for (const failure of failed) log(`switchboard: erasing tenant ${slug}: could not delete ${failure}`);
+      for (const failure of failed) log.error({ tenantId: erased.id, failure }, `erasing tenant ${slug}: could not delete a file`);
       return { id: erased.id, slug, deleted: { ...erased.deleted, files: removed ? 1 : 0 }, ...(failed.length > 0 ? { filesNotDeleted: failed } : {}) };
     },
   };

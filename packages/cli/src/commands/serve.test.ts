@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import type { Config } from '@switchboard/api';
+import { createLog, type Config } from '@switchboard/api';
 import { runCli } from '../cli-program';
 import type { ServerModule } from './serve';
 
@@ -11,10 +11,13 @@ function createServeHarness(env: Record<string, string | undefined> = {}) {
     parseConfig: (given) => ({
       home: given.SB_HOME ?? '/home/sb', databaseUrl: undefined, appDatabaseUrl: undefined, port: Number(given.SB_PORT ?? 8787), host: '127.0.0.1',
       ownerToken: undefined, gatewayToken: undefined, adminToken: undefined, concurrency: 1, leaseMs: 1000, waitTimeoutMs: 1000,
+      metricsToken: undefined, logLevel: 'info', logContent: false,
     }),
+    // The real logger, writing each line's message to the command's stderr.
+    createLog: (options) => createLog(options, { write: (line: string) => void (stderr += `${String((JSON.parse(line) as { msg: unknown }).msg)}\n`) }),
     async startServer(config, options) {
       started = config;
-      options.log?.('worker started');
+      options.log?.info('worker started');
       return { url: `http://127.0.0.1:${config.port}`, port: config.port, gatewayToken: 'gw', onChannelsChanged: () => undefined, close: async () => void events.push('closed') };
     },
     async claimGatewayHolder(home) {

@@ -2,7 +2,8 @@
  * `sb serve`: the server configured from the environment (SB_HOME, DATABASE_URL, SB_PORT, tokens),
  * with `--port` over SB_PORT, and the gateway for the configured channel accounts in the same
  * process (unless `--no-gateway`), talking to it with the gateway token. Stdout gets one line,
- * `switchboard: listening on <url>`, once it accepts requests; logs go to stderr. Closes on SIGINT
+ * `switchboard: listening on <url>`, once it accepts requests; the server's and the gateway's log goes
+ * to stderr (JSON lines, or readable ones in a terminal; SB_LOG_LEVEL, SB_LOG_CONTENT). Closes on SIGINT
  * or SIGTERM, the gateway first. The gateway's lease holder id lasts across restarts
  * (`$SB_HOME/gateway-holder`). The server and gateway modules are loaded only here, so the other
  * commands start fast.
@@ -10,7 +11,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { AppError, createApiClient, type ApiClient } from '@switchboard/shared';
-import type { Config, LastingId } from '@switchboard/api';
+import type { Config, LastingId, Log, LogOptions } from '@switchboard/api';
 import type { CliContext } from '../cli-context';
 import { parseFlags, PortText } from '../cli-flags';
 
@@ -30,7 +31,8 @@ export interface GatewayModule {
 /** The part of `@switchboard/api` that `sb serve` uses. */
 export interface ServerModule {
   parseConfig(env: Record<string, string | undefined>): Config;
-  startServer(config: Config, options: { log?: (line: string) => void; env?: Record<string, string | undefined> }): Promise<RunningServer>;
+  createLog(options: LogOptions): Log;
+  startServer(config: Config, options: { log?: Log; env?: Record<string, string | undefined> }): Promise<RunningServer>;
   claimGatewayHolder(home: string, log: (line: string) => void): Promise<LastingId>;
 }
 
@@ -56,18 +58,20 @@ export function registerServeCommand(program: Command, deps: ServeDeps): void {
       const out = deps.context.output(command);
       const server = await deps.loadServer();
       const config = readConfig(server, deps.env);
-      const running = await server.startServer({ ...config, ...(flags.port === undefined ? {} : { port: flags.port }) }, { log: out.warn, env: deps.env });
+      const log = server.createLog({ level: config.logLevel, content: config.logContent });
+      const running = await server.startServer({ ...config, ...(flags.port === undefined ? {} : { port: flags.port }) }, { log, env: deps.env });
       const shutdown = deps.untilShutdown();
       out.line(`switchboard: listening on ${running.url}`);
       // The API serves while the channel accounts connect (a platform that is down only delays its own account).
       // The same holder as before a restart: the leases and claims of a killed predecessor are taken back at once.
-      const holder = flags.gateway ? await server.claimGatewayHolder(config.home, out.warn) : undefined;
+      const holder = flags.gateway ? await server.claimGatewayHolder(config.home, (line) => log.warn(line)) : undefined;
+      const client = createApiClient({ baseUrl: running.url, token: running.gatewayToken });
       const gateway = holder
-        ? await (await deps.loadGateway()).startGateway({ client: createApiClient({ baseUrl: running.url, token: running.gatewayToken }), log: out.warn, holder: holder.id })
-            .catch((error: unknown) => out.warn(`switchboard: the gateway did not start: ${error instanceof Error ? error.message : String(error)}`))
+        ? await (await deps.loadGateway()).startGateway({ client, log: (line) => log.info({ component: 'gateway' }, line), holder: holder.id })
+            .catch((error: unknown) => log.error({ err: error }, 'the gateway did not start'))
         : undefined;
       // An account added or removed here connects or disconnects at once (other changes: at the next refresh).
-      if (gateway) running.onChannelsChanged(() => void gateway.sync().catch((error: unknown) => out.warn(`switchboard: ${String(error)}`)));
+      if (gateway) running.onChannelsChanged(() => void gateway.sync().catch((error: unknown) => log.error({ err: error }, 'syncing the channel accounts failed')));
       const signal = await shutdown;
       out.line(`switchboard: ${signal}, closing`);
       await gateway?.stop();
