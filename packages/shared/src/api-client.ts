@@ -129,7 +129,7 @@ export function createApiClient(options: ApiClientOptions) {
     },
 
     sessions: {
-      list: (filter: { contact?: Whose } = {}) =>
+      list: (filter: { contact?: Whose; limit?: number } = {}) =>
         get(z.object({ sessions: z.array(Session) }), '/v1/sessions', filter).then((r) => r.sessions),
       messages: (id: SessionId) =>
         get(z.object({ messages: z.array(Message) }), `/v1/sessions/${seg(id)}/messages`).then((r) => r.messages),
