@@ -5,7 +5,7 @@ import { fakeContact } from './cli-fake-server';
 
 const MESSAGE_ID = '5b0c5a2e-8f7e-4a43-9a55-2f0d3c1f6e11';
 
-async function messageFor(options: Record<string, unknown>, findContact?: (id: ContactId) => Promise<Contact>) {
+async function messageFor(options: Record<string, unknown>, findContact?: (idText: string) => Promise<Contact>) {
   const flags = parseFlags(ChatFlags, options);
   const target = await resolveChatTarget(flags, findContact ?? (() => Promise.reject(new Error('no contact look-up expected'))));
   return buildInboundMessage(target, flags, 'hello', MESSAGE_ID);

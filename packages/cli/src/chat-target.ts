@@ -4,13 +4,14 @@
  * a stored contact's first identity; no flag is the owner's own chat (channel `cli`, no sender).
  */
 import { z } from 'zod';
-import { AgentName, AppError, ContactId, DisplayName, InboundMessage, type Channel, type Contact } from '@switchboard/shared';
+import { AgentName, AppError, DisplayName, InboundMessage, type Channel, type Contact } from '@switchboard/shared';
 import { Address, parseArgument } from './cli-flags';
+import { IdText } from './cli-id-prefix';
 
 export const ChatFlags = z.object({
   sender: Address.optional(),
   group: Address.optional(),
-  contact: ContactId.optional(),
+  contact: IdText.optional(),
   agent: AgentName.optional(),
   thread: z.string().min(1).max(200).optional(),
   account: z.string().min(1).max(200).optional(),
@@ -28,8 +29,8 @@ export interface ChatTarget {
   sender?: { id: string };
 }
 
-/** The chat the flags describe; `--contact` is looked up through `findContact`. */
-export async function resolveChatTarget(flags: ChatFlags, findContact: (id: ContactId) => Promise<Contact>): Promise<ChatTarget> {
+/** The chat the flags describe; `--contact` (an id or a unique prefix) is looked up through `findContact`. */
+export async function resolveChatTarget(flags: ChatFlags, findContact: (idText: string) => Promise<Contact>): Promise<ChatTarget> {
   if (flags.contact === undefined) return targetOf(flags.sender, flags.group);
   if (flags.group) throw new AppError('invalid_input', '--contact and --group cannot be combined');
   return targetOfContact(await findContact(flags.contact), flags.sender);

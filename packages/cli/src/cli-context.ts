@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { AppError, createApiClient, type ApiClient } from '@switchboard/shared';
 import { explainConnectionError, type TokenSource } from './cli-errors';
 import { parseFlags, PortText, ServerUrl } from './cli-flags';
+import { createContactDirectory, type ContactDirectory } from './cli-id-prefix';
 import { createCliOutput, type CliIo, type CliOutput } from './cli-output';
 
 const CliEnv = z.object({
@@ -23,7 +24,7 @@ const CliEnv = z.object({
 });
 type CliEnv = z.infer<typeof CliEnv>;
 
-const GlobalFlags = z.object({ url: ServerUrl.optional(), json: z.boolean().optional() });
+const GlobalFlags = z.object({ url: ServerUrl.optional(), json: z.boolean().optional(), wide: z.boolean().optional() });
 
 export interface CliContextDeps {
   env: Record<string, string | undefined>;
@@ -36,6 +37,8 @@ export interface CommandContext {
   client: ApiClient;
   url: string;
   out: CliOutput;
+  /** Contact ids from prefixes, and contacts' names for listings (listed once per command). */
+  contacts: ContactDirectory;
 }
 
 export interface CliContext {
@@ -46,7 +49,10 @@ export interface CliContext {
 }
 
 export function createCliContext(deps: CliContextDeps): CliContext {
-  const output = (command: Command) => createCliOutput(deps.io, { isJson: parseFlags(GlobalFlags, command.optsWithGlobals()).json === true });
+  const output = (command: Command) => {
+    const flags = parseFlags(GlobalFlags, command.optsWithGlobals());
+    return createCliOutput(deps.io, { isJson: flags.json === true, isWide: flags.wide === true });
+  };
   return {
     output,
     async run(command, action, options = {}) {
@@ -56,7 +62,7 @@ export function createCliContext(deps: CliContextDeps): CliContext {
       const { token, source } = loadToken(env, options.as ?? 'owner');
       const client = createApiClient({ baseUrl: url, token, ...(deps.fetch ? { fetch: deps.fetch } : {}) });
       try {
-        await action({ client, url, out: output(command) });
+        await action({ client, url, out: output(command), contacts: createContactDirectory(client) });
       } catch (error) {
         throw explainConnectionError(error, url, source);
       }

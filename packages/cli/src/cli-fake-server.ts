@@ -77,25 +77,25 @@ export function createFakeServer(seed: Partial<FakeRecords> = {}) {
     requests,
     fetch: fakeFetch,
     /** Runs `sb <args>` against this server with the owner token in the environment. */
-    run(args: string[], options: { env?: Record<string, string | undefined>; input?: string; gateway?: WhatsappLogin } = {}): Promise<SbRun> {
+    run(args: string[], options: { env?: Record<string, string | undefined>; input?: string; gateway?: WhatsappLogin; columns?: number } = {}): Promise<SbRun> {
       return runSb(args, {
         fetch: fakeFetch, env: { SB_URL: FAKE_URL, SB_OWNER_TOKEN: FAKE_TOKEN, ...options.env }, input: options.input ?? '',
-        ...(options.gateway ? { gateway: options.gateway } : {}),
+        ...(options.gateway ? { gateway: options.gateway } : {}), ...(options.columns ? { columns: options.columns } : {}),
       });
     },
   };
 }
 
-/** Runs `sb <args>` with collected output and no server module. */
+/** Runs `sb <args>` with collected output and no server module; `columns`: as in a terminal that wide (default: piped). */
 export async function runSb(
   args: string[],
-  options: { env: Record<string, string | undefined>; fetch?: typeof fetch; input?: string; gateway?: WhatsappLogin },
+  options: { env: Record<string, string | undefined>; fetch?: typeof fetch; input?: string; gateway?: WhatsappLogin; columns?: number },
 ): Promise<SbRun> {
   let stdout = '';
   let stderr = '';
   const code = await runCli(args, {
     env: options.env,
-    io: { out: (text) => { stdout += text; }, err: (text) => { stderr += text; } },
+    io: { out: (text) => { stdout += text; }, err: (text) => { stderr += text; }, columns: options.columns, errColumns: options.columns },
     ...(options.fetch ? { fetch: options.fetch } : {}),
     input: Readable.from([options.input ?? '']),
     loadServer: () => Promise.reject(new Error('no server module in this test')),

@@ -3,7 +3,8 @@
  * exist, and a bad one becomes one `invalid_input` AppError that names the flag (`--dm-policy: …`).
  */
 import { z } from 'zod';
-import { AppError, Channel, ContactId, ExternalId, RateLimit } from '@switchboard/shared';
+import { AppError, Channel, ExternalId, RateLimit, type ContactId } from '@switchboard/shared';
+import { IdText, type ContactDirectory } from './cli-id-prefix';
 
 /** Parses commander's option values; issue paths are option keys, reported as `--kebab-case`. */
 export function parseFlags<S extends z.ZodType>(schema: S, options: unknown): z.output<S> {
@@ -72,15 +73,20 @@ export const RateLimitText = z
   })
   .pipe(RateLimit);
 
-/** `--contact <id>` or `--owner`: whose data a command is about. */
-export const WhoseShape = { contact: ContactId.optional(), owner: z.boolean().optional() };
+/** `--contact <id or prefix>` or `--owner`: whose data a command is about. */
+export const WhoseShape = { contact: IdText.optional(), owner: z.boolean().optional() };
 
 export type Whose = ContactId | 'owner';
 
-/** The `--contact`/`--owner` choice, or undefined when neither was given. */
-export function whoseOf(flags: { contact?: ContactId | undefined; owner?: boolean | undefined }): Whose | undefined {
+/** The `--contact`/`--owner` choice as typed (a contact id or prefix, or `owner`), or undefined when neither was given. */
+export function whoseOf(flags: { contact?: string | undefined; owner?: boolean | undefined }): string | undefined {
   if (flags.contact !== undefined && flags.owner) {
     throw new AppError('invalid_input', '--contact and --owner cannot be combined');
   }
   return flags.owner ? 'owner' : flags.contact;
+}
+
+/** The `--contact`/`--owner` choice with a contact prefix resolved to its full id. */
+export async function resolveWhose(contacts: ContactDirectory, whose: string | undefined): Promise<Whose | undefined> {
+  return whose === undefined || whose === 'owner' ? whose : contacts.resolve(whose);
 }

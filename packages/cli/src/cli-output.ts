@@ -2,14 +2,20 @@
  * What a command prints: tables and plain lines for people, or with `--json` the full objects for
  * scripts. Results go to stdout, problems to stderr; a command never writes to the process itself.
  * Everything for people is made inert first (no escape sequences or controls); JSON stays exact.
+ * In a terminal nothing printed is wider than it: tables fit (`--wide`: whole cells), lines wrap.
  */
-import Table from 'cli-table3';
+import { renderTable } from './cli-table-layout';
 import { toTerminalText } from './cli-terminal-text';
+import { createLineWrapper } from './cli-terminal-width';
 
 /** Where the CLI writes; main.ts passes process.stdout and stderr, tests collect the text. */
 export interface CliIo {
   out(text: string): void;
   err(text: string): void;
+  /** The terminal's width when stdout is one; undefined when piped (whole cells, unwrapped lines). */
+  columns?: number | undefined;
+  /** The same for stderr. */
+  errColumns?: number | undefined;
 }
 
 export interface CliOutput {
@@ -23,8 +29,10 @@ export interface CliOutput {
   warn(text: string): void;
 }
 
-export function createCliOutput(io: CliIo, options: { isJson: boolean }): CliOutput {
-  const line = (text: string) => io.out(`${toTerminalText(text)}\n`);
+export function createCliOutput(io: CliIo, options: { isJson: boolean; isWide?: boolean }): CliOutput {
+  const out = fitting(io.out, io.columns);
+  const err = fitting(io.err, io.errColumns);
+  const line = (text: string) => out(`${toTerminalText(text)}\n`);
   return {
     isJson: options.isJson,
     print(value, human) {
@@ -32,19 +40,22 @@ export function createCliOutput(io: CliIo, options: { isJson: boolean }): CliOut
       else human();
     },
     line,
-    write: (text) => io.out(toTerminalText(text)),
+    write: (text) => out(toTerminalText(text)),
     table(head, rows) {
-      line(renderTable(head, rows));
+      const cells = [head, ...rows].map((row) => row.map(toTerminalText));
+      // `--wide` asks for whole cells: the terminal may wrap them, we do not.
+      if (options.isWide) io.out(`${renderTable(cells[0] ?? [], cells.slice(1), undefined)}\n`);
+      else out(`${renderTable(cells[0] ?? [], cells.slice(1), io.columns)}\n`);
     },
-    warn: (text) => io.err(`${toTerminalText(text)}\n`),
+    warn: (text) => err(`${toTerminalText(text)}\n`),
   };
 }
 
-/** A plain table without colours, so piped output stays clean; cells are made inert before they are measured. */
-function renderTable(head: string[], rows: string[][]): string {
-  const table = new Table({ head: head.map(toTerminalText), style: { head: [], border: [], compact: true } });
-  table.push(...rows.map((row) => row.map(toTerminalText)));
-  return table.toString();
+/** A writer that wraps lines at the terminal's width, or writes as it is when there is none. */
+export function fitting(write: (text: string) => void, columns: number | undefined): (text: string) => void {
+  if (columns === undefined) return write;
+  const wrap = createLineWrapper(columns);
+  return (text) => write(wrap(text));
 }
 
 /** A timestamp for people: UTC, to the second. */

@@ -1,12 +1,12 @@
 /**
- * The `sb` program: global `--url` and `--json`, one subcommand per noun. `runCli` parses argv and
+ * The `sb` program: global `--url`, `--json` and `--wide`, one subcommand per noun. `runCli` parses argv and
  * returns the exit code: 0, commander's own for usage errors and help, 1 after printing one line
  * for any other failure. Nothing here touches the process; main.ts passes it in.
  */
 import { Command, CommanderError } from 'commander';
 import { createCliContext } from './cli-context';
 import { formatCliError } from './cli-errors';
-import type { CliIo } from './cli-output';
+import { fitting, type CliIo } from './cli-output';
 import { toTerminalText } from './cli-terminal-text';
 import type { WhatsappLogin } from './commands/channels';
 import { registerAgentsCommand } from './commands/agents';
@@ -41,7 +41,11 @@ export function createCliProgram(deps: CliDeps): Command {
     .description('Switchboard: one agent gateway for many contacts')
     .option('--url <url>', 'the Switchboard server (default: SB_URL or http://127.0.0.1:<SB_PORT or 8787>)')
     .option('--json', 'print machine-readable JSON instead of tables')
-    .configureOutput({ writeOut: deps.io.out, writeErr: deps.io.err })
+    .option('--wide', 'print whole table cells, however wide (in a terminal, tables otherwise fit its width)')
+    .configureOutput({
+      writeOut: deps.io.out, writeErr: deps.io.err,
+      getOutHelpWidth: () => deps.io.columns ?? 80, getErrHelpWidth: () => deps.io.errColumns ?? 80,
+    })
     .exitOverride()
     .showHelpAfterError('(run sb --help for usage)');
   registerServeCommand(program, { context, env: deps.env, loadServer: deps.loadServer, loadGateway: deps.loadGateway, untilShutdown: deps.untilShutdown });
@@ -67,7 +71,7 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode;
     // The message may quote the server (an error it answered, a name it stored): made inert too.
-    deps.io.err(`sb: ${toTerminalText(formatCliError(error))}\n`);
+    fitting(deps.io.err, deps.io.errColumns)(`sb: ${toTerminalText(formatCliError(error))}\n`);
     return 1;
   }
 }

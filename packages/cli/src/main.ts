@@ -15,7 +15,13 @@ function untilShutdown(): Promise<string> {
 
 runCli(process.argv.slice(2), {
   env: process.env,
-  io: { out: (text) => void process.stdout.write(text), err: (text) => void process.stderr.write(text) },
+  io: {
+    out: (text) => void process.stdout.write(text),
+    err: (text) => void process.stderr.write(text),
+    // Only a terminal has a width to fit; piped output keeps whole lines and cells.
+    columns: process.stdout.isTTY ? process.stdout.columns : undefined,
+    errColumns: process.stderr.isTTY ? process.stderr.columns : undefined,
+  },
   input: process.stdin,
   prompt: process.stdin.isTTY ? process.stdout : undefined,
   // Only `sb serve` loads the server: nothing it writes to SB_HOME is readable by others (umask 077).

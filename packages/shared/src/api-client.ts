@@ -133,7 +133,7 @@ export function createApiClient(options: ApiClientOptions) {
     },
 
     sessions: {
-      list: (filter: { contact?: SessionOwnerFilter } = {}) =>
+      list: (filter: { contact?: SessionOwnerFilter; limit?: number } = {}) =>
         get(SessionList, '/v1/sessions', filter).then((r) => r.sessions),
       messages: (id: SessionId) =>
         get(MessageList, `/v1/sessions/${seg(id)}/messages`).then((r) => r.messages),

@@ -19,7 +19,8 @@ export const InboundMessage = z
     agent: AgentName.optional(),
     channel: Channel,
     accountId: ExternalId.optional(),
-    chat: z.strictObject({ id: ExternalId, type: ChatType }).optional(),
+    /** `title` names a group chat (its contact's display name follows the current title). */
+    chat: z.strictObject({ id: ExternalId, type: ChatType, title: DisplayName.optional() }).optional(),
     sender: z.strictObject({ id: ExternalId, displayName: DisplayName.optional() }).optional(),
     thread: z.strictObject({ id: safeText(200) }).optional(),
     messageId: safeText(128),
@@ -35,6 +36,10 @@ export const InboundMessage = z
   .refine((m) => m.chat?.type !== 'direct' || m.chat.id === m.sender?.id, {
     message: 'a direct chat\'s id is the sender\'s id',
     path: ['chat', 'id'],
+  })
+  .refine((m) => m.chat?.type !== 'direct' || m.chat.title === undefined, {
+    message: 'only a group chat has a title (a person is named by sender.displayName)',
+    path: ['chat', 'title'],
   });
 export type InboundMessage = z.infer<typeof InboundMessage>;
 

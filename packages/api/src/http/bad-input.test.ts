@@ -54,7 +54,7 @@ const inboundCases: BadRequest[] = [
     status: 400, code: 'invalid_input', issue: ['sender'] },
   { name: 'an unknown top-level field', body: withMessage({ tenantId: UNKNOWN_ID }), status: 400, code: 'invalid_input', issue: [] },
   { name: 'an unknown field in sender', body: withSender({ isOwner: true }), status: 400, code: 'invalid_input', issue: ['sender'] },
-  { name: 'an unknown field in chat', body: withMessage({ chat: { id: 'bad-input-sender', type: 'direct', title: 'x' } }),
+  { name: 'an unknown field in chat', body: withMessage({ chat: { id: 'bad-input-sender', type: 'direct', topic: 'x' } }),
     status: 400, code: 'invalid_input', issue: ['chat'] },
   { name: 'an unknown field in thread', body: withMessage({ thread: { id: '1', parent: '0' } }), status: 400, code: 'invalid_input', issue: ['thread'] },
   { name: 'a number as text', body: withMessage({ text: 42 }), status: 400, code: 'invalid_input', issue: ['text'] },

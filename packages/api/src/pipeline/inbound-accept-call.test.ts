@@ -26,7 +26,7 @@ function inputOf(sender: string | null, extra: Partial<AcceptInput> = {}): Accep
   return {
     channel: 'telegram', accountKey: 'default', chatId: sender ?? 'owner', chatType: 'direct', threadKey: '',
     platformMessageId: randomUUID(), deliver: true, fromGateway: false, agentName: 'default',
-    sender: sender === null ? null : { id: sender, displayName: null }, text: 'hello', mentioned: false, addressed: false, ...extra,
+    sender: sender === null ? null : { id: sender, displayName: null }, chatTitle: null, text: 'hello', mentioned: false, addressed: false, ...extra,
   };
 }
 

@@ -17,6 +17,8 @@ export interface AcceptInput extends Envelope {
   agentName: string | null;
   /** Null: the owner's own chat. */
   sender: { id: string; displayName: string | null } | null;
+  /** A group chat's title, which names the group contact; null when none was given. */
+  chatTitle: string | null;
   text: string;
   mentioned: boolean;
   /** Mentioned, replied to, or a chat command: a group answers only then (unless it answers all). */
@@ -45,14 +47,14 @@ export type AcceptOutcome = z.infer<typeof AcceptOutcome>;
 
 const ACCEPT_SQL = `select app.accept_message($1::uuid, $2::uuid, $3::boolean, $4::boolean, $5::text, $6::text, $7::text,
   $8::text, $9::text, $10::text, $11::text, $12::boolean, $13::text, $14::text, $15::text, $16::boolean, $17::boolean,
-  $18::jsonb) as accepted`;
+  $18::jsonb, $19::text) as accepted`;
 
 /** `app.accept_message`'s arguments after the scope, in order. */
 function acceptArgs(input: AcceptInput): unknown[] {
   return [
     input.fromGateway, input.agentName, input.channel, input.accountKey, input.chatId, input.chatType, input.threadKey,
     input.platformMessageId, input.deliver, input.sender?.id ?? null, input.sender?.displayName ?? null, input.text,
-    input.mentioned, input.addressed, POLICY_DEFAULTS,
+    input.mentioned, input.addressed, POLICY_DEFAULTS, input.chatTitle,
   ];
 }
 

@@ -19,8 +19,8 @@ function dm(sender: string, extra: Partial<InboundMessage> = {}): InboundMessage
 }
 
 /** `app.accept_message`'s arguments for a direct message (after the scope). */
-function args(sender: string, messageId = randomUUID(), chatType = 'direct'): unknown[] {
-  return [false, 'default', 'telegram', 'default', sender, chatType, '', messageId, true, sender, null, 'hi', false, false, POLICY_DEFAULTS];
+function args(sender: string, messageId = randomUUID(), chatType = 'direct', chatTitle: string | null = null): unknown[] {
+  return [false, 'default', 'telegram', 'default', sender, chatType, '', messageId, true, sender, null, 'hi', false, false, POLICY_DEFAULTS, chatTitle];
 }
 
 describeEachEngine('group commit of accepts', (env) => {
@@ -46,6 +46,26 @@ describeEachEngine('group commit of accepts', (env) => {
       `select chat_id from inbound_events where chat_id = any($1) and text = 'hi' order by chat_id`, [[good, clash, broken, alsoGood]],
     );
     expect(stored.map((row) => row.chat_id)).toEqual([good, alsoGood].sort());
+  });
+
+  it('names each group of a batch by the title its call carries, hostile text stored as sent', async () => {
+    const scope = callScopeParams(env.owner);
+    const titles = ['Book club', '\u001b]0;owned\u0007Evil \u202egroup', `'); drop table contacts; --`];
+    const groups = titles.map(() => `-100${tag()}`);
+    const groupArgs = (group: string, title: string) => {
+      const call = args(`m-${tag()}`, randomUUID(), 'group', title);
+      call[4] = group; // the chat is the group, the sender (call[9]) a member
+      return [...scope, ...call];
+    };
+    const { rows } = await env.db.batchCall<{ entry: Record<string, unknown> }>(
+      'select entry from app.accept_messages($1::jsonb) entry', [JSON.stringify(groups.map((group, i) => groupArgs(group, titles[i] ?? '')))],
+    );
+    expect(rows.map((row) => row.entry)).toEqual(titles.map(() => ({ ok: expect.objectContaining({ status: 'ignored', reason: 'not_mentioned' }) })));
+    const named = await env.admin<{ external_id: string; display_name: string; kind: string }>(
+      `select i.external_id, c.display_name, c.kind from contact_identities i join contacts c on c.id = i.contact_id
+       where i.external_id = any($1)`, [groups],
+    );
+    expect(new Map(named.map((row) => [row.external_id, [row.kind, row.display_name]]))).toEqual(new Map(groups.map((group, i) => [group, ['group', titles[i]]])));
   });
 
   it('shares round trips between concurrent messages and gives each caller its own event, a blocked one included', async () => {

@@ -150,4 +150,39 @@ describeEachServer('group chats over real HTTP', (server) => {
     expect(groupAfter.sessionId).not.toBe(inTheGroup.sessionId);
     expect(dmAfter.sessionId).toBe(inTheDm.sessionId);
   });
+
+  describe('chat.title', () => {
+    const titled = (group: string, sender: string, title: string | undefined, text = 'hi'): InboundMessage => {
+      const message = inGroup(group, sender, text, true);
+      return { ...message, chat: { id: group, type: 'group', ...(title === undefined ? {} : { title }) } };
+    };
+    const post = (body: unknown) => server.fetch('/v1/inbound', { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+
+    it('names the group contact on creation, follows a new title, and keeps the name when a message has none', async () => {
+      const [group, sender] = [groupId(), `p-${tag()}`];
+      const first = await server.client().inbound(titled(group, sender, 'Book club'));
+      expect(await server.client().contacts.get(first.contactId!)).toMatchObject({ kind: 'group', displayName: 'Book club' });
+      await server.client().inbound(titled(group, sender, 'Book club 2026'));
+      expect((await server.client().contacts.get(first.contactId!)).displayName).toBe('Book club 2026');
+      await server.client().inbound(titled(group, sender, undefined));
+      expect((await server.client().contacts.get(first.contactId!)).displayName).toBe('Book club 2026');
+      expect((await server.client().contacts.get(await personOf(server, sender))).displayName).toBe(`member ${sender}`);
+    });
+
+    it('stores a hostile title exactly as sent (escapes, bidi overrides, SQL)', async () => {
+      const hostile = `\u001b]52;c;ZXZpbA==\u0007\u001b[2J\u202eevil'); drop table contacts; --`;
+      const answer = await server.client().inbound(titled(groupId(), `p-${tag()}`, hostile));
+      expect((await server.client().contacts.get(answer.contactId!)).displayName).toBe(hostile);
+    });
+
+    it('refuses a title over 200 characters, a blank one, and one on a direct chat, storing nothing', async () => {
+      const [group, sender] = [groupId(), `p-${tag()}`];
+      for (const chat of [{ id: group, type: 'group', title: 'x'.repeat(201) }, { id: group, type: 'group', title: '   ' }, { id: sender, type: 'direct', title: 'me' }]) {
+        const response = await post({ channel: 'telegram', chat, sender: { id: sender }, messageId: randomUUID(), text: 'hi' });
+        expect(response.status).toBe(400);
+        expect(((await response.json()) as { error: { details: { path: string[] }[] } }).error.details.map((d) => d.path.join('.'))).toEqual(['chat.title']);
+      }
+      expect(await count(server, 'contact_identities where external_id = any($1)', [[group, sender]])).toBe(0);
+    });
+  });
 });

@@ -62,6 +62,7 @@ function acceptInputOf(message: InboundMessage, fromGateway: boolean): AcceptInp
     fromGateway,
     agentName: fromGateway ? message.agent ?? null : message.agent ?? 'default',
     sender: sender ? { id: sender.id, displayName: sender.displayName ?? null } : null,
+    chatTitle: message.chat?.title ?? null,
     text: message.text,
     mentioned,
     addressed: mentioned || parseChatCommand(message.text) !== undefined,

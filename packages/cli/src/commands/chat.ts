@@ -40,8 +40,8 @@ export function registerChatCommand(program: Command, deps: ChatDeps): void {
     .option('--stream', 'print the reply as the agent writes it (providers that stream: claude, openai, anthropic)')
     .action(async (options: unknown, command: Command) => {
       const flags = parseFlags(ChatFlags, options);
-      await deps.context.run(command, async ({ client, out }) => {
-        const target = await resolveChatTarget(flags, client.contacts.get);
+      await deps.context.run(command, async ({ client, out, contacts }) => {
+        const target = await resolveChatTarget(flags, async (idText) => client.contacts.get(await contacts.resolve(idText)));
         if (flags.account !== undefined && target.sender) await checkAccount(client, target.channel, flags.account);
         const send = (text: string) => sendMessage(client, out, buildInboundMessage(target, flags, text, randomUUID()), flags.stream === true);
         if (flags.message !== undefined) return send(flags.message);

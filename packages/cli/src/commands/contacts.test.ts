@@ -10,7 +10,8 @@ describe('sb contacts (fake HTTP server responses)', () => {
     const lines = result.stdout.split('\n');
     expect(lines[1]).toMatch(/│ id\s+│ kind\s+│ name\s+│ access\s+│ identities\s+│ created\s+│/);
     expect(lines.find((line) => line.includes(ana.id))).toMatch(/│ person │ Ana\s+│ default │ telegram:123, discord:9 │ 2026-05-01 12:00:00Z │/);
-    expect(lines.find((line) => line.includes(group.id))).toMatch(/│ group\s+│\s+│ blocked │ telegram:-100\s+│/);
+    // A contact without a display name is named by its identity.
+    expect(lines.find((line) => line.includes(group.id))).toMatch(/│ group\s+│ telegram:-100\s+│ blocked │ telegram:-100\s+│/);
   });
 
   it('prints the full contact objects as JSON with --json, before or after the subcommand', async () => {
@@ -67,20 +68,20 @@ describe('sb contacts (fake HTTP server responses)', () => {
 
     const listed = await createFakeServer({ contacts: [ana, { ...whatsapp, mergedInto: ana.id }] }).run(['contacts']);
     expect(listed.stdout.split('\n')[1]).toMatch(/│ identities\s+│ merged into\s+│ created\s+│/);
-    expect(listed.stdout.split('\n').find((line) => line.includes('whatsapp:'))).toContain(`│ ${ana.id} │`);
+    expect(listed.stdout.split('\n').find((line) => line.includes('whatsapp:'))).toMatch(/│ Ana\s+│ 2026-05-01 12:00:00Z │$/);
   });
 
   it('needs --into to merge, and checks both ids before calling the server', async () => {
     const server = createFakeServer({ contacts: [ana] });
     expect(await server.run(['contacts', 'merge', ana.id])).toMatchObject({ code: 1, stderr: expect.stringContaining("required option '--into <id>'") });
-    expect(await server.run(['contacts', 'merge', ana.id, '--into', 'ana'])).toMatchObject({ code: 1, stderr: 'sb: --into: Invalid UUID\n' });
+    expect(await server.run(['contacts', 'merge', ana.id, '--into', 'ana'])).toMatchObject({ code: 1, stderr: 'sb: --into: expected an id or the start of one (hex digits, e.g. 3f2a)\n' });
     expect(server.requests).toHaveLength(0);
   });
 
-  it('rejects an id that is not a uuid before calling the server', async () => {
+  it('rejects an id that is neither a uuid nor the start of one before calling the server', async () => {
     const server = createFakeServer();
     const result = await server.run(['contacts', 'show', 'ana']);
-    expect(result).toMatchObject({ code: 1, stderr: 'sb: contact id: Invalid UUID\n' });
+    expect(result).toMatchObject({ code: 1, stderr: 'sb: contact id: expected an id or the start of one (hex digits, e.g. 3f2a)\n' });
     expect(server.requests).toHaveLength(0);
   });
 

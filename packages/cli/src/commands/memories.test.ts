@@ -22,7 +22,7 @@ describe('sb memories (fake HTTP server responses)', () => {
     const server = createFakeServer({ memories: [tea, coffee] });
     await server.run(['memories', '--contact', ana.id, '-q', 'tea']);
     await server.run(['memories', 'search', 'coffee', '--owner']);
-    expect(server.requests.map((r) => r.query)).toEqual([{ contact: ana.id, q: 'tea' }, { contact: 'owner', q: 'coffee' }]);
+    expect(server.requests.filter((r) => r.path === '/v1/memories').map((r) => r.query)).toEqual([{ contact: ana.id, q: 'tea' }, { contact: 'owner', q: 'coffee' }]);
   });
 
   it('refuses --contact together with --owner', async () => {

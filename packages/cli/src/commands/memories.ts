@@ -5,9 +5,10 @@
  */
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { MemoryContent, MemoryId, type Memory, type MemoryEvent, type Visibility } from '@switchboard/shared';
+import { MemoryContent, type Memory, type MemoryEvent, type Visibility } from '@switchboard/shared';
 import type { CliContext } from '../cli-context';
-import { parseArgument, parseFlags, whoseOf, WhoseShape, type Whose } from '../cli-flags';
+import { parseArgument, parseFlags, resolveWhose, whoseOf, WhoseShape } from '../cli-flags';
+import { IdText, resolveMemoryId } from '../cli-id-prefix';
 import { formatTime, type CliOutput } from '../cli-output';
 
 const SearchText = z.string().min(1).max(1000);
@@ -24,10 +25,12 @@ export function registerMemoriesCommand(program: Command, deps: { context: CliCo
   addHistoryCommand(memories, deps.context);
 }
 
-function listMemories(context: CliContext, command: Command, whose: Whose | undefined, query: string | undefined): Promise<void> {
-  return context.run(command, async ({ client, out }) => {
-    const found = await client.memories.list({ ...(whose === undefined ? {} : { contact: whose }), ...(query === undefined ? {} : { q: query }) });
-    out.print(found, () => printMemories(out, found));
+function listMemories(context: CliContext, command: Command, whose: string | undefined, query: string | undefined): Promise<void> {
+  return context.run(command, async ({ client, out, contacts }) => {
+    const contact = await resolveWhose(contacts, whose);
+    const found = await client.memories.list({ ...(contact === undefined ? {} : { contact }), ...(query === undefined ? {} : { q: query }) });
+    if (out.isJson) return out.print(found, () => undefined);
+    printMemories(out, found, await contacts.names());
   });
 }
 
@@ -66,9 +69,9 @@ function addAddCommand(memories: Command, context: CliContext): void {
     .action(async (text: string, options: unknown, command: Command) => {
       const content = parseArgument(MemoryContent, text, 'memory text');
       const flags = parseFlags(AddFlags, options);
-      const whose = whoseOf(flags);
       const visibility: Visibility | undefined = flags.shared ? 'shared' : undefined;
-      await context.run(command, async ({ client, out }) => {
+      await context.run(command, async ({ client, out, contacts }) => {
+        const whose = await resolveWhose(contacts, whoseOf(flags));
         const contact = whose === undefined || whose === 'owner' ? null : whose;
         const memory = await client.memories.add({ content, contact, ...(visibility === undefined ? {} : { visibility }) });
         out.print(memory, () => out.line(`added memory ${memory.id}`));
@@ -78,9 +81,9 @@ function addAddCommand(memories: Command, context: CliContext): void {
 
 function addRemoveCommand(memories: Command, context: CliContext): void {
   memories.command('rm <id>').description('delete a memory').action(async (id: string, _options: unknown, command: Command) => {
-    const memoryId = parseArgument(MemoryId, id, 'memory id');
+    const idText = parseArgument(IdText, id, 'memory id');
     await context.run(command, async ({ client, out }) => {
-      const memory = await client.memories.delete(memoryId);
+      const memory = await client.memories.delete(await resolveMemoryId(client, idText));
       out.print(memory, () => out.line(`deleted memory ${memory.id}`));
     });
   });
@@ -88,19 +91,19 @@ function addRemoveCommand(memories: Command, context: CliContext): void {
 
 function addHistoryCommand(memories: Command, context: CliContext): void {
   memories.command('history <id>').description('a memory\'s edits').action(async (id: string, _options: unknown, command: Command) => {
-    const memoryId = parseArgument(MemoryId, id, 'memory id');
+    const idText = parseArgument(IdText, id, 'memory id');
     await context.run(command, async ({ client, out }) => {
-      const events = await client.memories.history(memoryId);
+      const events = await client.memories.history(await resolveMemoryId(client, idText));
       out.print(events, () => printHistory(out, events));
     });
   });
 }
 
-function printMemories(out: CliOutput, memories: Memory[]): void {
+function printMemories(out: CliOutput, memories: Memory[], contactName: (id: string | null) => string): void {
   if (memories.length === 0) return out.line('no memories');
   out.table(
     ['id', 'contact', 'visibility', 'content', 'updated'],
-    memories.map((m) => [m.id, m.contactId ?? 'owner', m.visibility, m.content, formatTime(m.updatedAt)]),
+    memories.map((m) => [m.id, contactName(m.contactId), m.visibility, m.content, formatTime(m.updatedAt)]),
   );
 }
 

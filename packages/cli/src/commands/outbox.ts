@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { Channel, type OutboxItem } from '@switchboard/shared';
 import type { CliContext } from '../cli-context';
 import { parseArgument, parseFlags } from '../cli-flags';
+import { IdText, resolveOutboxId } from '../cli-id-prefix';
 import { formatTime, type CliOutput } from '../cli-output';
 
 const ListFlags = z.object({ failed: z.boolean().optional(), sent: z.boolean().optional(), channel: Channel.optional() });
@@ -24,24 +25,25 @@ export function registerOutboxCommand(program: Command, deps: { context: CliCont
     .action(async (options: unknown, command: Command) => {
       const flags = parseFlags(ListFlags, options);
       const status = flags.failed ? 'failed' : flags.sent ? 'sent' : 'pending';
-      await context.run(command, async ({ client, out }) => {
+      await context.run(command, async ({ client, out, contacts }) => {
         const items = await client.outbox.list({ status, ...(flags.channel ? { channel: flags.channel } : {}) });
-        out.print(items, () => printItems(out, items, status));
+        if (out.isJson) return out.print(items, () => undefined);
+        if (items.length === 0) return out.line(`no ${status} replies`);
+        printItems(out, items, await contacts.names());
       });
     });
 
   outbox.command('retry <id>').description('send a parked reply again').action(async (id: string, _options: unknown, command: Command) => {
-    const itemId = parseArgument(z.uuid(), id, 'outbox id');
+    const idText = parseArgument(IdText, id, 'outbox id');
     await context.run(command, async ({ client, out }) => {
-      const item = await client.outbox.retry(itemId);
+      const item = await client.outbox.retry(await resolveOutboxId(client, idText));
       out.print(item, () => out.line(`queued again: ${item.channel} ${item.chatId}`));
     });
   });
 }
 
-function printItems(out: CliOutput, items: OutboxItem[], status: string): void {
-  if (items.length === 0) return out.line(`no ${status} replies`);
-  out.table(['id', 'channel', 'account', 'chat', 'attempts', 'last error', 'created'], items.map((item) => [
-    item.id, item.channel, item.accountId, item.chatId, String(item.attempts), item.lastError ?? '-', formatTime(item.createdAt),
+function printItems(out: CliOutput, items: OutboxItem[], contactName: (id: string | null) => string): void {
+  out.table(['id', 'contact', 'channel', 'account', 'chat', 'attempts', 'last error', 'created'], items.map((item) => [
+    item.id, contactName(item.contactId), item.channel, item.accountId, item.chatId, String(item.attempts), item.lastError ?? '-', formatTime(item.createdAt),
   ]));
 }

@@ -16,22 +16,25 @@ export function registerPairingCommand(program: Command, deps: { context: CliCon
   const pairing = program.command('pairing').description('contacts waiting for the owner\'s approval (DM policy pairing)');
 
   pairing.command('list', { isDefault: true }).description('list pending pairing requests').action(async (_options: unknown, command: Command) => {
-    await context.run(command, async ({ client, out }) => {
+    await context.run(command, async ({ client, out, contacts }) => {
       const requests = await client.pairing.list();
-      out.print(requests, () => printRequests(out, requests));
+      if (out.isJson) return out.print(requests, () => undefined);
+      if (requests.length === 0) return out.line('no pending pairing requests');
+      printRequests(out, requests, await contacts.names());
     });
   });
 
   pairing.command('approve <code>').description('approve a pairing code').action(async (code: string, _options: unknown, command: Command) => {
     const pairingCode = parseArgument(PairingCode, code, 'pairing code');
-    await context.run(command, async ({ client, out }) => {
+    await context.run(command, async ({ client, out, contacts }) => {
       const result = await client.pairing.approve(pairingCode);
-      out.print(result, () => out.line(`approved: contact ${result.contactId} may now talk to the agents`));
+      if (out.isJson) return out.print(result, () => undefined);
+      const name = (await contacts.names())(result.contactId);
+      out.line(`approved: contact ${name === result.contactId ? name : `${name} (${result.contactId})`} may now talk to the agents`);
     });
   });
 }
 
-function printRequests(out: CliOutput, requests: PairingRequest[]): void {
-  if (requests.length === 0) return out.line('no pending pairing requests');
-  out.table(['code', 'contact', 'requested'], requests.map((r) => [r.code, r.contactId, formatTime(r.createdAt)]));
+function printRequests(out: CliOutput, requests: PairingRequest[], contactName: (id: string | null) => string): void {
+  out.table(['code', 'contact', 'requested'], requests.map((r) => [r.code, contactName(r.contactId), formatTime(r.createdAt)]));
 }

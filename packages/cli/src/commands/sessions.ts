@@ -5,9 +5,10 @@
  */
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { AgentName, SessionId, ThreadKey, type Message, type Session } from '@switchboard/shared';
+import { AgentName, ThreadKey, type Message, type Session } from '@switchboard/shared';
 import type { CliContext } from '../cli-context';
-import { parseArgument, parseFlags, whoseOf, WhoseShape } from '../cli-flags';
+import { parseArgument, parseFlags, resolveWhose, whoseOf, WhoseShape } from '../cli-flags';
+import { IdText, resolveSessionId } from '../cli-id-prefix';
 import { formatTime, type CliOutput } from '../cli-output';
 
 const ListFlags = z.object(WhoseShape);
@@ -28,19 +29,22 @@ function addListCommand(sessions: Command, context: CliContext): void {
     .option('--owner', 'only the owner\'s own sessions')
     .action(async (options: unknown, command: Command) => {
       const whose = whoseOf(parseFlags(ListFlags, options));
-      await context.run(command, async ({ client, out }) => {
-        const [list, agents] = await Promise.all([client.sessions.list(whose === undefined ? {} : { contact: whose }), client.agents.list()]);
+      await context.run(command, async ({ client, out, contacts }) => {
+        const contact = await resolveWhose(contacts, whose);
+        const list = await client.sessions.list(contact === undefined ? {} : { contact });
+        if (out.isJson) return out.print(list, () => undefined);
+        const [agents, names] = await Promise.all([client.agents.list(), contacts.names()]);
         const agentNames = new Map(agents.map((agent): [string, string] => [agent.id, agent.name]));
-        out.print(list, () => printSessions(out, list, agentNames));
+        printSessions(out, list, { agent: (id) => agentNames.get(id) ?? id, contact: names });
       });
     });
 }
 
 function addShowCommand(sessions: Command, context: CliContext): void {
   sessions.command('show <id>').description('print a session\'s transcript').action(async (id: string, _options: unknown, command: Command) => {
-    const sessionId = parseArgument(SessionId, id, 'session id');
+    const idText = parseArgument(IdText, id, 'session id');
     await context.run(command, async ({ client, out }) => {
-      const messages = await client.sessions.messages(sessionId);
+      const messages = await client.sessions.messages(await resolveSessionId(client, idText));
       out.print(messages, () => printTranscript(out, messages));
     });
   });
@@ -56,20 +60,20 @@ function addResetCommand(sessions: Command, context: CliContext): void {
     .option('--thread <id>', 'the thread within the chat')
     .action(async (options: unknown, command: Command) => {
       const flags = parseFlags(ResetFlags, options);
-      const contact = whoseOf(flags) ?? 'owner';
       const { agent, thread } = flags;
-      await context.run(command, async ({ client, out }) => {
+      await context.run(command, async ({ client, out, contacts }) => {
+        const contact = (await resolveWhose(contacts, whoseOf(flags))) ?? 'owner';
         const result = await client.sessions.reset({ contact, ...(agent === undefined ? {} : { agent }), ...(thread === undefined ? {} : { thread }) });
         out.print(result, () => out.line(result.session ? `closed session ${result.session.id}` : 'no open session to reset'));
       });
     });
 }
 
-function printSessions(out: CliOutput, sessions: Session[], agentNames: Map<string, string>): void {
+function printSessions(out: CliOutput, sessions: Session[], name: { agent: (id: string) => string; contact: (id: string | null) => string }): void {
   if (sessions.length === 0) return out.line('no sessions');
   out.table(
     ['id', 'contact', 'agent', 'thread', 'provider', 'status', 'created'],
-    sessions.map((s) => [s.id, s.contactId ?? 'owner', agentNames.get(s.agentId) ?? s.agentId, s.threadKey, s.provider, s.status, formatTime(s.createdAt)]),
+    sessions.map((s) => [s.id, name.contact(s.contactId), name.agent(s.agentId), s.threadKey, s.provider, s.status, formatTime(s.createdAt)]),
   );
 }
 

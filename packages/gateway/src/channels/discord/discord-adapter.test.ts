@@ -66,8 +66,8 @@ describe('createDiscordAdapter (a discord.js Client fed recorded gateway packets
         channel: 'discord', accountId: BOT.id, chat: { id: ANA.id, type: 'direct' }, sender: { id: ANA.id, displayName: 'Ana Silva' },
         messageId: dm.d.id, text: 'remember I like green tea', mentioned: false,
       },
-      expect.objectContaining({ chat: { id: GUILD.channelId, type: 'group' }, sender: { id: BEN.id, displayName: 'benk' }, mentioned: true }),
-      expect.objectContaining({ chat: { id: GUILD.channelId, type: 'group' }, thread: { id: GUILD.threadId }, text: 'is staging up?' }),
+      expect.objectContaining({ chat: { id: GUILD.channelId, type: 'group', title: 'Switchboard testers #general' }, sender: { id: BEN.id, displayName: 'benk' }, mentioned: true }),
+      expect.objectContaining({ chat: { id: GUILD.channelId, type: 'group', title: 'Switchboard testers #general' }, thread: { id: GUILD.threadId }, text: 'is staging up?' }),
     ]);
   });
 

@@ -59,7 +59,7 @@ describe('mapDiscordMessage', () => {
     expect(mapFixture('guild-text')).toEqual({
       channel: 'discord',
       accountId: BOT_ID,
-      chat: { id: '1262481096374849539', type: 'group' },
+      chat: { id: '1262481096374849539', type: 'group', title: 'Switchboard testers #general' },
       sender: { id: '172002275412279296', displayName: 'benk' },
       messageId: '1263996102874017843',
       text: 'morning all',
@@ -82,9 +82,9 @@ describe('mapDiscordMessage', () => {
     expect(mapFixture('guild-reply-to-bot')).toMatchObject({ text: 'and where?', mentioned: true });
   });
 
-  it('maps a thread message to the parent channel as chat and the thread as thread, named by nickname', () => {
+  it('maps a thread message to the parent channel as chat (titled by it) and the thread as thread, named by nickname', () => {
     expect(mapFixture('thread-message')).toMatchObject({
-      chat: { id: '1262481096374849539', type: 'group' },
+      chat: { id: '1262481096374849539', type: 'group', title: 'Switchboard testers #general' },
       thread: { id: '1263990122156785714' },
       sender: { id: '80351110224678912', displayName: 'Ana (ops)' },
     });

@@ -3,7 +3,7 @@
  * Edited messages are ignored (the original was already answered; a second turn would reply twice),
  * as are bots and webhooks (ourselves included) and system messages (joins, pins, thread created).
  * A DM's chat id is the author's id. In a thread the chat is the parent channel and the thread
- * channel is the thread. Without the Message Content intent guild text arrives empty → null.
+ * channel is the thread; a chat is titled `<server> #<channel>`. Without the Message Content intent guild text arrives empty → null.
  */
 import type { InboundMessage } from '@switchboard/shared';
 import type { Attachment, Message } from 'discord.js';
@@ -36,9 +36,15 @@ function placeOf(message: Message): Pick<InboundMessage, 'chat' | 'thread'> {
   if (!message.inGuild()) return { chat: { id: message.author.id, type: 'direct' } };
   const channel = message.channel;
   if (channel.isThread() && channel.parentId !== null) {
-    return { chat: { id: channel.parentId, type: 'group' }, thread: { id: channel.id } };
+    return { chat: groupOf(channel.parentId, message.guild.name, channel.parent?.name), thread: { id: channel.id } };
   }
-  return { chat: { id: message.channelId, type: 'group' } };
+  return { chat: groupOf(message.channelId, message.guild.name, 'name' in channel ? channel.name : undefined) };
+}
+
+/** A guild channel, titled `<server> #<channel>` when both names are known (the title names its contact). */
+function groupOf(id: string, guildName: string, channelName: string | undefined): NonNullable<InboundMessage['chat']> {
+  const title = channelName ? toDisplayName(`${guildName} #${channelName}`) : undefined;
+  return { id, type: 'group', ...(title === undefined ? {} : { title }) };
 }
 
 function describeMedia(message: Message): string | undefined {

@@ -19,12 +19,12 @@ function dm(userId: number, text: string, name = `User ${userId}`): Omit<Update,
   } as Omit<Update, 'update_id'>;
 }
 
-function inGroup(userId: number, text: string, extra: { topic?: number; mention?: string } = {}): Omit<Update, 'update_id'> {
+function inGroup(userId: number, text: string, extra: { topic?: number; mention?: string; chat?: number; title?: string } = {}): Omit<Update, 'update_id'> {
   const entities = extra.mention ? [{ type: 'mention' as const, offset: text.indexOf(extra.mention), length: extra.mention.length }] : undefined;
   return {
     message: {
       message_id: nextMessageId++, date: Math.floor(Date.now() / 1000), text, entities,
-      chat: { id: -1001234, type: 'supergroup', title: 'Test group', is_forum: extra.topic !== undefined },
+      chat: { id: extra.chat ?? -1001234, type: 'supergroup', title: extra.title ?? 'Test group', is_forum: extra.topic !== undefined },
       from: { id: userId, is_bot: false, first_name: `User ${userId}` },
       ...(extra.topic !== undefined ? { message_thread_id: extra.topic, is_topic_message: true } : {}),
     },
@@ -76,6 +76,18 @@ describeEachServer('Telegram end to end (grammY against a local fake Bot API ser
     expect(inTopic).toMatchObject({ text: 'echo: @switchboard_test_bot in a topic', message_thread_id: 77 });
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(repliesTo(-1001234).map((m) => m.text)).not.toContain('echo: just chatting among ourselves');
+  });
+
+  it('names a group contact by the group title, and renames it when the title changes', async () => {
+    const named = (title: string) => until(`a group contact named ${JSON.stringify(title)}`, async () =>
+      (await server.client().contacts.list()).find((c) => c.identities.some((i) => i.externalId === '-1005550001') && c.displayName === title));
+    fake.push(inGroup(611, 'hello', { chat: -1005550001, title: 'Book club' }));
+    const group = await named('Book club');
+    expect(group.kind).toBe('group');
+    // A title of escapes and a bidi override is stored as sent (a terminal shows it inert), its length cut to 200.
+    const hostile = `\u001b]0;owned\u0007\u202e${'x'.repeat(300)}`;
+    fake.push(inGroup(611, 'renamed', { chat: -1005550001, title: hostile }));
+    expect((await named(hostile.slice(0, 200))).id).toBe(group.id);
   });
 
   it('answers a redelivered update once', async () => {

@@ -28,11 +28,11 @@ describe('mapTelegramUpdate', () => {
     });
   });
 
-  it('maps a supergroup message to the group chat with the speaker as sender', () => {
+  it('maps a supergroup message to the group chat, titled as in Telegram, with the speaker as sender', () => {
     expect(mapFixture('group-text')).toEqual({
       channel: 'telegram',
       accountId: '7100000001',
-      chat: { id: '-1001987654321', type: 'group' },
+      chat: { id: '-1001987654321', type: 'group', title: 'Switchboard testers' },
       sender: { id: '234567891', displayName: 'Ben' },
       messageId: '2201',
       text: 'morning all',
@@ -65,7 +65,7 @@ describe('mapTelegramUpdate', () => {
 
   it('maps a forum topic to the thread, not taking the topic opener for a reply to the bot', () => {
     expect(mapFixture('forum-topic')).toMatchObject({
-      chat: { id: '-1001555000111', type: 'group' },
+      chat: { id: '-1001555000111', type: 'group', title: 'Support forum' },
       thread: { id: '42' },
       messageId: '57',
       mentioned: false,
@@ -117,6 +117,17 @@ describe('mapTelegramUpdate', () => {
     const mapped = mapTelegramUpdate(update, ME);
     expect(mapped?.text).toBe('a'.repeat(31_999));
     expect(InboundMessage.safeParse(mapped).success).toBe(true);
+  });
+
+  it('cuts a group title to the inbound bound, keeps its text otherwise as sent, and leaves out a blank one', () => {
+    const update = loadUpdate('group-text');
+    const chat = update.message!.chat as { title: string };
+    chat.title = `\u001b]0;owned\u0007 ${'t'.repeat(300)}`;
+    const mapped = mapTelegramUpdate(update, ME);
+    expect(mapped?.chat?.title).toBe(`\u001b]0;owned\u0007 ${'t'.repeat(300)}`.slice(0, 200));
+    expect(InboundMessage.safeParse(mapped).success).toBe(true);
+    chat.title = '  ';
+    expect(mapTelegramUpdate(update, ME)?.chat).toEqual({ id: '-1001987654321', type: 'group' });
   });
 
   it('produces messages that pass the inbound schema for every recorded update', () => {

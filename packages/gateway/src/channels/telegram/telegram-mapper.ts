@@ -3,10 +3,10 @@
  * Only `message` updates map. Edited messages are ignored: the original was already answered, and
  * a second turn for a corrected typo would reply twice. Also ignored: bots (ourselves included),
  * messages sent on behalf of a chat (anonymous admins, linked channel posts), service messages.
- * A private chat's id is the sender's id; a forum topic is the thread.
+ * A private chat's id is the sender's id; a group's title names it; a forum topic is the thread.
  */
 import type { InboundMessage } from '@switchboard/shared';
-import type { Message, MessageEntity, Update, User } from 'grammy/types';
+import type { Chat, Message, MessageEntity, Update, User } from 'grammy/types';
 import { toDisplayName, toMessageText } from '../inbound-text';
 
 /** The bot's own identity, as `getMe` reports it. */
@@ -40,13 +40,19 @@ export function mapTelegramUpdate(update: Update, me: TelegramBotIdentity): Inbo
   return {
     channel: 'telegram',
     accountId: String(me.id),
-    chat: isDirect ? { id: senderId, type: 'direct' } : { id: String(message.chat.id), type: 'group' },
+    chat: isDirect ? { id: senderId, type: 'direct' } : groupOf(message.chat),
     sender: { id: senderId, displayName: nameOf(from) },
     thread: topicOf(message),
     messageId: String(message.message_id),
     text,
     mentioned: isMentioned(message, me),
   };
+}
+
+/** A group or supergroup, named by its current title (which then names its contact). */
+function groupOf(chat: Chat): NonNullable<InboundMessage['chat']> {
+  const title = toDisplayName('title' in chat ? chat.title : undefined);
+  return { id: String(chat.id), type: 'group', ...(title === undefined ? {} : { title }) };
 }
 
 function topicOf(message: Message): { id: string } | undefined {
