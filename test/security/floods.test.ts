@@ -172,14 +172,19 @@ describeEachServer('new contacts per tenant', (server) => {
     await server.admin('delete from new_contact_buckets');
     const ids = Array.from({ length: 5 }, () => `r-${tag()}`);
     const gateway = server.client(server.gatewayToken);
-    const results = await Promise.all(ids.map((externalId) => gateway.contacts.resolve({ channel: 'telegram', externalId }).then(
+    // The gateway resolves in the tenant of the receiving account: a bot of this tenant.
+    const bot = '777000111';
+    if (!(await server.client().channels.list()).some((account) => account.accountId === bot)) {
+      await server.client().channels.add({ channel: 'telegram', token: `${bot}:floods-bot-token` });
+    }
+    const results = await Promise.all(ids.map((externalId) => gateway.contacts.resolve({ channel: 'telegram', accountId: bot, externalId }).then(
       () => 'created', (error: unknown) => (error as { code?: string }).code,
     )));
     expect([...results].sort()).toEqual(['created', 'created', 'rate_limited', 'rate_limited', 'rate_limited']);
     expect(await contactsOf(ids)).toBe(2);
     // A known identity resolves whatever the limit; the owner creates contacts at will.
     const known = ids[results.indexOf('created')]!;
-    expect(await gateway.contacts.resolve({ channel: 'telegram', externalId: known })).toMatchObject({ kind: 'person' });
+    expect(await gateway.contacts.resolve({ channel: 'telegram', accountId: bot, externalId: known })).toMatchObject({ kind: 'person' });
     const owners = `owner-${tag()}`;
     expect(await server.client().contacts.resolve({ channel: 'telegram', externalId: owners })).toMatchObject({ kind: 'person' });
     expect(await contactsOf([...ids, owners])).toBe(3);

@@ -66,10 +66,10 @@ describeEachServer('channel accounts and channel state', (server) => {
 
     expect(await gateway.channels.releaseLease('whatsapp', 'lease-test', 'gw-two')).toBe(false);
     expect(await gateway.channels.releaseLease('whatsapp', 'lease-test', 'gw-one')).toBe(true);
-    const short = await gateway.channels.takeLease('whatsapp', 'lease-test', { holder: 'gw-two', ttlMs: 100 });
+    const short = await gateway.channels.takeLease('whatsapp', 'lease-test', { holder: 'gw-two', ttlMs: 1000 });
     expect(short.granted).toBe(true);
     expect((await gateway.channels.takeLease('whatsapp', 'lease-test', { holder: 'gw-one', ttlMs: 60_000 })).granted).toBe(false);
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    await new Promise((resolve) => setTimeout(resolve, 1100));
     expect((await gateway.channels.takeLease('whatsapp', 'lease-test', { holder: 'gw-one', ttlMs: 60_000 })).granted).toBe(true);
 
     await expect(gateway.channels.takeLease('whatsapp', 'nosuch', { holder: 'gw-one', ttlMs: 60_000 })).rejects.toMatchObject({ code: 'not_found' });
