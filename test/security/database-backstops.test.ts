@@ -14,6 +14,7 @@ import type { AgentId, ContactId, InboundMessage, MemoryId, SessionId, TenantId 
 import { contactScope, createServices, findTenantId, openDb, type Db, type Scope, type SqlRunner } from '@switchboard/api';
 import { loginRoleName } from '../../packages/api/src/db/pg-login-role';
 import { LOGIN_PASSWORD_FILE } from '../../packages/api/src/db/pg-login-password';
+import { runEchoTurn } from '../echo-turns';
 import { availableEngines, createMigratedPostgresDatabase, describeEachEngine } from '../engines';
 import { PASSWORD_AUTH_GROUP } from '../postgres-cluster';
 import { useServerProcesses } from '../server-process';
@@ -58,11 +59,14 @@ describeEachEngine('database backstops against a statement injected into a conta
   }
 
   beforeAll(async () => {
-    const { agents, memories, sessions } = env.services;
+    const { agents, memories } = env.services;
     await agents.update(env.owner, 'default', { dmPolicy: 'open' });
     const [other] = await env.admin<{ id: TenantId }>(`insert into tenants (slug) values ('backstops-second') returning id`);
     ids.otherTenant = other!.id;
     ids.agent = (await agents.getByName(env.owner, 'default')).id;
+    // A session each from a finished turn; the events the attacks name stay queued, unanswered.
+    const aTurn = await runEchoTurn(env, { channel: 'telegram', sender: { id: 'bk-a' }, text: 'first from A' });
+    const bTurn = await runEchoTurn(env, { channel: 'telegram', sender: { id: 'bk-b' }, text: 'first from B' });
     const a = await accept(env.tenantId, { sender: { id: 'bk-a' }, text: 'hello from A' });
     const b = await accept(env.tenantId, { sender: { id: 'bk-b' }, text: 'hello from B' });
     const g = await accept(env.tenantId, { chat: { id: '-100bk', type: 'group' }, sender: { id: 'bk-a' }, text: 'hi group', mentioned: true });
@@ -70,8 +74,8 @@ describeEachEngine('database backstops against a statement injected into a conta
     Object.assign(ids, { a: a.contactId!, b: b.contactId!, group: g.contactId!, aEvent: a.eventId, bEvent: b.eventId });
     ids.aMemory = (await memories.remember(scopeOf(ids.a), { content: 'A keeps this' })).id;
     ids.bMemory = (await memories.remember(scopeOf(ids.b), { content: 'B keeps this' })).id;
-    ids.aSession = (await sessions.openOrResume(scopeOf(ids.a), { agentId: ids.agent, threadKey: '' }, 'echo')).id;
-    ids.bSession = (await sessions.openOrResume(scopeOf(ids.b), { agentId: ids.agent, threadKey: '' }, 'echo')).id;
+    expect([aTurn.contactId, bTurn.contactId]).toEqual([ids.a, ids.b]);
+    Object.assign(ids, { aSession: aTurn.sessionId!, bSession: bTurn.sessionId! });
   });
 
   it("rejects a memory B writes for A, in A's name or in another tenant, and lets B write its own", async () => {

@@ -7,8 +7,9 @@ import { randomUUID } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REDACTED_REPLY, type AgentId, type ContactId } from '@switchboard/shared';
+import { REDACTED_REPLY, type ContactId } from '@switchboard/shared';
 import { describeEachEngine } from '../../../../test/engines';
+import { runEchoTurn } from '../../../../test/echo-turns';
 import { contactScope } from '../db/scope';
 import { createServices, type Services } from '../services';
 import { createContactFiles, type ContactFiles } from './contact-files';
@@ -30,13 +31,11 @@ function leaveFiles(home: string, id: ContactId, marker: string): string[] {
 describeEachEngine('contact erasure of files, merged speech and quoting replies', (env) => {
   let home: string;
   let services: Services;
-  let agentId: AgentId;
   const captured = captureLog();
 
   beforeAll(async () => {
     home = mkdtempSync(join(tmpdir(), 'sb-forget-files-'));
     services = createServices(env.db, { contactFiles: createContactFiles(() => home), log: captured.log });
-    agentId = (await services.agents.getByName(env.owner, 'default')).id;
   });
 
   afterAll(() => rmSync(home, { recursive: true, force: true }));
@@ -79,8 +78,7 @@ describeEachEngine('contact erasure of files, merged speech and quoting replies'
     const tId = await person(target);
     await services.contacts.merge(env.owner, xId, tId);
     const marker = `MERGED-${randomUUID()}`;
-    const caller = { kind: 'owner' as const, tenantId: env.tenantId };
-    const said = await services.inbound.accept(caller, { channel: 'telegram', sender: { id: x }, messageId: randomUUID(), text: `${marker} said` });
+    const said = await runEchoTurn(env, { channel: 'telegram', sender: { id: x }, text: `${marker} said` });
     expect(said.contactId).toBe(tId);
     const [event] = await env.admin<{ origin: string; sender: string }>(
       'select origin_contact_id::text as origin, sender_contact_id::text as sender from inbound_events where id = $1', [said.eventId],
@@ -88,43 +86,53 @@ describeEachEngine('contact erasure of files, merged speech and quoting replies'
     expect(event).toEqual({ origin: xId, sender: tId });
 
     const tScope = contactScope(env.tenantId, tId);
-    const session = await services.sessions.openOrResume(tScope, { agentId, threadKey: '' }, 'echo');
-    const address = { channel: 'telegram' as const, chatId: x, originContactId: xId };
-    await services.sessions.appendMessage(tScope, session.id, { ...address, direction: 'inbound', senderContactId: tId, text: `${marker} said` });
-    await services.sessions.appendMessage(tScope, session.id, { ...address, direction: 'outbound', text: `echo: ${marker} said` });
     await services.memories.remember(tScope, { content: `${marker} fact`, sourceEventId: said.eventId });
-    await services.sessions.appendMessage(tScope, session.id, { channel: 'telegram', chatId: target, direction: 'inbound', senderContactId: tId, text: 'the target’s own words' });
+    const own = await runEchoTurn(env, { channel: 'telegram', sender: { id: target }, text: 'the target’s own words' });
+    expect(own.sessionId).toBe(said.sessionId);
     await services.memories.remember(tScope, { content: 'the target’s own fact' });
 
     const result = await services.contacts.forget(env.owner, xId);
 
+    // What x said while merged and the reply to it; the target's own exchange stays.
     expect(result.deleted).toMatchObject({ contacts: 1, inboundEvents: 1, messages: 2, memories: 1 });
     expect(await env.admin(`select 1 from messages m where m::text like $1`, [`%${marker}%`])).toEqual([]);
     expect(await env.admin(`select 1 from memories m where m::text like $1`, [`%${marker}%`])).toEqual([]);
     expect(await env.admin(`select 1 from inbound_events e where e::text like $1 or e::text like $2`, [`%${marker}%`, `%${xId}%`])).toEqual([]);
-    expect((await services.sessions.messages(tScope, session.id)).map((m) => m.text)).toEqual(['the target’s own words']);
+    expect((await services.sessions.messages(tScope, own.sessionId!)).map((m) => m.text)).toEqual(['the target’s own words', 'echo: the target’s own words']);
     expect((await services.memories.list(tScope)).map((m) => m.content)).toEqual(['the target’s own fact']);
   });
 
   it('redacts the group replies whose turns were shown the erased member’s memories, and keeps the others', async () => {
     const chat = { channel: 'telegram' as const, externalId: `-100${Date.now()}` };
-    const group = await services.contacts.resolveGroupMember(env.owner, chat, { channel: 'telegram', externalId: `x-${randomUUID()}` });
+    const [x, b] = [`x-${randomUUID()}`, `b-${randomUUID()}`];
+    const group = await services.contacts.resolveGroupMember(env.owner, chat, { channel: 'telegram', externalId: x });
     const xId = group.memberId;
-    const bId = (await services.contacts.resolveGroupMember(env.owner, chat, { channel: 'telegram', externalId: `b-${randomUUID()}` })).memberId;
+    const bId = (await services.contacts.resolveGroupMember(env.owner, chat, { channel: 'telegram', externalId: b })).memberId;
     const gScope = contactScope(env.tenantId, group.groupId);
+    const fromB = (text: string) =>
+      runEchoTurn(env, { channel: 'telegram', chat: { id: chat.externalId, type: 'group' }, sender: { id: b }, text, mentioned: true });
     const marker = `GROUPFACT-${randomUUID()}`;
     await services.memories.remember(gScope, { content: marker, authorContactId: xId });
-    const session = await services.sessions.openOrResume(gScope, { agentId, threadKey: '' }, 'echo');
-    const address = { channel: 'telegram' as const, chatId: 'group' };
-    await services.sessions.appendMessage(gScope, session.id, { ...address, direction: 'inbound', senderContactId: bId, text: 'recall' });
-    await services.sessions.appendMessage(gScope, session.id, { ...address, direction: 'outbound', answeredContactId: bId, quotedContactIds: [xId], text: marker });
-    await services.sessions.appendMessage(gScope, session.id, { ...address, direction: 'outbound', answeredContactId: bId, quotedContactIds: [bId], text: 'a reply from B’s memories' });
+    // B's recall shows the group what x left: its reply quotes x.
+    const quotingX = await fromB('recall');
+    expect(quotingX.replyText).toBe(marker);
+    await services.memories.remember(gScope, { content: 'B grows figs', authorContactId: bId });
+    // A reply whose turn was shown only B's memory (recalled for the text) quotes B alone.
+    await fromB('any figs?');
+    const quoted = await env.admin<{ text: string; quoted: string[] }>(
+      `select text, quoted_contact_ids::text[] as quoted from messages where session_id = $1 and direction = 'outbound' order by seq`,
+      [quotingX.sessionId],
+    );
+    expect(quoted).toEqual([{ text: marker, quoted: [xId] }, { text: 'echo: any figs?', quoted: [bId] }]);
 
     const result = await services.contacts.forget(env.owner, xId);
 
     expect(result.deleted).toMatchObject({ memories: 1, redactedReplies: 1 });
-    expect((await services.sessions.messages(gScope, session.id)).map((m) => m.text)).toEqual(['recall', REDACTED_REPLY, 'a reply from B’s memories']);
+    expect((await services.sessions.messages(gScope, quotingX.sessionId!)).map((m) => m.text))
+      .toEqual(['recall', REDACTED_REPLY, 'any figs?', 'echo: any figs?']);
     expect(await env.admin(`select 1 from messages m where m::text like $1 or m::text like $2`, [`%${marker}%`, `%${xId}%`])).toEqual([]);
+    const leftElsewhere = `select 1 from inbound_events e where e::text like $1 union all select 1 from outbox o where o::text like $1`;
+    expect(await env.admin(leftElsewhere, [`%${marker}%`])).toEqual([]);
   });
 
   it('reports files it could not delete, after the rows are gone', async () => {

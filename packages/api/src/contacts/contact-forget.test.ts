@@ -1,5 +1,5 @@
-import type { AgentId } from '@switchboard/shared';
 import { describeEachEngine, type TestEnv } from '../../../../test/engines';
+import { runEchoTurn } from '../../../../test/echo-turns';
 import { contactScope } from '../db/scope';
 
 /** Counts rows of every table in the schema whose text form contains the marker, as the schema owner. */
@@ -16,19 +16,9 @@ async function findMarker(env: TestEnv, marker: string): Promise<Record<string, 
 }
 
 describeEachEngine('contact erasure', (env) => {
-  let agentId: AgentId;
-
-  beforeAll(async () => {
-    agentId = (await env.services.agents.getByName(env.owner, 'default')).id;
-  });
-
-  async function speak(scope: ReturnType<typeof contactScope>, chatId: string, text: string, sender = scope.principal) {
-    const { sessions } = env.services;
-    const session = await sessions.openOrResume(scope, { agentId, threadKey: '' }, 'echo');
-    const senderContactId = sender.kind === 'contact' ? sender.contactId : null;
-    await sessions.appendMessage(scope, session.id, { direction: 'inbound', channel: 'telegram', chatId, senderContactId, text });
-    await sessions.appendMessage(scope, session.id, { direction: 'outbound', channel: 'telegram', chatId, text: 'ok' });
-  }
+  /** A turn of the sender with the echo agent, in its direct chat or in the group chat `group`. */
+  const speak = (channel: 'telegram' | 'whatsapp', sender: string, text: string, group?: string) =>
+    runEchoTurn(env, { channel, sender: { id: sender }, text, ...(group ? { chat: { id: group, type: 'group' as const }, mentioned: true } : {}) });
 
   it('removes every trace of the contact from every table and keeps everyone else’s data', async () => {
     const { contacts, memories } = env.services;
@@ -37,20 +27,22 @@ describeEachEngine('contact erasure', (env) => {
 
     const a = await contacts.resolve(env.owner, { channel: 'telegram', externalId: 'erase-a', kind: 'person', displayName: marker });
     const a2 = await contacts.resolve(env.owner, { channel: 'whatsapp', externalId: '+15550001', kind: 'person' });
-    await env.admin('update contacts set merged_into = $1 where id = $2', [a.contactId, a2.contactId]);
     const b = await contacts.resolve(env.owner, { channel: 'telegram', externalId: 'erase-b', kind: 'person' });
     const g = await contacts.resolveGroupMember(env.owner, { channel: 'telegram', externalId: '-100erase' }, { channel: 'telegram', externalId: 'erase-a' });
     await contacts.resolveGroupMember(env.owner, { channel: 'telegram', externalId: '-100erase' }, { channel: 'telegram', externalId: 'erase-b' });
     const aScope = contactScope(env.tenantId, a.contactId);
     const a2Scope = contactScope(env.tenantId, a2.contactId);
-    const bScope = contactScope(env.tenantId, b.contactId);
     const gScope = contactScope(env.tenantId, g.groupId);
 
-    await speak(aScope, 'erase-a', `remember ${marker} in a DM`);
-    await speak(a2Scope, '+15550001', `old whatsapp chat ${marker}`);
-    await speak(gScope, '-100erase', `${marker} said in the group`, aScope.principal);
-    await speak(gScope, '-100erase', `${keep} said in the group`, bScope.principal);
-    await speak(bScope, 'erase-b', `${keep} in B's DM`);
+    const turns = [
+      await speak('telegram', 'erase-a', `${marker} in a DM`),
+      await speak('whatsapp', '+15550001', `old whatsapp chat ${marker}`), // its own session, from before the merge
+      await speak('telegram', 'erase-a', `${marker} said in the group`, '-100erase'),
+      await speak('telegram', 'erase-b', `${keep} said in the group`, '-100erase'),
+      await speak('telegram', 'erase-b', `${keep} in B's DM`),
+    ];
+    expect(turns.map((turn) => turn.contactId)).toEqual([a.contactId, a2.contactId, g.groupId, g.groupId, b.contactId]);
+    await env.admin('update contacts set merged_into = $1 where id = $2', [a.contactId, a2.contactId]);
     const edited = await memories.remember(aScope, { content: `draft ${marker}` });
     await memories.update(aScope, edited.id, { content: 'edited away' });
     await memories.remember(a2Scope, { content: `whatsapp fact ${marker}` });
@@ -60,16 +52,17 @@ describeEachEngine('contact erasure', (env) => {
     const deleted = await memories.remember(aScope, { content: `deleted ${marker}` });
     await memories.delete(aScope, deleted.id);
 
-    expect(Object.keys(await findMarker(env, marker)).sort()).toEqual(['contacts', 'memories', 'memory_events', 'messages']);
+    expect(Object.keys(await findMarker(env, marker)).sort()).toEqual(['contacts', 'inbound_events', 'memories', 'memory_events', 'messages', 'outbox']);
 
     const result = await contacts.forget(env.owner, a.contactId);
 
     expect(result.contactId).toBe(a.contactId);
     expect(result.deleted).toMatchObject({ contacts: 2, identities: 2, groupMembers: 1, sessions: 2 });
-    expect(result.deleted.messages).toBe(5);
+    // Its DM (message and reply), its old WhatsApp chat (both), and in the group its message and the reply to it.
+    expect(result.deleted.messages).toBe(6);
     expect(result.deleted.memories).toBe(4);
     expect(await findMarker(env, marker)).toEqual({});
-    expect(await findMarker(env, keep)).toEqual({ memories: 1, memory_events: 1, messages: 2 });
+    expect(await findMarker(env, keep)).toEqual({ inbound_events: 2, memories: 1, memory_events: 1, messages: 4, outbox: 2 });
     await expect(contacts.get(env.owner, a.contactId)).rejects.toMatchObject({ code: 'not_found' });
     await expect(contacts.get(env.owner, a2.contactId)).rejects.toMatchObject({ code: 'not_found' });
     expect((await contacts.get(env.owner, g.groupId)).kind).toBe('group');

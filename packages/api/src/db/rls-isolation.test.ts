@@ -1,10 +1,12 @@
 /**
  * The isolation matrix: the owner, contacts A and B, group G (with member A) and a second tenant
- * each write through the services, then read and write every scoped table both through the
- * services and through raw SQL as `sb_app` under row-level security.
+ * each talk to the echo agent (a session and its transcript) and remember through the services,
+ * then read and write every scoped table both through the services and through raw SQL as `sb_app`
+ * under row-level security.
  */
 import { AppError, type ContactId, type MemoryId, type SessionId, type TenantId } from '@switchboard/shared';
 import { describeEachEngine, type TestEnv } from '../../../../test/engines';
+import { runEchoTurn, type EchoMessage } from '../../../../test/echo-turns';
 import { contactScope, ownerScope, type Scope } from './scope';
 import type { ScopedTx } from './db';
 
@@ -57,6 +59,9 @@ function mayRead(actor: Actor, table: string, row: Row): boolean {
 
 const byId = (a: Row, b: Row) => a.id.localeCompare(b.id);
 
+const INSERT_LINE = `insert into messages (tenant_id, session_id, contact_id, direction, channel, chat_id, text)
+  values ($1, $2, $3, 'inbound', 'cli', 'x', 'intruder')`;
+
 class Rollback extends Error {}
 
 /** Runs fn as the actor and rolls back, so probes that write leave nothing behind. */
@@ -77,15 +82,16 @@ describeEachEngine('row-level isolation matrix', (env) => {
   const actors: Record<'owner' | 'a' | 'b' | 'group' | 'otherOwner' | 'otherContact', Actor> = {} as never;
 
   beforeAll(async () => {
-    const { contacts, sessions, memories, agents } = env.services;
+    const { contacts, memories } = env.services;
     const [other] = await env.admin<{ id: TenantId }>(`insert into tenants (slug) values ('second') returning id`);
     const otherTenant = other!.id;
     await env.admin(`insert into agents (tenant_id, name, provider) values ($1, 'default', 'echo')`, [otherTenant]);
-    for (const tenant of [env.tenantId, otherTenant]) {
+    // A bot belongs to one tenant on the installation: each tenant has its own.
+    for (const [tenant, bot] of [[env.tenantId, 'bot'], [otherTenant, 'other-bot']] as const) {
       await env.admin(
         `insert into channel_accounts (tenant_id, channel, account_key, agent_id)
-         select tenant_id, 'telegram', 'bot', id from agents where tenant_id = $1`,
-        [tenant],
+         select tenant_id, 'telegram', $2, id from agents where tenant_id = $1`,
+        [tenant, bot],
       );
     }
     const owner = env.owner;
@@ -104,15 +110,19 @@ describeEachEngine('row-level isolation matrix', (env) => {
     actors.otherOwner = { name: 'second owner', scope: otherOwner, tenantId: otherTenant, contactId: null };
     actors.otherContact = { name: 'second contact', scope: contactScope(otherTenant, c.contactId), tenantId: otherTenant, contactId: c.contactId };
 
-    for (const actor of Object.values(actors)) {
-      const agent = await agents.getByName(actor.scope, 'default');
-      const session = await sessions.openOrResume(actor.scope, { agentId: agent.id, threadKey: '' }, 'echo');
-      await sessions.appendMessage(actor.scope, session.id, {
-        direction: 'inbound', channel: 'telegram', chatId: `chat-${actor.name}`, platformMessageId: '1',
-        senderContactId: actor.contactId, text: `hello from ${actor.name}`,
-      });
+    const chats: Record<keyof typeof actors, Omit<EchoMessage, 'text'>> = {
+      owner: { channel: 'cli' },
+      a: { channel: 'telegram', sender: { id: 'm-100' } },
+      b: { channel: 'telegram', sender: { id: 'm-200' } },
+      group: { channel: 'telegram', chat: { id: 'm--300', type: 'group' }, sender: { id: 'm-100' }, mentioned: true },
+      otherOwner: { channel: 'cli' },
+      otherContact: { channel: 'telegram', sender: { id: 'm-100' } },
+    };
+    for (const [key, actor] of Object.entries(actors) as Array<[keyof typeof actors, Actor]>) {
+      const turn = await runEchoTurn(env, { ...chats[key], text: `hello from ${actor.name}` }, actor.tenantId);
+      expect({ actor: actor.name, contactId: turn.contactId }).toEqual({ actor: actor.name, contactId: actor.contactId });
       const memory = await memories.remember(actor.scope, { content: `secret of ${actor.name}` });
-      actor.sessionId = session.id;
+      actor.sessionId = turn.sessionId!;
       actor.memoryId = memory.id;
     }
     await memories.remember(owner, { content: 'office hours are 9 to 5', visibility: 'shared' });
@@ -152,7 +162,7 @@ describeEachEngine('row-level isolation matrix', (env) => {
       else expect(contactIds.length).toBe(actor.tenantId === env.tenantId ? 3 : 1);
     });
 
-    it('gets not-found for every by-id call on another scope, and changes nothing', async () => {
+    it('gets not-found for every by-id call on another scope, reaches no other scope\'s session by id, and changes nothing', async () => {
       const actor = actors[key];
       const { memories, sessions } = env.services;
       const others = Object.values(actors).filter(
@@ -165,11 +175,18 @@ describeEachEngine('row-level isolation matrix', (env) => {
         await expect(memories.history(actor.scope, other.memoryId!)).rejects.toMatchObject({ code: 'not_found' });
         await expect(sessions.get(actor.scope, other.sessionId!)).rejects.toBeInstanceOf(AppError);
         await expect(sessions.messages(actor.scope, other.sessionId!)).rejects.toMatchObject({ code: 'not_found' });
-        await expect(
-          sessions.appendMessage(actor.scope, other.sessionId!, { direction: 'inbound', channel: 'cli', chatId: 'x', text: 'intruder' }),
-        ).rejects.toMatchObject({ code: 'not_found' });
-        expect(await sessions.setProviderSessionId(actor.scope, other.sessionId!, null, 'hijacked')).toBe(false);
+        // Neither a transcript line (in the session's name or the actor's own) nor a provider session id reaches it.
+        for (const [tenant, contact] of [[other.tenantId, other.contactId], [actor.tenantId, actor.contactId]]) {
+          await expect(probe(env, actor.scope, (tx) => tx.query(INSERT_LINE, [tenant, other.sessionId, contact])))
+            .rejects.toThrow(/row-level security|permission denied|violates/);
+        }
+        const hijacked = await probe(env, actor.scope, async (tx) =>
+          (await tx.query(`update sessions set provider_session_id = 'hijacked' where id = $1`, [other.sessionId])).rowCount);
+        expect({ other: other.name, hijacked }).toEqual({ other: other.name, hijacked: 0 });
       }
+      // The same line goes into the actor's own session.
+      expect(await probe(env, actor.scope, async (tx) => (await tx.query(INSERT_LINE, [actor.tenantId, actor.sessionId, actor.contactId])).rowCount))
+        .toBe(1);
       const untouched = await env.admin<{ n: number }>(
         `select count(*)::int as n from memories where content = 'overwritten'
          union all select count(*)::int from messages where text = 'intruder'

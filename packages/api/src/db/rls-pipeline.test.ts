@@ -1,12 +1,14 @@
 /**
  * Row-level security of the pipeline tables (inbound_events, turn_queue, outbox, pairing_requests,
  * rate_buckets), probed with raw SQL as `sb_app`: contacts A and B and group G of one tenant and a
- * contact of a second tenant each get rows through the inbound service; then each kind of
- * transaction (a contact's, no scope, the worker's) reads and writes them.
+ * contact of a second tenant each get rows through the inbound service (A and B a finished turn
+ * too, the rest left queued); then each kind of transaction (a contact's, no scope, the worker's)
+ * reads and writes them.
  */
 import { randomUUID } from 'node:crypto';
 import type { AgentId, ContactId, InboundMessage, TenantId } from '@switchboard/shared';
 import { describeEachEngine, type TestEnv } from '../../../../test/engines';
+import { runEchoTurn } from '../../../../test/echo-turns';
 import { contactScope, ownerScope, type Scope } from './scope';
 import type { SqlRunner } from './db';
 
@@ -51,12 +53,15 @@ describeEachEngine('row-level security of the pipeline tables', (env) => {
   }
 
   beforeAll(async () => {
-    const { agents, memories, sessions } = env.services;
+    const { agents, memories } = env.services;
     const [other] = await env.admin<{ id: TenantId }>(`insert into tenants (slug) values ('pipeline-second') returning id`);
     ids.otherTenant = other!.id;
     await env.admin(`insert into agents (tenant_id, name, provider) values ($1, 'default', 'echo')`, [ids.otherTenant]);
     ids.agent = (await agents.getByName(env.owner, 'default')).id;
 
+    // A finished turn each for A and B (a transcript, for the worker to not see), before the queued ones.
+    const said = [];
+    for (const sender of ['rp-a', 'rp-b']) said.push(await runEchoTurn(env, { channel: 'telegram', sender: { id: sender }, text: 'said' }));
     // Open policy: queued events, their queue rows and a rate bucket per contact.
     const a = await accept(env.tenantId, { sender: { id: 'rp-a' }, text: 'hello from A' });
     const b = await accept(env.tenantId, { sender: { id: 'rp-b' }, text: 'hello from B' });
@@ -73,13 +78,11 @@ describeEachEngine('row-level security of the pipeline tables', (env) => {
     ids.b = b.contactId!;
     ids.group = g.contactId!;
     ids.other = c.contactId!;
+    expect(said.map((turn) => turn.contactId)).toEqual([ids.a, ids.b]);
 
-    // Memories and messages, for the worker to not see.
+    // Memories, for the worker to not see.
     for (const contactId of [ids.a, ids.b]) {
-      const scope = contactScope(env.tenantId, contactId);
-      await memories.remember(scope, { content: `fact of ${contactId}` });
-      const session = await sessions.openOrResume(scope, { agentId: ids.agent, threadKey: '' }, 'echo');
-      await sessions.appendMessage(scope, session.id, { direction: 'inbound', channel: 'telegram', chatId: 'x', text: 'said' });
+      await memories.remember(contactScope(env.tenantId, contactId), { content: `fact of ${contactId}` });
     }
   });
 

@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { describeEachEngine } from '../../../../test/engines';
+import { runEchoTurn } from '../../../../test/echo-turns';
 import { findTokenOwner, registerToken } from '../auth/token-repo';
 import { contactScope } from '../db/scope';
 import { createApp } from './create-app';
@@ -104,16 +105,14 @@ describeEachEngine('HTTP API over a real socket', (env) => {
 
   it('lists sessions, shows a transcript and resets a contact’s chat', async () => {
     const c = (await call('POST', '/v1/contacts/resolve', { channel: 'discord', externalId: 'http-sess' })).body.contact.id as string;
-    const scope = contactScope(env.tenantId, c as never);
-    const agent = await env.services.agents.getByName(env.owner, 'default');
-    const session = await env.services.sessions.openOrResume(scope, { agentId: agent.id, threadKey: '' }, 'echo');
-    await env.services.sessions.appendMessage(scope, session.id, { direction: 'inbound', channel: 'discord', chatId: 'http-sess', text: 'hi there' });
+    const turn = await runEchoTurn(env, { channel: 'discord', sender: { id: 'http-sess' }, text: 'hi there' });
+    expect(turn.contactId).toBe(c);
     const listed = await call('GET', `/v1/sessions?contact=${c}`);
-    expect(listed.body.sessions.map((s: { id: string }) => s.id)).toEqual([session.id]);
-    const transcript = await call('GET', `/v1/sessions/${session.id}/messages`);
-    expect(transcript.body.messages.map((m: { text: string }) => m.text)).toEqual(['hi there']);
+    expect(listed.body.sessions.map((s: { id: string }) => s.id)).toEqual([turn.sessionId]);
+    const transcript = await call('GET', `/v1/sessions/${turn.sessionId}/messages`);
+    expect(transcript.body.messages.map((m: { text: string }) => m.text)).toEqual(['hi there', 'echo: hi there']);
     const reset = await call('POST', '/v1/sessions/reset', { contact: c });
-    expect(reset.body).toMatchObject({ reset: true, session: { id: session.id, status: 'closed' } });
+    expect(reset.body).toMatchObject({ reset: true, session: { id: turn.sessionId, status: 'closed' } });
     expect((await call('POST', '/v1/sessions/reset', { contact: c })).body.reset).toBe(false);
   });
 

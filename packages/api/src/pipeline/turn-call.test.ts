@@ -1,10 +1,12 @@
 /**
  * A turn's database cost and limits, on the real database: claiming is one worker call, opening and
- * finishing one scoped call each, and no transaction. The calls act only in the caller's scope and
- * only under a claim that still holds the turn: otherwise they read and change nothing.
+ * finishing one scoped call each, and no transaction. The calls act only in the caller's scope, and
+ * finishing only under a claim that still holds the turn (otherwise it changes nothing). Opening
+ * keeps one open session per chat, also for workers whose leases ran out; finishing stores the
+ * provider's session id only on that session, while it is open and holds the id the turn opened with.
  */
 import { randomUUID } from 'node:crypto';
-import type { ContactId } from '@switchboard/shared';
+import type { ContactId, SessionId } from '@switchboard/shared';
 import { describeEachEngine } from '../../../../test/engines';
 import { until } from '../../../../test/until';
 import type { Db, QueryResult } from '../db/db';
@@ -64,8 +66,8 @@ describeEachEngine('a turn in one call per step', (env) => {
     return { eventId: accepted.eventId, contactId: accepted.contactId! };
   }
 
-  async function claim(eventId: string): Promise<ClaimedTurn> {
-    const claimed = await claimTurns(env.db, randomUUID(), 100, 60_000);
+  async function claim(eventId: string, leaseMs = 60_000): Promise<ClaimedTurn> {
+    const claimed = await claimTurns(env.db, randomUUID(), 100, leaseMs);
     const turn = claimed.find((candidate) => candidate.eventId === eventId);
     if (!turn) throw new Error(`turn ${eventId} was not claimed`);
     return turn;
@@ -167,6 +169,97 @@ describeEachEngine('a turn in one call per step', (env) => {
     } finally {
       await env.services.agents.update(env.owner, 'default', { memory: 'tools' });
     }
+  });
+
+  it('opens one session when several workers whose leases ran out open the same turn at once', async () => {
+    const turn = await queued('opened by many');
+    const claims: ClaimedTurn[] = [];
+    for (let i = 0; i < 12; i += 1) {
+      claims.push(await claim(turn.eventId, 1));
+      await new Promise((resolve) => setTimeout(resolve, 5)); // the 1 ms lease runs out: the next worker takes over
+    }
+    const scope = contactScope(env.tenantId, turn.contactId);
+    const opened = await Promise.all(claims.map((claimed) => openTurn(env.db, scope, claimed, OPEN)));
+    expect(opened.map((o) => o.kind)).toEqual(claims.map(() => 'agent'));
+    expect(new Set(opened.map((o) => (o.kind === 'agent' ? o.session.id : o.kind))).size).toBe(1);
+    expect(await traces(turn.eventId)).toMatchObject({ status: 'queued', sessions: 1, messages: 0 });
+  });
+
+  it("stores the provider's session id only on the session its turn opened while that is still open, and resumes with it", async () => {
+    const sender = `call-${randomUUID().slice(0, 8)}`;
+    const seen: Array<string | null> = [];
+    let next = '';
+    let duringRun: (() => Promise<unknown>) | undefined;
+    const provider: AgentProvider = {
+      name: 'echo',
+      async run(turn) {
+        seen.push(turn.session.providerSessionId);
+        await duringRun?.();
+        return { text: `ok ${turn.text}`, providerSessionId: next };
+      },
+    };
+    const turn = async (text: string, providerSessionId: string, during?: () => Promise<unknown>) => {
+      const { eventId, contactId } = await queued(text, sender);
+      [next, duringRun] = [providerSessionId, during];
+      const outcome = await runner(env.db, provider).run(await claim(eventId), new AbortController().signal);
+      return { sessionId: outcome?.sessionId, scope: contactScope(env.tenantId, contactId) };
+    };
+    const agentId = (await env.services.agents.getByName(env.owner, 'default')).id;
+
+    const old = await turn('first', 'provider-old');
+    // The contact resets while its second turn runs: that turn's provider id must not revive the closed session.
+    const stale = await turn('second', 'provider-stale', () => env.services.sessions.reset(old.scope, { agentId, threadKey: '' }));
+    const fresh = await turn('third', 'provider-new');
+    const resumed = await turn('fourth', 'provider-new');
+
+    expect(stale.sessionId).toBe(old.sessionId);
+    expect(fresh.sessionId).not.toBe(old.sessionId);
+    expect(resumed.sessionId).toBe(fresh.sessionId);
+    expect(seen).toEqual([null, 'provider-old', null, 'provider-new']);
+    const stored = await env.admin('select id, status, provider_session_id from sessions where id = any($1) order by created_at', [[old.sessionId, fresh.sessionId]]);
+    expect(stored).toEqual([
+      { id: old.sessionId, status: 'closed', provider_session_id: 'provider-old' },
+      { id: fresh.sessionId, status: 'open', provider_session_id: 'provider-new' },
+    ]);
+  });
+
+  it('keeps the provider session id a session gained after the turn opened it (compare-and-set)', async () => {
+    const turn = await queued('racing for the provider id');
+    const claimed = await claim(turn.eventId);
+    const scope = contactScope(env.tenantId, turn.contactId);
+    const opened = await openTurn(env.db, scope, claimed, OPEN);
+    if (opened.kind !== 'agent') throw new Error(`the turn opened as ${opened.kind}`);
+    expect(opened.session.providerSessionId).toBeNull();
+    // Another writer stored an id since: this turn, which read none, loses.
+    await env.admin(`update sessions set provider_session_id = 'provider-other' where id = $1`, [opened.session.id]);
+    const result: TurnResult = {
+      status: 'done', session: opened.session, replyText: 'ok', error: null, usage: null, quotedContactIds: [],
+      providerSessionId: 'provider-mine', outboxText: 'ok',
+    };
+    expect(await finishTurn(env.db, scope, claimed, result)).toEqual({ result: 'finished' });
+    expect(await traces(turn.eventId)).toMatchObject({ status: 'done', messages: 2, provider_ids: 'provider-other' });
+  });
+
+  it("writes no transcript line and no provider session id into another contact's session that its own turn names", async () => {
+    const a = await queued('A has a session');
+    await runner(env.db).run(await claim(a.eventId), new AbortController().signal);
+    const aTraces = await traces(a.eventId);
+    const b = await queued('B names the session of A');
+    const turnB = await claim(b.eventId);
+    const asB = contactScope(env.tenantId, b.contactId);
+    const opened = await openTurn(env.db, asB, turnB, OPEN);
+    if (opened.kind !== 'agent') throw new Error(`B's turn opened as ${opened.kind}`);
+
+    const aSession = { ...opened.session, id: aTraces!.session_id as SessionId, contactId: a.contactId };
+    const result: TurnResult = {
+      status: 'done', session: aSession, replyText: 'intruder', error: null, usage: null, quotedContactIds: [],
+      providerSessionId: 'hijacked', outboxText: 'intruder',
+    };
+    expect(await finishTurn(env.db, asB, turnB, result)).toEqual({ result: 'finished' });
+    expect(await traces(a.eventId)).toEqual(aTraces);
+    expect(aTraces).toMatchObject({ status: 'done', messages: 2, sessions: 1, provider_ids: '-' });
+    expect(await env.admin(`select 1 from messages where text = 'intruder' or session_id = $1 and contact_id <> $2`, [aSession.id, a.contactId]))
+      .toEqual([]);
   });
 
   it('answers a chat command without a session, and runs a text that only looks like one as an agent turn', async () => {

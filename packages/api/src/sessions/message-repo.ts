@@ -1,6 +1,7 @@
 /**
- * SQL for transcript messages. A message takes its scope contact from its session, and an inbound
- * message is stored once per platform message id (per channel and chat).
+ * SQL for transcript messages: read in scope, erased and redacted with a contact. A turn writes its
+ * message and reply in app.finish_turn, with the scope contact of their session, and an inbound
+ * message once per platform message id (per channel, account and chat).
  */
 import { z } from 'zod';
 import { Channel, ContactId, Direction, MessageId, REDACTED_REPLY, SessionId, TokenUsage, type Message } from '@switchboard/shared';
@@ -41,63 +42,6 @@ export const MessageRow = z
       createdAt: row.created_at,
     }),
   );
-
-export interface NewMessage {
-  direction: Direction;
-  channel: Channel;
-  /** The receiving channel account (bot); default `default`. */
-  accountKey?: string | undefined;
-  chatId: string;
-  platformMessageId?: string | undefined;
-  senderContactId?: ContactId | null | undefined;
-  /** For a reply: the speaker it answers (a group member), erased with that speaker. */
-  answeredContactId?: ContactId | null | undefined;
-  /** The speaker's own contact when it spoke while merged into another (on a reply: the answered message's). */
-  originContactId?: ContactId | null | undefined;
-  /** For a reply: the contacts whose memories its turn was shown; erasing one of them redacts it. */
-  quotedContactIds?: readonly ContactId[] | undefined;
-  text: string;
-  usage?: TokenUsage | null | undefined;
-}
-
-/** Appends to a session in scope; undefined when that platform message was already stored. */
-export async function insertMessage(tx: ScopedTx, sessionId: SessionId, message: NewMessage): Promise<Message | undefined> {
-  const [stored] = await insertMessages(tx, sessionId, [message]);
-  return stored;
-}
-
-/**
- * Appends several messages to a session in one statement, in the given order (a turn's inbound
- * message and its reply); messages already stored (same platform id) are skipped.
- */
-export async function insertMessages(tx: ScopedTx, sessionId: SessionId, batch: NewMessage[]): Promise<Message[]> {
-  const params = new SqlParams();
-  const where = reachableRowsSql(tx.scope, params, 's');
-  const rows = batch.map((message, index) => {
-    const values = [
-      index, message.senderContactId ?? null, message.answeredContactId ?? null, message.direction, message.channel,
-      message.accountKey ?? 'default', message.chatId, message.platformMessageId ?? null, message.text,
-      message.usage ? JSON.stringify(message.usage) : null, message.originContactId ?? null, [...(message.quotedContactIds ?? [])],
-    ].map((value) => params.add(value));
-    return `(${values[0]}::int, ${values[1]}::uuid, ${values[2]}::uuid, ${values.slice(3, 9).map((v) => `${v}::text`).join(', ')}, ` +
-      `${values[9]}::jsonb, ${values[10]}::uuid, ${values[11]}::uuid[])`;
-  });
-  const { rows: stored } = await tx.query(
-    `insert into messages as m (tenant_id, session_id, contact_id, sender_contact_id, answered_contact_id, direction,
-       channel, account_key, chat_id, platform_message_id, text, usage, origin_contact_id, quoted_contact_ids)
-     select s.tenant_id, s.id, s.contact_id, v.sender, v.answered, v.direction, v.channel, v.account_key, v.chat_id,
-       v.platform_message_id, v.text, v.usage, v.origin, v.quoted
-     from sessions s
-     cross join (values ${rows.join(', ')})
-       as v (ord, sender, answered, direction, channel, account_key, chat_id, platform_message_id, text, usage, origin, quoted)
-     where ${where} and s.id = ${params.add(sessionId)}
-     order by v.ord
-     on conflict (tenant_id, channel, account_key, chat_id, direction, platform_message_id) do nothing
-     returning ${MESSAGE_COLUMNS}`,
-    params.values,
-  );
-  return stored.map((row) => MessageRow.parse(row));
-}
 
 /** The session's last `limit` messages, oldest first. */
 export async function listMessages(tx: ScopedTx, sessionId: SessionId, limit: number): Promise<Message[]> {

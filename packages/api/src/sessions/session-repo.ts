@@ -1,12 +1,11 @@
 /**
- * SQL for sessions. The open session of a key is found or created in one upsert on the partial
- * unique index (NULL contact = the owner's own, NULLS NOT DISTINCT). The key's contact always comes
- * from the scope, so the owner never resumes a contact's session, nor a contact the owner's.
+ * SQL for sessions: read in scope, closed by reset, erased with their contact. A turn opens or
+ * resumes the open session of a key in app.open_turn, on the partial unique index (NULL contact =
+ * the owner's own, NULLS NOT DISTINCT), so the owner never resumes a contact's session.
  */
 import { z } from 'zod';
 import { AgentId, ContactId, Provider, SessionId, SessionStatus, type Session } from '@switchboard/shared';
 import type { ScopedTx } from '../db/db';
-import { scopeContactId } from '../db/scope';
 import { SqlParams, reachableRowsSql } from '../db/scope-sql';
 
 export const SESSION_COLUMNS = `s.id, s.agent_id, s.contact_id, s.thread_key, s.provider, s.provider_session_id,
@@ -43,19 +42,6 @@ export interface SessionKey {
   threadKey: string;
 }
 
-/** The scope's open session for the key, created when there is none. */
-export async function openOrResumeSession(tx: ScopedTx, key: SessionKey, provider: Provider): Promise<Session> {
-  const { rows } = await tx.query(
-    `insert into sessions as s (tenant_id, agent_id, contact_id, thread_key, provider)
-     values ($1, $2, $3, $4, $5)
-     on conflict (tenant_id, agent_id, contact_id, thread_key) where status = 'open'
-       do update set updated_at = now()
-     returning ${SESSION_COLUMNS}`,
-    [tx.scope.tenantId, key.agentId, scopeContactId(tx.scope), key.threadKey, provider],
-  );
-  return SessionRow.parse(rows[0]);
-}
-
 /** Closes the open session of (agent, contact or owner, thread); the next turn opens a new one. */
 export async function closeSession(tx: ScopedTx, key: SessionKey, contactId: ContactId | null): Promise<Session | undefined> {
   const { rows } = await tx.query(
@@ -66,24 +52,6 @@ export async function closeSession(tx: ScopedTx, key: SessionKey, contactId: Con
     [tx.scope.tenantId, key.agentId, contactId, key.threadKey],
   );
   return rows[0] === undefined ? undefined : SessionRow.parse(rows[0]);
-}
-
-/** Compare-and-set: stores `next` only if the open session still holds `expected`. */
-export async function swapProviderSessionId(
-  tx: ScopedTx,
-  id: SessionId,
-  expected: string | null,
-  next: string,
-): Promise<boolean> {
-  const params = new SqlParams();
-  const where = reachableRowsSql(tx.scope, params, 's');
-  const { rowCount } = await tx.query(
-    `update sessions s set provider_session_id = ${params.add(next)}, updated_at = now()
-     where ${where} and s.id = ${params.add(id)} and s.status = 'open'
-       and s.provider_session_id is not distinct from ${params.add(expected)}`,
-    params.values,
-  );
-  return rowCount === 1;
 }
 
 export async function findSession(tx: ScopedTx, id: SessionId): Promise<Session | undefined> {

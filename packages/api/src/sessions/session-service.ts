@@ -1,9 +1,9 @@
 /**
- * Sessions and their transcript. A turn opens or resumes the scope's session for (agent, thread);
- * reset closes it so the next turn opens a new one; the provider's own session id is saved with a
- * compare-and-set, so a turn that read a session before a reset can never revive it.
+ * Sessions and their transcript, as the owner and contacts read them. Turns open, resume and write
+ * them in app.open_turn and app.finish_turn; reset closes the open session of a key so the next
+ * turn opens a new one, and erasure removes a contact's sessions and what it said.
  */
-import { AppError, notFound, type ContactId, type Message, type Provider, type Session, type SessionId } from '@switchboard/shared';
+import { AppError, notFound, type ContactId, type Message, type Session, type SessionId } from '@switchboard/shared';
 import type { Db, ScopedTx } from '../db/db';
 import { scopeContactId, type Scope } from '../db/scope';
 import type { ContactEraser } from '../contacts/contact-service';
@@ -14,8 +14,6 @@ export interface ResetRequest extends sessions.SessionKey {
   /** For the owner: whose session (default: the owner's own). A contact may only name itself. */
   contact?: ContactId | 'owner';
 }
-
-export type AppendResult = { duplicate: false; message: Message } | { duplicate: true };
 
 export type SessionService = ReturnType<typeof createSessionService>;
 
@@ -28,19 +26,10 @@ export function createSessionService(deps: { db: Db }) {
   const { db } = deps;
 
   return {
-    openOrResume(scope: Scope, key: sessions.SessionKey, provider: Provider): Promise<Session> {
-      return db.transaction(scope, (tx) => sessions.openOrResumeSession(tx, key, provider));
-    },
-
     /** Ends the open session of the key; returns it, or undefined when none was open. */
     async reset(scope: Scope, request: ResetRequest): Promise<Session | undefined> {
       const contactId = resetTarget(scope, request.contact);
       return db.transaction(scope, (tx) => sessions.closeSession(tx, request, contactId));
-    },
-
-    /** Stores the provider's session id if the session still holds `expected`; false if it lost the race. */
-    setProviderSessionId(scope: Scope, id: SessionId, expected: string | null, next: string): Promise<boolean> {
-      return db.transaction(scope, (tx) => sessions.swapProviderSessionId(tx, id, expected, next));
     },
 
     async get(scope: Scope, id: SessionId): Promise<Session> {
@@ -51,14 +40,6 @@ export function createSessionService(deps: { db: Db }) {
 
     list(scope: Scope, filter: { contact?: ContactId | 'owner'; limit?: number } = {}): Promise<Session[]> {
       return db.transaction(scope, (tx) => sessions.listSessions(tx, { ...filter, limit: filter.limit ?? 200 }));
-    },
-
-    appendMessage(scope: Scope, sessionId: SessionId, message: messages.NewMessage): Promise<AppendResult> {
-      return db.transaction(scope, async (tx) => {
-        if (!(await sessions.findSession(tx, sessionId))) throw notFound('Session', sessionId);
-        const stored = await messages.insertMessage(tx, sessionId, message);
-        return stored ? { duplicate: false, message: stored } : { duplicate: true };
-      });
     },
 
     messages(scope: Scope, sessionId: SessionId, options: { limit?: number } = {}): Promise<Message[]> {
