@@ -1,7 +1,9 @@
 /**
  * Prepares both engines once per test run: a migrated PGlite snapshot that each test file loads,
  * and a PostgreSQL server (DATABASE_URL, or a throwaway cluster) with a migrated template database
- * that each test file copies. SB_REQUIRE_POSTGRES=1 turns a missing PostgreSQL into a failure.
+ * that each test file copies, and with a throwaway cluster a second one shaped like Supabase
+ * (test/supabase-cluster.ts) with a template migrated by its non-superuser `postgres`.
+ * SB_REQUIRE_POSTGRES=1 turns a missing PostgreSQL into a failure.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,6 +11,7 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { createPgDb, createPgliteDb, migrate, MIGRATIONS_DIR } from '@switchboard/api';
 import { TEMPLATE_DATABASE, databaseUrl, findPostgresBinDir, startPostgresCluster } from './postgres-cluster';
+import { ownerUrl, startSupabaseCluster } from './supabase-cluster';
 
 export default async function globalSetup(): Promise<void> {
   const workDir = mkdtempSync(join(tmpdir(), 'sb-test-'));
@@ -19,6 +22,28 @@ export default async function globalSetup(): Promise<void> {
     await buildTemplateDatabase(serverUrl);
     process.env.SB_TEST_PG_URL = serverUrl;
   }
+  if (process.env.SB_TEST_PG_CLUSTER) await startSupabase();
+}
+
+async function startSupabase(): Promise<void> {
+  const { binDir } = JSON.parse(process.env.SB_TEST_PG_CLUSTER ?? '{}') as { binDir: string };
+  const cluster = await startSupabaseCluster(binDir);
+  process.env.SB_TEST_SUPABASE_CLUSTER = JSON.stringify({ baseDir: cluster.baseDir, binDir: cluster.binDir });
+  const admin = new Client({ connectionString: cluster.url });
+  await admin.connect();
+  try {
+    await admin.query(`create database ${TEMPLATE_DATABASE}`);
+    await admin.query(`grant create, connect, temporary on database ${TEMPLATE_DATABASE} to postgres`);
+  } finally {
+    await admin.end();
+  }
+  const db = createPgDb({ connectionString: ownerUrl(cluster.url, TEMPLATE_DATABASE) });
+  try {
+    await migrate(db, MIGRATIONS_DIR);
+  } finally {
+    await db.close();
+  }
+  process.env.SB_TEST_SUPABASE_URL = cluster.url;
 }
 
 async function buildPgliteSnapshot(workDir: string): Promise<string> {

@@ -39,7 +39,8 @@ function installedBinDirs(): string[] {
     .map((major) => join(root, String(major), 'bin'));
 }
 
-export function startPostgresCluster(binDir: string): PostgresCluster {
+/** `superuser`: the name of the bootstrap superuser (a Supabase-shaped cluster's is `supabase_admin`). */
+export function startPostgresCluster(binDir: string, superuser = 'postgres'): PostgresCluster {
   const baseDir = mkdtempSync('/tmp/sb-pg-');
   const dataDir = join(baseDir, 'data');
   const asRoot = userInfo().uid === 0;
@@ -50,12 +51,12 @@ export function startPostgresCluster(binDir: string): PostgresCluster {
     execFileSync(command, argv, { stdio: 'pipe' });
   };
   const port = 5432;
-  run('initdb', ['-D', dataDir, '--no-sync', '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--locale=C']);
+  run('initdb', ['-D', dataDir, '--no-sync', '-U', superuser, '-A', 'trust', '-E', 'UTF8', '--locale=C']);
   const hba = join(dataDir, 'pg_hba.conf');
   writeFileSync(hba, `local all +${PASSWORD_AUTH_GROUP} scram-sha-256\n${readFileSync(hba, 'utf8')}`);
   const options = `-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c listen_addresses= -k ${baseDir} -p ${port} -c max_connections=300`;
   run('pg_ctl', ['-D', dataDir, '-o', options, '-l', join(baseDir, 'server.log'), '-w', '-t', '60', 'start']);
-  return { baseDir, binDir, url: `postgresql://postgres@localhost/postgres?host=${encodeURIComponent(baseDir)}&port=${port}` };
+  return { baseDir, binDir, url: `postgresql://${superuser}@localhost/postgres?host=${encodeURIComponent(baseDir)}&port=${port}` };
 }
 
 export function stopPostgresCluster(cluster: Pick<PostgresCluster, 'baseDir' | 'binDir'>): void {

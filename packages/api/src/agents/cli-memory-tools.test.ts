@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { Provider } from '@switchboard/shared';
-import { describeEachServer } from '../../../../test/server-harness';
+import { describeEachServerWithSupabase } from '../../../../test/server-harness';
 import { fakeCliBin, readFakeCalls, type FakeCall } from '../../../../test/fake-cli-calls';
 
 // The server's HOME: where the fakes keep the owner's full turns (contacts' live in their own CLI homes).
@@ -13,7 +13,7 @@ afterAll(() => rmSync(ownerHome, { recursive: true, force: true }));
 const FAKES = ['claude', 'codex', 'opencode'] as const;
 const OWNER_SECRET = 'owner-only-credential';
 
-describeEachServer('memory tools of agent CLIs over MCP with turn tokens (fake claude, codex and opencode executables)', (server) => {
+describeEachServerWithSupabase('memory tools of agent CLIs over MCP with turn tokens (fake claude, codex and opencode executables)', (server) => {
   const say = (sender: string, text: string) =>
     server.client().inbound({ channel: 'telegram', sender: { id: sender }, messageId: randomUUID(), text }, { wait: true });
   const sayAsOwner = (text: string) => server.client().inbound({ channel: 'cli', messageId: randomUUID(), text }, { wait: true });

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ContactId, InboundMessage, InboundResult } from '@switchboard/shared';
-import { describeEachServer, type TestServer } from '../../../../test/server-harness';
+import { describeEachServerWithSupabase, type TestServer } from '../../../../test/server-harness';
 
 /** Rows per table (schemas public and app) whose whole text form contains `needle`. */
 async function tablesContaining(server: TestServer, needle: string): Promise<Record<string, number>> {
@@ -38,7 +38,7 @@ async function pipelineRowsOf(server: TestServer, contactId: ContactId): Promise
   return counts;
 }
 
-describeEachServer('contact erasure after pipeline traffic', (server) => {
+describeEachServerWithSupabase('contact erasure after pipeline traffic', (server) => {
   const marker = `MARK${randomUUID().slice(0, 8)}`;
   const keep = `KEEP${randomUUID().slice(0, 8)}`;
   const senderA = `${marker}-a`;

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { InboundMessage } from '@switchboard/shared';
-import { describeEachServer, type TestServer } from '../../../../test/server-harness';
+import { describeEachServerWithSupabase, type TestServer } from '../../../../test/server-harness';
 
 const tag = () => randomUUID().slice(0, 8);
 
@@ -18,7 +18,7 @@ async function outboxRows(server: TestServer, eventId: string): Promise<number> 
   return row!.n;
 }
 
-describeEachServer('inbound messages whose reply is not delivered', (server) => {
+describeEachServerWithSupabase('inbound messages whose reply is not delivered', (server) => {
   const post = (message: InboundMessage) => server.client().inbound(message, { wait: true });
 
   it('answers the caller and keeps the transcript, but queues nothing for the channel', async () => {

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ContactId, InboundMessage } from '@switchboard/shared';
-import { describeEachServer, type TestServer } from '../../../../test/server-harness';
+import { describeEachServerWithSupabase, type TestServer } from '../../../../test/server-harness';
 
 const tag = () => randomUUID().slice(0, 8);
 
@@ -42,7 +42,7 @@ function lines(text: string): string[] {
   return text === 'no memories' ? [] : text.split('\n').sort();
 }
 
-describeEachServer('group chats over real HTTP', (server) => {
+describeEachServerWithSupabase('group chats over real HTTP', (server) => {
   const groupId = () => `-100${Math.floor(Math.random() * 1e9)}`;
   const sharedContents = async () =>
     (await server.client().memories.list()).filter((m) => m.visibility === 'shared').map((m) => m.content);

@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ContactId, InboundMessage, SessionId } from '@switchboard/shared';
-import { describeEachServer, type TestServer } from '../../../../test/server-harness';
+import { describeEachServerWithSupabase, type TestServer } from '../../../../test/server-harness';
 
 const tag = () => randomUUID().slice(0, 8);
 
@@ -28,7 +28,7 @@ async function recallLines(server: TestServer, sender: string | undefined): Prom
   return reply.text === 'no memories' ? [] : reply.text.split('\n').sort();
 }
 
-describeEachServer('two senders over real HTTP', (server) => {
+describeEachServerWithSupabase('two senders over real HTTP', (server) => {
   it("keeps A's remembered fact out of B's recall and the reverse, and shows both to the owner", async () => {
     const [a, b, t] = [`a-${tag()}`, `b-${tag()}`, tag()];
     expect(await say(server, a, `remember tea ${t}`)).toMatchObject({ reply: { text: `remembered: tea ${t}` } });
