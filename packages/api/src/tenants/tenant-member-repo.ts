@@ -45,11 +45,17 @@ export async function hasPendingMember(db: Db, email: string): Promise<boolean> 
   return rows.length > 0;
 }
 
-/** Binds the user to the tenant that waits for its address; the tenant, or undefined when none waits. */
+/**
+ * Binds the user to the tenant that waits for its address; the tenant, or undefined when none waits
+ * (or the user came to own another tenant meanwhile: a user owns one).
+ */
 export async function bindPendingMember(db: Db, userId: string, email: string): Promise<TenantId | undefined> {
   const { rows } = await db.unscopedTransaction(async (tx) => {
     await tx.query(`select set_config('app.auth_user', $1, true), set_config('app.auth_email', $2, true)`, [userId, email]);
     return tx.query('update tenant_members set user_id = $1 where user_id is null and email = $2 returning tenant_id', [userId, email]);
+  }).catch((error: unknown) => {
+    if ((error as { code?: unknown }).code === '23505') return { rows: [] };
+    throw error;
   });
   return rows[0] === undefined ? undefined : TenantRow.parse(rows[0]).tenant_id;
 }
