@@ -1,7 +1,8 @@
 /**
  * `sb tenants`: the installation's tenants, with the admin token (SB_ADMIN_TOKEN or
  * `$SB_HOME/admin-token`). `add` prints the new owner token alone on its last line (it is shown
- * once) and may link a Supabase Auth user as the owner; `rm` erases a tenant and everything in it, and asks for `--yes`.
+ * once) and may link a Supabase Auth user as the owner; `rm` erases a tenant and everything in
+ * it, and asks for `--yes`.
  */
 import type { Command } from 'commander';
 import { z } from 'zod';
