@@ -6,6 +6,9 @@ const swc = [
 ] as const;
 
 const packages = ['shared', 'api', 'gateway', 'cli'];
+/** jose ships only ES modules: compiled to CommonJS like our own files (the server itself imports it natively). */
+const transform = { '^.+\\.ts$': swc, '/node_modules/jose/.+\\.js$': swc } as unknown as Record<string, [string, Record<string, unknown>]>;
+const transformIgnorePatterns = ['/node_modules/(?!jose/)'];
 
 const config: Config = {
   verbose: true,
@@ -13,7 +16,8 @@ const config: Config = {
   passWithNoTests: true,
   globalSetup: '<rootDir>/test/global-setup.ts',
   globalTeardown: '<rootDir>/test/global-teardown.ts',
-  transform: { '^.+\\.ts$': swc as unknown as [string, Record<string, unknown>] },
+  transform,
+  transformIgnorePatterns,
   moduleNameMapper: { '^@switchboard/(shared|api|gateway|cli)$': '<rootDir>/packages/$1/src' },
   projects: [
     ...packages.map((name) => project(name, `<rootDir>/packages/${name}/src/**/*.test.ts`)),
@@ -29,7 +33,8 @@ function project(displayName: string, testMatch: string) {
     displayName,
     testEnvironment: 'node',
     testMatch: [testMatch],
-    transform: { '^.+\\.ts$': swc as unknown as [string, Record<string, unknown>] },
+    transform,
+    transformIgnorePatterns,
     moduleNameMapper: { '^@switchboard/(shared|api|gateway|cli)$': '<rootDir>/packages/$1/src' },
   };
 }

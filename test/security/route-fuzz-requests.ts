@@ -162,7 +162,7 @@ function validBodies(known: KnownValues): Record<string, Record<string, unknown>
     'POST /v1/pairing/approve': [{ code: 'ABCDEF12' }],
     'POST /v1/sessions/reset': [{ contact: 'owner', agent: 'default', thread: 't' }],
     'POST /v1/channels': [{ channel: 'whatsapp', accountId: 'fuzz-wa' }],
-    'POST /v1/tenants': [{ slug: 'fuzz-tenant' }, { slug: 'default', name: 'Taken' }],
+    'POST /v1/tenants': [{ slug: 'fuzz-tenant' }, { slug: 'default', name: 'Taken' }, { slug: 'fuzz-owned', ownerEmail: 'fuzz@example.com' }],
   };
 }
 

@@ -28,6 +28,7 @@ describe('parseConfig', () => {
       metricsToken: undefined,
       logLevel: 'info',
       logContent: false,
+      supabase: undefined,
     });
   });
 
@@ -47,6 +48,9 @@ describe('parseConfig', () => {
       SB_METRICS_TOKEN: 'metrics-token-0123456789',
       SB_LOG_LEVEL: 'debug',
       SB_LOG_CONTENT: '1',
+      SUPABASE_URL: 'https://project-ref.supabase.co/',
+      SUPABASE_ANON_KEY: 'anon-key',
+      SUPABASE_JWT_SECRET: 'legacy-secret-legacy-secret-legacy-secret',
     };
     expect(parseConfig(env)).toEqual({
       home: '/srv/switchboard',
@@ -63,7 +67,16 @@ describe('parseConfig', () => {
       metricsToken: 'metrics-token-0123456789',
       logLevel: 'debug',
       logContent: true,
+      supabase: { url: 'https://project-ref.supabase.co', anonKey: 'anon-key', jwtSecret: 'legacy-secret-legacy-secret-legacy-secret' },
     });
+  });
+
+  it('refuses Supabase settings that do not go together, and a URL that is not http(s)', () => {
+    expect(() => parseConfig({ SUPABASE_URL: 'https://project-ref.supabase.co' })).toThrow(/SUPABASE_URL and SUPABASE_ANON_KEY go together/);
+    expect(() => parseConfig({ SUPABASE_ANON_KEY: 'anon-key' })).toThrow(/SUPABASE_URL and SUPABASE_ANON_KEY go together/);
+    expect(() => parseConfig({ SUPABASE_JWT_SECRET: 's'.repeat(40) })).toThrow(/SUPABASE_JWT_SECRET needs SUPABASE_URL/);
+    expect(() => parseConfig({ SUPABASE_URL: 'ftp://project-ref.supabase.co', SUPABASE_ANON_KEY: 'k' })).toThrow(/SUPABASE_URL/);
+    expect(() => parseConfig({ SUPABASE_URL: 'https://p.supabase.co', SUPABASE_ANON_KEY: 'k', SUPABASE_JWT_SECRET: 'short' })).toThrow(/at least 32/);
   });
 
   it('refuses SB_APP_DATABASE_URL without DATABASE_URL, which must apply the migrations', () => {

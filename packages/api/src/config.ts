@@ -21,7 +21,19 @@ const Env = z.object({
   SB_METRICS_TOKEN: Token.optional(),
   SB_LOG_LEVEL: LogLevel.default('info'),
   SB_LOG_CONTENT: z.enum(['0', '1']).default('0'),
+  SUPABASE_URL: z.url({ protocol: /^https?$/ }).transform((url) => url.replace(/\/+$/, '')).optional(),
+  SUPABASE_ANON_KEY: z.string().min(1).optional(),
+  SUPABASE_JWT_SECRET: z.string().min(32, 'must be at least 32 characters (the project\'s legacy JWT secret)').optional(),
 });
+
+/** Supabase Auth: its users' access tokens are accepted as owner tokens of the tenants they are linked to. */
+export interface SupabaseConfig {
+  /** The project URL; the issuer is `${url}/auth/v1`, its keys at `${url}/auth/v1/.well-known/jwks.json`. */
+  url: string;
+  anonKey: string;
+  /** A legacy project's HS256 secret; without it only asymmetrically signed tokens are accepted. */
+  jwtSecret: string | undefined;
+}
 
 export interface Config {
   home: string;
@@ -46,6 +58,8 @@ export interface Config {
   logLevel: LogLevel;
   /** Log what people wrote (message, reply and memory text): off unless SB_LOG_CONTENT=1. */
   logContent: boolean;
+  /** Set by SUPABASE_URL and SUPABASE_ANON_KEY; without them nothing of Supabase is loaded. */
+  supabase: SupabaseConfig | undefined;
 }
 
 export function parseConfig(env: Record<string, string | undefined>): Config {
@@ -54,6 +68,12 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   const parsed = Env.refine((env) => env.SB_APP_DATABASE_URL === undefined || env.DATABASE_URL !== undefined, {
     message: 'SB_APP_DATABASE_URL needs DATABASE_URL (the schema owner, which applies the migrations)',
     path: ['SB_APP_DATABASE_URL'],
+  }).refine((env) => (env.SUPABASE_URL === undefined) === (env.SUPABASE_ANON_KEY === undefined), {
+    message: 'SUPABASE_URL and SUPABASE_ANON_KEY go together',
+    path: ['SUPABASE_ANON_KEY'],
+  }).refine((env) => env.SUPABASE_JWT_SECRET === undefined || env.SUPABASE_URL !== undefined, {
+    message: 'SUPABASE_JWT_SECRET needs SUPABASE_URL',
+    path: ['SUPABASE_JWT_SECRET'],
   }).parse(set);
   return {
     home: parsed.SB_HOME ?? join(homedir(), '.switchboard'),
@@ -70,5 +90,8 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     metricsToken: parsed.SB_METRICS_TOKEN,
     logLevel: parsed.SB_LOG_LEVEL,
     logContent: parsed.SB_LOG_CONTENT === '1',
+    supabase: parsed.SUPABASE_URL && parsed.SUPABASE_ANON_KEY
+      ? { url: parsed.SUPABASE_URL, anonKey: parsed.SUPABASE_ANON_KEY, jwtSecret: parsed.SUPABASE_JWT_SECRET }
+      : undefined,
   };
 }

@@ -1,10 +1,10 @@
 /**
  * `sb serve`: one process with the database, the HTTP API and the turn worker. Start-up opens and
  * migrates the database, makes the owner and gateway tokens (files in SB_HOME unless set in the
- * environment) the tenant's tokens, frees on PGlite what a killed process held (channel leases,
- * reply and turn claims; on PostgreSQL the worker frees its own by its lasting id), starts the
- * worker and listens. `close` stops listening, lets running turns end, closes the database.
- * Everything it reports goes to one structured log; its metrics live in a registry of its own.
+ * environment) the tenant's tokens (with SUPABASE_URL, linked Supabase Auth users' tokens work as
+ * owners'), frees on PGlite what a killed process held (leases, claims; on PostgreSQL the worker frees
+ * its own by its lasting id), starts the worker and listens. `close` stops listening, lets running
+ * turns end, closes the database. It reports to one structured log; metrics to a registry of its own.
  */
 import { once } from 'node:events';
 import { mkdirSync } from 'node:fs';
@@ -37,6 +37,8 @@ import { createTurnGrants } from './agents/turn-grants';
 import { MCP_PATH } from './mcp/mcp-names';
 import { loadOrCreateToken } from './auth/token-files';
 import { createCachedAuthenticate, registerToken } from './auth/token-repo';
+import { createSupabaseAuthenticate } from './auth/supabase-authenticate';
+import { bindPendingMember, findMemberTenant, hasPendingMember } from './tenants/tenant-member-repo';
 import { createApp } from './http/create-app';
 import { createServices } from './services';
 import { findTenantId } from './tenant-lookup';
@@ -100,7 +102,16 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
 
     let wakeWorker = () => {};
     const tenantHomes = createTenantHomes(config.home, tenantId);
-    const authenticate = createCachedAuthenticate(db, TOKEN_CACHE_MS);
+    const tokens = createCachedAuthenticate(db, TOKEN_CACHE_MS);
+    const authenticate = config.supabase
+      ? await createSupabaseAuthenticate({
+        config: config.supabase, tokens, ttlMs: TOKEN_CACHE_MS, members: {
+          findMemberTenant: (userId) => findMemberTenant(db, userId),
+          hasPendingMember: (email) => hasPendingMember(db, email),
+          bindPendingMember: (userId, email) => bindPendingMember(db, userId, email),
+        },
+      })
+      : tokens;
     const services = createServices(db, {
       wake: () => wakeWorker(), contactFiles: createContactFiles(tenantHomes.of), tenantHomes, onTenantErased: authenticate.forget, log,
     });

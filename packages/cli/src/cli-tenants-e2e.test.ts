@@ -64,4 +64,22 @@ describe('sb tenants against the real server (spawns `sb serve` on embedded PGli
     expect(rejected.stderr).toMatch(/the owner token was rejected .*SB_OWNER_TOKEN does not match/);
     expect(JSON.parse((await sb(['tenants', '--json'])).stdout).map((t: { slug: string }) => t.slug)).toEqual(['default']);
   }, 60_000);
+
+  it('links a Supabase Auth user as the owner of a new tenant, by email or by user id, and refuses both at once or a bad id', async () => {
+    const byEmail = await sb(['tenants', 'add', 'beta', '--owner-email', 'Bea@Example.com']);
+    expect(byEmail).toMatchObject({ code: 0, stderr: '' });
+    expect(byEmail.stdout).toMatch(/^created tenant beta \(.+\), owned by bea@example\.com from its first sign-in; its owner token/);
+    const userId = '5f0e8a2c-3b1d-4c6e-9a7f-0d2b4e6f8a1c';
+    const byUser = JSON.parse((await sb(['tenants', 'add', 'gamma', '--owner-user', userId, '--json'])).stdout) as { member?: unknown };
+    expect(byUser.member).toEqual({ userId, email: null, role: 'owner' });
+    const both = await sb(['tenants', 'add', 'delta', '--owner-email', 'x@example.com', '--owner-user', userId]);
+    expect(both).toMatchObject({ code: 1, stdout: '' });
+    expect(both.stderr).toMatch(/--owner-email or --owner-user, not both/);
+    const badId = await sb(['tenants', 'add', 'delta', '--owner-user', 'bea']);
+    expect(badId).toMatchObject({ code: 1, stdout: '' });
+    expect(badId.stderr).toMatch(/a Supabase Auth user id/);
+    const taken = await sb(['tenants', 'add', 'delta', '--owner-user', userId]);
+    expect(taken).toMatchObject({ code: 1, stdout: '' });
+    expect(taken.stderr).toMatch(/already owns a tenant/);
+  }, 60_000);
 });

@@ -7,11 +7,25 @@ export const TenantSlug = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'a slug:
 
 export const TenantSlugParams = z.strictObject({ slug: TenantSlug });
 
+/** A Supabase Auth user's email address, as the tenant's owner waiting for its first sign-in. */
+export const MemberEmail = z.email().max(320).transform((email) => email.toLowerCase());
+
+/** A new tenant; `ownerEmail` or `ownerUserId` links a Supabase Auth user as its owner. */
 export const TenantCreate = z.strictObject({
   slug: TenantSlug,
   name: z.string().trim().min(1).max(200).optional(),
-});
+  ownerEmail: MemberEmail.optional(),
+  ownerUserId: z.uuid().optional(),
+}).refine((input) => !(input.ownerEmail && input.ownerUserId), { message: 'name the owner by ownerEmail or by ownerUserId, not both' });
 export type TenantCreate = z.infer<typeof TenantCreate>;
+
+/** A Supabase Auth user linked to a tenant; `userId` is null until the email's first sign-in. */
+export const TenantMember = z.object({
+  userId: z.uuid().nullable(),
+  email: z.string().nullable(),
+  role: z.literal('owner'),
+});
+export type TenantMember = z.infer<typeof TenantMember>;
 
 export const Tenant = z.object({
   id: TenantId,
@@ -24,7 +38,7 @@ export type Tenant = z.infer<typeof Tenant>;
 export const TenantList = z.object({ tenants: z.array(Tenant) });
 
 /** A new tenant and its first owner token, shown this once (only its hash is stored). */
-export const TenantCreated = Tenant.extend({ ownerToken: z.string() });
+export const TenantCreated = Tenant.extend({ ownerToken: z.string(), member: TenantMember.optional() });
 export type TenantCreated = z.infer<typeof TenantCreated>;
 
 /** What erasing a tenant removed: rows per table, and its files. */

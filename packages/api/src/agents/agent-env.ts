@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 
-const SWITCHBOARD_SECRETS = ['SB_OWNER_TOKEN', 'SB_GATEWAY_TOKEN', 'DATABASE_URL'];
+const SWITCHBOARD_SECRETS = ['SB_OWNER_TOKEN', 'SB_GATEWAY_TOKEN', 'DATABASE_URL', 'SUPABASE_JWT_SECRET'];
 const PASSED_THROUGH = ['PATH', 'LANG', 'TZ'];
 const DEFAULT_PATH = '/usr/local/bin:/usr/bin:/bin';
 

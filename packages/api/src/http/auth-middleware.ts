@@ -1,6 +1,6 @@
 /**
- * Bearer-token authentication. The token names its kind: a tenant's owner, or the installation's
- * gateway or admin. The scope of a request is minted here, never taken from the request: the
+ * Bearer-token authentication. The token names its kind: a tenant's owner (its token, or a Supabase
+ * Auth user linked to it), or the installation's gateway or admin. The scope of a request is minted here, never taken from the request: the
  * owner's tenant is its token's; the gateway's is the tenant of the channel account its request
  * names (`inAccountTenant`), looked up on the installation.
  */
@@ -22,9 +22,9 @@ declare global {
 
 export type Authenticate = (token: string) => Promise<Caller | undefined>;
 
-/** The request's bearer token, when it has a well-formed one. */
+/** The request's bearer token, when it has a well-formed one (a Supabase access token may run to a few KB). */
 export function bearerTokenOf(req: Request): string | undefined {
-  return /^Bearer ([\x21-\x7e]{1,512})$/i.exec(req.get('authorization') ?? '')?.[1];
+  return /^Bearer ([\x21-\x7e]{1,4096})$/i.exec(req.get('authorization') ?? '')?.[1];
 }
 
 export function authMiddleware(authenticate: Authenticate): RequestHandler {

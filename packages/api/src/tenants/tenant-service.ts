@@ -1,7 +1,8 @@
 /**
  * Tenants, managed with the installation's admin token: list, create (with a first owner token,
  * shown once, and agent `default` on echo), erase (every row, then its files). The database work runs
- * as sb_app with `app.admin` set, which row-level security lets write tenants and owner tokens only;
+ * as sb_app with `app.admin` set, which row-level security lets write tenants, owner tokens and
+ * members (Supabase Auth users who own a tenant) only;
  * erasing then enters the tenant's owner scope (app.delete_tenant).
  */
 import { randomBytes } from 'node:crypto';
@@ -9,6 +10,7 @@ import { z } from 'zod';
 import { AppError, notFound, Tenant, TenantId, type TenantCreate, type TenantCreated, type TenantErased } from '@switchboard/shared';
 import type { Db, SqlRunner } from '../db/db';
 import { hashToken } from '../auth/token-repo';
+import { linkMemberIn, type MemberLink } from './tenant-member-repo';
 import { removeTree } from '../contacts/contact-files';
 import type { TenantHomes } from '../home/tenant-homes';
 import { createSilentLog, type Log } from '../ops/ops-log';
@@ -51,13 +53,16 @@ export function createTenantService(deps: TenantServiceDeps) {
         if (taken.length > 0) throw new AppError('conflict', `Tenant ${input.slug} already exists`);
         const { rows } = await tx.query<{ made: unknown }>(
           'select app.create_tenant($1::text, $2::text, $3::text) as made', [input.slug, input.name ?? null, hashToken(ownerToken)]);
-        return CreatedRow.parse(rows[0]?.made);
+        const tenant = CreatedRow.parse(rows[0]?.made);
+        const link = memberLinkOf(input);
+        return { ...tenant, member: link ? await linkMemberIn(tx, tenant.id, link) : undefined };
       }).catch((error: unknown) => {
         // Two creations of one slug at the same moment: the second meets the unique index.
-        if ((error as { code?: unknown }).code === '23505') throw new AppError('conflict', `Tenant ${input.slug} already exists`);
+        if ((error as { code?: unknown }).code === '23505') throw new AppError('conflict', `Tenant ${input.slug} or its owner already exists`);
         throw error;
       });
-      return { id: made.id, slug: made.slug, name: made.name, createdAt: made.createdAt.toISOString(), ownerToken };
+      const created = { id: made.id, slug: made.slug, name: made.name, createdAt: made.createdAt.toISOString(), ownerToken };
+      return made.member ? { ...created, member: made.member } : created;
     },
 
     /** Erases the tenant's rows (one transaction), then its files; `default` is refused. */
@@ -81,4 +86,9 @@ export function createTenantService(deps: TenantServiceDeps) {
       return { id: erased.id, slug, deleted: { ...erased.deleted, files: removed ? 1 : 0 }, ...(failed.length > 0 ? { filesNotDeleted: failed } : {}) };
     },
   };
+}
+
+function memberLinkOf(input: TenantCreate): MemberLink | undefined {
+  if (input.ownerUserId) return { userId: input.ownerUserId };
+  return input.ownerEmail ? { email: input.ownerEmail } : undefined;
 }

@@ -11,7 +11,7 @@ function createServeHarness(env: Record<string, string | undefined> = {}) {
     parseConfig: (given) => ({
       home: given.SB_HOME ?? '/home/sb', databaseUrl: undefined, appDatabaseUrl: undefined, port: Number(given.SB_PORT ?? 8787), host: '127.0.0.1',
       ownerToken: undefined, gatewayToken: undefined, adminToken: undefined, concurrency: 1, leaseMs: 1000, waitTimeoutMs: 1000,
-      metricsToken: undefined, logLevel: 'info', logContent: false,
+      metricsToken: undefined, logLevel: 'info', logContent: false, supabase: undefined,
     }),
     // The real logger, writing each line's message to the command's stderr.
     createLog: (options) => createLog(options, { write: (line: string) => void (stderr += `${String((JSON.parse(line) as { msg: unknown }).msg)}\n`) }),

@@ -1,16 +1,21 @@
 /**
  * `sb tenants`: the installation's tenants, with the admin token (SB_ADMIN_TOKEN or
  * `$SB_HOME/admin-token`). `add` prints the new owner token alone on its last line (it is shown
- * once); `rm` erases a tenant and everything in it, and asks for `--yes`.
+ * once) and may link a Supabase Auth user as the owner; `rm` erases a tenant and everything in
+ * it, and asks for `--yes`.
  */
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { AppError, TenantSlug, type Tenant } from '@switchboard/shared';
+import { AppError, MemberEmail, TenantSlug, type Tenant, type TenantCreated } from '@switchboard/shared';
 import type { CliContext } from '../cli-context';
 import { parseArgument, parseFlags } from '../cli-flags';
 import { formatTime, type CliOutput } from '../cli-output';
 
-const AddFlags = z.object({ name: z.string().trim().min(1).max(200).optional() });
+const AddFlags = z.object({
+  name: z.string().trim().min(1).max(200).optional(),
+  ownerEmail: MemberEmail.optional(),
+  ownerUser: z.uuid('a Supabase Auth user id (a uuid)').optional(),
+}).refine((flags) => !(flags.ownerEmail && flags.ownerUser), { message: 'give --owner-email or --owner-user, not both' });
 const RmFlags = z.object({ yes: z.boolean().optional() });
 
 export function registerTenantsCommand(program: Command, deps: { context: CliContext }): void {
@@ -28,13 +33,17 @@ export function registerTenantsCommand(program: Command, deps: { context: CliCon
     .command('add <slug>')
     .description('create a tenant (agent default on echo) and print its owner token, shown this once')
     .option('--name <name>', 'what people call it')
+    .option('--owner-email <email>', 'a Supabase Auth user who owns it: linked at this address\'s first confirmed sign-in')
+    .option('--owner-user <uuid>', 'a Supabase Auth user who owns it, by user id')
     .action(async (slug: string, options: unknown, command: Command) => {
       const tenantSlug = parseArgument(TenantSlug, slug, 'slug');
-      const { name } = parseFlags(AddFlags, options);
+      const { name, ownerEmail, ownerUser } = parseFlags(AddFlags, options);
       await context.run(command, async ({ client, out }) => {
-        const created = await client.tenants.create({ slug: tenantSlug, ...(name ? { name } : {}) });
+        const created = await client.tenants.create({
+          slug: tenantSlug, ...(name ? { name } : {}), ...(ownerEmail ? { ownerEmail } : {}), ...(ownerUser ? { ownerUserId: ownerUser } : {}),
+        });
         out.print(created, () => {
-          out.line(`created tenant ${created.slug} (${created.id}); its owner token, shown this once:`);
+          out.line(`created tenant ${created.slug} (${created.id})${memberNote(created)}; its owner token, shown this once:`);
           out.line(created.ownerToken);
         });
       }, { as: 'admin' });
@@ -58,6 +67,11 @@ export function registerTenantsCommand(program: Command, deps: { context: CliCon
         });
       }, { as: 'admin' });
     });
+}
+
+function memberNote(created: TenantCreated): string {
+  if (!created.member) return '';
+  return created.member.userId ? `, owned by Supabase user ${created.member.userId}` : `, owned by ${created.member.email} from its first sign-in`;
 }
 
 function printTenants(out: CliOutput, tenants: Tenant[]): void {
