@@ -81,3 +81,16 @@ begin
   return jsonb_build_object('id', gone, 'deleted', counts);
 end
 $$;
+
+-- On Supabase the public API roles get every new public table by default privileges: take them
+-- back, as 20261208050000_supabase_compat.sql did for the tables before this one.
+do $$
+declare
+  api_role text;
+begin
+  foreach api_role in array array['anon', 'authenticated'] loop
+    continue when not exists (select 1 from pg_roles where rolname = api_role);
+    execute format('revoke all on table tenant_members from %I', api_role);
+  end loop;
+end
+$$;

@@ -131,6 +131,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       checkReady: createReadiness(db, migrationNames),
       metricsToken: config.metricsToken,
       log,
+      expectStream: waiters.expectStream,
       waitForTurn: ({ tenantId: tenant, eventId }, signal, onText) =>
         waiters.wait(eventId, {
           // This process's worker settles its own turns at once; polling only finds turns other processes ran.

@@ -14,7 +14,7 @@ import { memoryRoutes } from '../memories/memory-routes';
 import { sessionRoutes } from '../sessions/session-routes';
 import { tenantRoutes } from '../tenants/tenant-routes';
 import { agentRoutes } from '../agents/agent-routes';
-import { inboundRoutes, type WaitForTurn } from '../pipeline/inbound-routes';
+import { inboundRoutes, type ExpectStream, type WaitForTurn } from '../pipeline/inbound-routes';
 import { outboxRoutes } from '../outbox/outbox-routes';
 import { pairingRoutes } from '../pairing/pairing-routes';
 import type { CheckAgent } from '../agents/agent-check';
@@ -37,6 +37,8 @@ export interface AppDeps {
   authenticate: Authenticate;
   /** `?wait=true` on /v1/inbound; without it, waiting answers 503. */
   waitForTurn?: WaitForTurn;
+  /** Announces a streaming request before it accepts (the worker's turns then keep their text for it). */
+  expectStream?: ExpectStream;
   bodyLimit?: string;
   /** `GET /v1/agents/:name/check`; without it, a check reports only that nothing was checked. */
   checkAgent?: CheckAgent;
@@ -74,7 +76,7 @@ export function createApp(deps: AppDeps): Express {
   app.use('/v1', authMiddleware(deps.authenticate));
   // The gateway token is the installation's: each of its requests names an account, whose tenant it then acts in.
   const inAccountTenant = inAccountTenantOf((channel, account) => services.channels.tenantOf(channel, account));
-  mount('/v1/inbound', inboundRoutes(services.inbound, deps.waitForTurn ?? noWorker, inAccountTenant, metrics));
+  mount('/v1/inbound', inboundRoutes(services.inbound, deps.waitForTurn ?? noWorker, inAccountTenant, metrics, deps.expectStream));
   mount('/v1/agents', agentRoutes(services.agents, deps.checkAgent ?? agentNotChecked));
   mount('/v1/pairing', pairingRoutes(services.pairing));
   mount('/v1/outbox', outboxRoutes(services.outbox, inAccountTenant));

@@ -6,9 +6,11 @@
  * the whole reply so far) when it revised what it wrote, then `done` (the answered body) or `error`
  * (the error body).
  */
-import { Router } from 'express';
+import { Router, type Response } from 'express';
+import type { z } from 'zod';
 import { AppError, InboundMessage, InboundQuery, isAppError, type InboundAccepted, type InboundAnswered, type TenantId } from '@switchboard/shared';
 import { allow, callerOf, type InAccountTenant } from '../http/auth-middleware';
+import type { TokenOwner } from '../auth/token-repo';
 import type { Metrics } from '../ops/ops-metrics';
 import type { TurnOutcome } from './turn-runner';
 import type { InboundService } from './inbound-service';
@@ -20,8 +22,12 @@ export type WaitForTurn = (
   onText?: (textSoFar: string) => void,
 ) => Promise<TurnOutcome>;
 
+/** Announces a streaming request before it accepts its message (TurnWaiters.expectStream); returns its release. */
+export type ExpectStream = () => () => void;
+
 export function inboundRoutes(
   inbound: InboundService, waitForTurn: WaitForTurn, inAccountTenant: InAccountTenant, metrics: Pick<Metrics, 'inbound'>,
+  expectStream: ExpectStream = () => () => undefined,
 ): Router {
   const router = Router();
   router.use(allow('owner', 'gateway'));
@@ -32,6 +38,17 @@ export function inboundRoutes(
     // The gateway's message is in the tenant of the account that received it.
     await inAccountTenant(res, message.channel, message.accountId ?? 'default');
     const caller = callerOf(res);
+    // Announced before the accept commits: the worker may start the turn before this request has its id.
+    const release = query.stream ? expectStream() : () => undefined;
+    try {
+      await answer(caller, message, query, res, release);
+    } finally {
+      release();
+    }
+  });
+
+  /** Accepts the message and answers: 202, or with `wait` the reply (with `stream` as events). `release` ends the stream announcement. */
+  async function answer(caller: TokenOwner, message: InboundMessage, query: z.infer<typeof InboundQuery>, res: Response, release: () => void) {
     const accepted = await inbound.accept(caller, message, { wait: query.wait });
     metrics.inbound.inc({ channel: message.channel, status: accepted.status });
     if (!query.wait || accepted.status !== 'queued') {
@@ -56,13 +73,15 @@ export function inboundRoutes(
       sent = text;
     };
     try {
-      send('done', answeredOf(accepted, await waitForTurn(turn, gone.signal, onText)));
+      const outcome = waitForTurn(turn, gone.signal, onText);
+      release();
+      send('done', answeredOf(accepted, await outcome));
     } catch (error) {
       const failure = isAppError(error) ? error : new AppError('upstream_failed', 'The turn failed');
       send('error', { error: { code: failure.code, message: failure.message } });
     }
     res.end();
-  });
+  }
 
   return router;
 }

@@ -23,6 +23,26 @@ describe('turn waiters', () => {
     expect(performance.now() - started).toBeLessThan(100);
   });
 
+  it('streams a turn that started before its streaming request watched, and hands the late watcher the text so far', async () => {
+    const waiters = createTurnWaiters();
+    expect(waiters.textSink('quiet')).toBeUndefined();
+    const release = waiters.expectStream();
+    // The worker starts the turn between the accept's commit and the request's wait.
+    const sink = waiters.textSink('racing');
+    expect(sink).toBeDefined();
+    sink?.('half of it');
+    const seen: string[] = [];
+    const waiting = waiters.wait('racing', { ...noPoll, onText: (text) => seen.push(text) });
+    release();
+    release();
+    sink?.('half of it, then the rest');
+    waiters.settle(outcome('racing'));
+    await waiting;
+    expect(seen).toEqual(['half of it', 'half of it, then the rest']);
+    // Nobody announced and nobody watching: turns do not stream.
+    expect(waiters.textSink('after')).toBeUndefined();
+  });
+
   it('still settles a wait that began before its turn finished', async () => {
     const waiters = createTurnWaiters();
     const waiting = waiters.wait('late', noPoll);

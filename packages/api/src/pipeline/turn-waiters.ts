@@ -4,6 +4,12 @@
  * outcome, a `timeout` error, or when the caller goes away (its signal aborts). A turn can finish
  * before its request starts waiting (the accept is committed first): outcomes nobody waited for
  * are kept for a few seconds, so such a wait ends at once instead of at the next poll.
+ *
+ * A turn can also start before its streaming request starts watching: the event is visible to the
+ * worker (woken by NOTIFY) as soon as it commits, before the accepting request has its id. So a
+ * streaming request announces itself before it accepts (`expectStream`); while one is announced,
+ * every turn that starts streams and keeps its text so far, and a watcher that comes late gets that
+ * text at once.
  */
 import { AppError } from '@switchboard/shared';
 import type { InboundEvent } from './inbound-repo';
@@ -25,6 +31,9 @@ export type TurnWaiters = ReturnType<typeof createTurnWaiters>;
 export function createTurnWaiters() {
   const waiting = new Map<string, Set<Settle>>();
   const watching = new Map<string, Set<(textSoFar: string) => void>>();
+  /** The text so far of running turns that stream (dropped when they settle). */
+  const written = new Map<string, string>();
+  let announced = 0;
   const recent = new Map<string, { outcome: TurnOutcome; at: number }>();
 
   function keep(outcome: TurnOutcome): void {
@@ -37,14 +46,28 @@ export function createTurnWaiters() {
   }
 
   return {
-    /** Where a turn streams its text so far; undefined when nobody waits for it live. */
+    /** A streaming request about to accept its message; call what it returns once it watches (or failed). */
+    expectStream(): () => void {
+      announced += 1;
+      let done = false;
+      return () => {
+        if (!done) announced -= 1;
+        done = true;
+      };
+    },
+
+    /** Where a turn streams its text so far; undefined when nobody watches it, or may be about to. */
     textSink(eventId: string): ((textSoFar: string) => void) | undefined {
-      if (!watching.has(eventId)) return undefined;
-      return (text) => watching.get(eventId)?.forEach((watch) => watch(text));
+      if (!watching.has(eventId) && announced === 0) return undefined;
+      return (text) => {
+        written.set(eventId, text);
+        watching.get(eventId)?.forEach((watch) => watch(text));
+      };
     },
 
     /** Called by the worker when a turn ended. */
     settle(outcome: TurnOutcome): void {
+      written.delete(outcome.eventId);
       const settles = waiting.get(outcome.eventId);
       waiting.delete(outcome.eventId);
       if (settles) settles.forEach((settle) => settle(outcome));
@@ -65,6 +88,8 @@ export function createTurnWaiters() {
         if (onText) {
           const watchers = watching.get(eventId) ?? new Set();
           watching.set(eventId, watchers.add(onText));
+          const soFar = written.get(eventId);
+          if (soFar !== undefined) onText(soFar);
         }
         const cleanup = () => {
           if (onText) {
