@@ -46,6 +46,14 @@ describe('sb tenants against the real server (spawns `sb serve` on embedded PGli
     const listed = JSON.parse((await sb(['tenants', 'list', '--json'])).stdout) as { slug: string }[];
     expect(listed.map((t) => t.slug)).toEqual(['default', 'acme']);
     expect((await sb(['tenants', 'list'])).stdout).toMatch(/acme\s.*Acme/);
+    // A name is the admin's text, but it still reaches a terminal: escape sequences arrive inert.
+    const hostile = await sb(['tenants', 'add', 'hostile', '--name', 'Evil\u001b]0;owned\u0007\u001b[2J']);
+    expect(hostile.code).toBe(0);
+    const shown = (await sb(['tenants', 'list'])).stdout;
+    expect(shown).toMatch(/hostile/);
+    expect(shown).not.toMatch(/\u001b|\u0007/);
+    expect(await sb(['tenants', 'add', '../etc'])).toMatchObject({ code: 1, stdout: '' });
+    expect((await sb(['tenants', 'rm', 'hostile', '--yes'])).code).toBe(0);
 
     const asOwner = await sb(['tenants', 'list'], { SB_ADMIN_TOKEN: readFileSync(join(home, 'owner-token'), 'utf8').trim() });
     expect(asOwner).toMatchObject({ code: 1, stdout: '' });

@@ -98,6 +98,8 @@ describeEachServer('tenants (real server, admin token, two owners)', (server) =>
     expect(await bad({ slug: 'x'.repeat(64) })).toEqual({ status: 400, code: 'invalid_input' });
     expect(await bad({ slug: 'ok', name: 'n'.repeat(201) })).toEqual({ status: 400, code: 'invalid_input' });
     expect(await bad({ slug: 'ok', extra: true })).toEqual({ status: 400, code: 'invalid_input' });
+    expect(await bad({ slug: 'ok', name: 'a\u0000b' })).toEqual({ status: 400, code: 'invalid_input' });
+    expect(await bad({ slug: '../etc' })).toEqual({ status: 400, code: 'invalid_input' });
     expect(await bad({ slug: 'acme' })).toEqual({ status: 409, code: 'conflict' });
     expect(await bad({ slug: 'default' })).toEqual({ status: 409, code: 'conflict' });
     expect(await status(admin.tenants.remove('default'))).toBe(400);
