@@ -131,6 +131,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       checkReady: createReadiness(db, migrationNames),
       metricsToken: config.metricsToken,
       log,
+      console: { supabase: config.supabase },
       expectStream: waiters.expectStream,
       waitForTurn: ({ tenantId: tenant, eventId }, signal, onText) =>
         waiters.wait(eventId, {

@@ -29,6 +29,7 @@ import { createMetrics, type Metrics } from '../ops/ops-metrics';
 import { httpMetricsMiddleware, markMount } from '../ops/ops-http-metrics';
 import type { CheckReady } from '../ops/ops-readiness';
 import { opsRoutes } from '../ops/ops-routes';
+import { consoleRoutes, type ConsoleOptions } from '../console/console-routes';
 import { createErrorMiddleware, notFoundMiddleware } from './error-middleware';
 import { inputMiddleware } from './input-middleware';
 
@@ -51,6 +52,8 @@ export interface AppDeps {
   /** SB_METRICS_TOKEN: may read /metrics. */
   metricsToken?: string | undefined;
   log?: Log;
+  /** The owner's web console at /console (the bundle's place, the Supabase project for sign-in). */
+  console?: ConsoleOptions;
 }
 
 export function createApp(deps: AppDeps): Express {
@@ -70,6 +73,7 @@ export function createApp(deps: AppDeps): Express {
     res.json(document);
   });
   app.use(opsRoutes({ metrics, checkReady: deps.checkReady ?? notChecked, authenticate: deps.authenticate, metricsToken: deps.metricsToken }));
+  app.use('/console', consoleRoutes(deps.console));
   app.use(express.json({ limit: deps.bodyLimit ?? '256kb' }));
   if (deps.grants) mount(MCP_PATH, mcpRoutes(services.memories, deps.grants));
   app.use(inputMiddleware);
