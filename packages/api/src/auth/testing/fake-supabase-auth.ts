@@ -4,6 +4,8 @@
  * `POST /auth/v1/token?grant_type=password` signs in a user added here and answers a session whose
  * access token has Supabase's claims; `GET /auth/v1/user` answers the token's user. `sign` makes
  * tokens by hand: expired, foreign, signed with an unpublished key or the legacy HS256 secret.
+ * Like Supabase, it answers browsers from any origin (CORS preflight and headers), so the console's
+ * browser tests can sign in through it.
  */
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
@@ -68,6 +70,7 @@ export async function startFakeSupabaseAuth() {
 
   async function answer(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = new URL(req.url ?? '/', url);
+    if (req.method === 'OPTIONS') return void res.writeHead(204, CORS_HEADERS).end();
     if (req.method === 'GET' && path.pathname === '/auth/v1/.well-known/jwks.json') {
       requests.jwks += 1;
       return send(res, 200, { keys: [publicJwk] });
@@ -114,8 +117,16 @@ export async function startFakeSupabaseAuth() {
   };
 }
 
+const CORS_HEADERS = {
+  'access-control-allow-origin': '*',
+  'access-control-allow-methods': 'GET, POST, PUT, DELETE, OPTIONS',
+  'access-control-allow-headers': 'authorization, apikey, content-type, x-client-info, x-supabase-api-version',
+  'access-control-expose-headers': 'x-supabase-api-version',
+  'access-control-max-age': '600',
+};
+
 function send(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json', 'x-supabase-api-version': '2024-01-01' }).end(JSON.stringify(body));
+  res.writeHead(status, { 'content-type': 'application/json', 'x-supabase-api-version': '2024-01-01', ...CORS_HEADERS }).end(JSON.stringify(body));
 }
 
 async function readBody(req: IncomingMessage): Promise<string> {
