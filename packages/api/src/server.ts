@@ -165,6 +165,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       db, runner, concurrency: config.concurrency, leaseMs: config.leaseMs, pollMs, onOutcome: (outcome) => {
         waiters.settle(outcome);
         services.outbox.notify();
+        services.feed.nudge();
       },
       log,
     });

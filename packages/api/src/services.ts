@@ -13,6 +13,7 @@ import { createOutboxService } from './outbox/outbox-service';
 import { releaseAccountClaimsIn } from './outbox/outbox-release';
 import { createPairingService } from './pairing/pairing-service';
 import { createSessionService } from './sessions/session-service';
+import { createMessageFeed } from './sessions/message-feed';
 import { createTenantService } from './tenants/tenant-service';
 import type { TenantHomes } from './home/tenant-homes';
 
@@ -51,5 +52,6 @@ export function createServices(db: Db, options: ServiceOptions = {}) {
   };
   const contacts = createContactService({ db, erasers, files: options.contactFiles, log: options.log, newContactRate });
   const tenants = createTenantService({ db, homes: options.tenantHomes, onErased: options.onTenantErased, log: options.log });
-  return { agents, contacts, sessions, memories, outbox, pairing, inbound, channels, tenants };
+  const feed = createMessageFeed({ db });
+  return { agents, contacts, sessions, memories, outbox, pairing, inbound, channels, tenants, feed };
 }
