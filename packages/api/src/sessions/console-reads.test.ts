@@ -29,7 +29,7 @@ describeEachServer('console reads (real server: transcript pages, usage, live ev
     let last;
     for (const text of ['one', 'two', 'three']) last = await say(owner, '7001', text);
     if (last?.status !== 'done') throw new Error('the echo turn did not answer');
-    ana = { contactId: last.contactId!, sessionId: last.sessionId };
+    ana = { contactId: last.contactId!, sessionId: last.sessionId! };
     await say(owner, '7002', 'hello from bo');
   });
 
@@ -135,7 +135,7 @@ describeEachServer('console reads (real server: transcript pages, usage, live ev
         expect(opened.map((r) => r.status)).toEqual(Array(16).fill(200));
         const refused = await server.fetch('/v1/events');
         expect(refused.status).toBe(429);
-        expect((await refused.json()).error.code).toBe('rate_limited');
+        expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('rate_limited');
         // Another tenant has places of its own.
         expect((await server.fetch('/v1/events', { token: otherToken, signal: stop.signal })).status).toBe(200);
       } finally {
