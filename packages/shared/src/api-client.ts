@@ -21,7 +21,7 @@ import {
   OutboxItemList, OutboxItemReply, PairingApproved, PairingList, type OutboxAck, type OutboxClaim, type OutboxFailure, type OutboxListQuery,
 } from './outbox';
 import { Message, MessageList, MessagePage, SessionList, SessionResetResult, UsageList, type MessagePageQuery, type SessionOwnerFilter, type SessionReset, type UsageQuery } from './session';
-import { TenantCreated, TenantErased, TenantList, type TenantCreate } from './tenant';
+import { TenantCreated, TenantErased, TenantList, TenantMemberList, TenantMemberReply, type MemberLinkInput, type TenantCreate } from './tenant';
 import { timeoutSignal } from './timeout-signal';
 
 export interface ApiClientOptions {
@@ -203,6 +203,12 @@ export function createApiClient(options: ApiClientOptions) {
       list: () => get(TenantList, '/v1/tenants').then((r) => r.tenants),
       create: (input: TenantCreate) => call(TenantCreated, 'POST', '/v1/tenants', input),
       remove: (slug: string) => call(TenantErased, 'DELETE', `/v1/tenants/${seg(slug)}`),
+      members: (slug: string) => get(TenantMemberList, `/v1/tenants/${seg(slug)}/members`).then((r) => r.members),
+      link: (slug: string, member: MemberLinkInput) =>
+        call(TenantMemberReply, 'POST', `/v1/tenants/${seg(slug)}/members`, member).then((r) => r.member),
+      /** `member`: the user's id or email address. */
+      unlink: (slug: string, member: string) =>
+        call(TenantMemberReply, 'DELETE', `/v1/tenants/${seg(slug)}/members/${seg(member)}`).then((r) => r.member),
     },
 
     pairing: {

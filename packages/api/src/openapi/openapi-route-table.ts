@@ -14,7 +14,7 @@ import {
   MemoryCreate, MemoryHistory, MemoryIdParams, MemoryList, MemoryListQuery, MemoryPatch, MemoryReply, OpenApiDocument,
   OutboxAck, OutboxClaim, OutboxFailure, OutboxItemIdParams, OutboxItemList, OutboxItemReply, OutboxListQuery,
   PairingApprove, PairingApproved, PairingList, MessagePage, MessagePageQuery, SessionIdParams, SessionList, SessionListQuery, SessionReset,
-  SessionResetResult, UsageList, UsageQuery, TenantCreate, TenantCreated, TenantErased, TenantList, TenantSlugParams,
+  SessionResetResult, UsageList, UsageQuery, TenantCreate, TenantCreated, TenantErased, TenantList, TenantSlugParams, MemberLinkInput, TenantMemberList, TenantMemberParams, TenantMemberReply,
 } from '@switchboard/shared';
 import type { TokenKind } from '../auth/token-repo';
 
@@ -83,6 +83,15 @@ export const API_ROUTES: readonly ApiRoute[] = [
   {
     method: 'delete', path: '/v1/tenants/{slug}', auth: ADMIN, summary: 'Erase a tenant and everything in it', params: TenantSlugParams,
     responses: { 200: TenantErased },
+  },
+  { method: 'get', path: '/v1/tenants/{slug}/members', auth: ADMIN, summary: 'The Supabase Auth users who own a tenant', params: TenantSlugParams, responses: { 200: TenantMemberList } },
+  {
+    method: 'post', path: '/v1/tenants/{slug}/members', auth: ADMIN, summary: 'Link a Supabase Auth user (by id, or by email at its first confirmed sign-in) as an owner',
+    params: TenantSlugParams, body: MemberLinkInput, responses: { 201: TenantMemberReply },
+  },
+  {
+    method: 'delete', path: '/v1/tenants/{slug}/members/{member}', auth: ADMIN, summary: 'Unlink an owner (by user id or email); its sign-ins stop at once',
+    params: TenantMemberParams, responses: { 200: TenantMemberReply },
   },
 
   { method: 'get', path: '/v1/pairing', auth: OWNER, summary: 'List pending pairing codes', responses: { 200: PairingList } },
