@@ -113,7 +113,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       })
       : tokens;
     const services = createServices(db, {
-      wake: () => wakeWorker(), contactFiles: createContactFiles(tenantHomes.of), tenantHomes, onTenantErased: authenticate.forget, log,
+      wake: () => wakeWorker(), contactFiles: createContactFiles(tenantHomes.of), tenantHomes, onAccessChanged: authenticate.forget, log,
     });
     const waiters = createTurnWaiters();
     const grants = createTurnGrants();
@@ -166,6 +166,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       db, runner, concurrency: config.concurrency, leaseMs: config.leaseMs, pollMs, onOutcome: (outcome) => {
         waiters.settle(outcome);
         services.outbox.notify();
+        services.feed.nudge();
       },
       log,
     });

@@ -13,6 +13,7 @@ import { createOutboxService } from './outbox/outbox-service';
 import { releaseAccountClaimsIn } from './outbox/outbox-release';
 import { createPairingService } from './pairing/pairing-service';
 import { createSessionService } from './sessions/session-service';
+import { createMessageFeed } from './sessions/message-feed';
 import { createTenantService } from './tenants/tenant-service';
 import type { TenantHomes } from './home/tenant-homes';
 
@@ -25,8 +26,8 @@ export interface ServiceOptions {
   contactFiles?: ContactFiles;
   /** Tenants' trees under SB_HOME, erased with them (none: rows only). */
   tenantHomes?: TenantHomes;
-  /** A tenant was erased (its tokens must stop working at once). */
-  onTenantErased?: () => void;
+  /** A tenant was erased or its owners changed: remembered sign-ins must be looked up again. */
+  onAccessChanged?: () => void;
   log?: Log;
 }
 
@@ -50,6 +51,7 @@ export function createServices(db: Db, options: ServiceOptions = {}) {
     return found.policy.newContactRate;
   };
   const contacts = createContactService({ db, erasers, files: options.contactFiles, log: options.log, newContactRate });
-  const tenants = createTenantService({ db, homes: options.tenantHomes, onErased: options.onTenantErased, log: options.log });
-  return { agents, contacts, sessions, memories, outbox, pairing, inbound, channels, tenants };
+  const tenants = createTenantService({ db, homes: options.tenantHomes, onAccessChanged: options.onAccessChanged, log: options.log });
+  const feed = createMessageFeed({ db });
+  return { agents, contacts, sessions, memories, outbox, pairing, inbound, channels, tenants, feed };
 }

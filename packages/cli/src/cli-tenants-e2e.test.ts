@@ -90,4 +90,29 @@ describe('sb tenants against the real server (spawns `sb serve` on embedded PGli
     expect(taken).toMatchObject({ code: 1, stdout: '' });
     expect(taken.stderr).toMatch(/already owns a tenant/);
   }, 60_000);
+
+  it('links owners to an existing tenant, lists them, and unlinks them by id or by address', async () => {
+    expect((await sb(['tenants', 'add', 'zeta'])).code).toBe(0);
+    const userId = '0c6b1f5e-7d2a-4e8b-b3c9-5a1d7e9f2b40';
+    expect(await sb(['tenants', 'link', 'zeta', '--owner-user', userId])).toMatchObject({ code: 0, stdout: `linked ${userId} as an owner of zeta\n` });
+    expect(await sb(['tenants', 'link', 'zeta', '--owner-email', 'Zed@Example.com'])).toMatchObject({
+      code: 0, stdout: 'linked zed@example.com (from its first sign-in) as an owner of zeta\n',
+    });
+    const members = JSON.parse((await sb(['tenants', 'members', 'zeta', '--json'])).stdout) as unknown[];
+    expect(members).toEqual([{ userId, email: null, role: 'owner' }, { userId: null, email: 'zed@example.com', role: 'owner' }]);
+    expect((await sb(['tenants', 'members', 'zeta'])).stdout).toMatch(/zed@example\.com/);
+
+    const neither = await sb(['tenants', 'link', 'zeta']);
+    expect(neither).toMatchObject({ code: 1, stdout: '' });
+    expect(neither.stderr).toMatch(/--owner-email or --owner-user/);
+    expect(await sb(['tenants', 'link', 'nosuch', '--owner-user', userId])).toMatchObject({ code: 1, stdout: '' });
+    expect((await sb(['tenants', 'unlink', 'zeta', 'somebody'])).stderr).toMatch(/a Supabase Auth user id \(a uuid\) or an email address/);
+
+    expect(await sb(['tenants', 'unlink', 'zeta', userId])).toMatchObject({ code: 0, stdout: `unlinked ${userId} from zeta\n` });
+    expect((await sb(['tenants', 'unlink', 'zeta', 'zed@example.com'])).code).toBe(0);
+    expect(JSON.parse((await sb(['tenants', 'members', 'zeta', '--json'])).stdout)).toEqual([]);
+    const again = await sb(['tenants', 'unlink', 'zeta', userId]);
+    expect(again).toMatchObject({ code: 1, stdout: '' });
+    expect(again.stderr).toMatch(/not found/);
+  }, 60_000);
 });

@@ -20,8 +20,8 @@ import { MemoryHistory, MemoryList, MemoryReply, type MemoryCreate, type MemoryL
 import {
   OutboxItemList, OutboxItemReply, PairingApproved, PairingList, type OutboxAck, type OutboxClaim, type OutboxFailure, type OutboxListQuery,
 } from './outbox';
-import { MessageList, SessionList, SessionResetResult, type SessionOwnerFilter, type SessionReset } from './session';
-import { TenantCreated, TenantErased, TenantList, type TenantCreate } from './tenant';
+import { Message, MessageList, MessagePage, SessionList, SessionResetResult, UsageList, type MessagePageQuery, type SessionOwnerFilter, type SessionReset, type UsageQuery } from './session';
+import { TenantCreated, TenantErased, TenantList, TenantMemberList, TenantMemberReply, type MemberLinkInput, type TenantCreate } from './tenant';
 import { timeoutSignal } from './timeout-signal';
 
 export interface ApiClientOptions {
@@ -137,8 +137,43 @@ export function createApiClient(options: ApiClientOptions) {
         get(SessionList, '/v1/sessions', filter).then((r) => r.sessions),
       messages: (id: SessionId) =>
         get(MessageList, `/v1/sessions/${seg(id)}/messages`).then((r) => r.messages),
+      /** The newest `limit` messages, or those before `before` (a page's `older` cursor); oldest first. */
+      messagesPage: (id: SessionId, page: MessagePageQuery = {}) =>
+        get(MessagePage, `/v1/sessions/${seg(id)}/messages`, page),
       reset: (input: SessionReset) =>
         call(SessionResetResult, 'POST', '/v1/sessions/reset', input),
+    },
+
+    /** Turns and tokens per UTC day and contact, newest day first (default: the last 30 days). */
+    usage: (query: UsageQuery = {}) => get(UsageList, '/v1/usage', query).then((r) => r.usage),
+
+    /**
+     * Follows `GET /v1/events`: calls `onMessage` with every new transcript message of the tenant
+     * until `signal` aborts (resolves) or the stream ends (resolves; the caller may reconnect).
+     */
+    async events(onMessage: (message: Message) => void, signal: AbortSignal): Promise<void> {
+      let response: Response;
+      try {
+        response = await fetchImpl(`${baseUrl}/v1/events`, {
+          headers: { authorization: `Bearer ${options.token}`, accept: 'text/event-stream' },
+          signal,
+        });
+      } catch (error) {
+        if (signal.aborted) return;
+        throw transportError(error, 'GET', `${baseUrl}/v1/events`);
+      }
+      if (!response.ok || !response.headers.get('content-type')?.startsWith('text/event-stream')) {
+        const payload: unknown = await response.json().catch(() => undefined);
+        throw responseError(response.status, payload, 'GET', '/v1/events');
+      }
+      const events = (response.body ?? new ReadableStream()).pipeThrough(new TextDecoderStream()).pipeThrough(new EventSourceParserStream());
+      try {
+        for await (const event of events as unknown as AsyncIterable<{ event?: string; data: string }>) {
+          if (event.event === 'message') onMessage(Message.parse(JSON.parse(event.data)));
+        }
+      } catch (error) {
+        if (!signal.aborted) throw transportError(error, 'GET', `${baseUrl}/v1/events`);
+      }
     },
 
     memories: {
@@ -168,6 +203,12 @@ export function createApiClient(options: ApiClientOptions) {
       list: () => get(TenantList, '/v1/tenants').then((r) => r.tenants),
       create: (input: TenantCreate) => call(TenantCreated, 'POST', '/v1/tenants', input),
       remove: (slug: string) => call(TenantErased, 'DELETE', `/v1/tenants/${seg(slug)}`),
+      members: (slug: string) => get(TenantMemberList, `/v1/tenants/${seg(slug)}/members`).then((r) => r.members),
+      link: (slug: string, member: MemberLinkInput) =>
+        call(TenantMemberReply, 'POST', `/v1/tenants/${seg(slug)}/members`, member).then((r) => r.member),
+      /** `member`: the user's id or email address. */
+      unlink: (slug: string, member: string) =>
+        call(TenantMemberReply, 'DELETE', `/v1/tenants/${seg(slug)}/members/${seg(member)}`).then((r) => r.member),
     },
 
     pairing: {

@@ -42,6 +42,8 @@ export const MemoryListQuery = z.strictObject({
   contact: MemoryOwnerFilter.optional(),
   q: z.string().max(1000).optional(),
   limit: z.coerce.number<number>().int().min(1).max(1000).optional(),
+  /** Only private memories, or only the owner's shared ones. */
+  visibility: Visibility.optional(),
 });
 export type MemoryListQuery = z.input<typeof MemoryListQuery>;
 

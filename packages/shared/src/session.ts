@@ -62,6 +62,33 @@ export const SessionList = z.object({ sessions: z.array(Session) });
 export const SessionIdParams = z.object({ id: SessionId });
 export const MessageList = z.object({ messages: z.array(Message) });
 
+/** `GET /v1/sessions/:id/messages`: the last `limit` messages before the `before` cursor (default the newest). */
+export const MessagePageQuery = z.strictObject({
+  before: z.string().regex(/^[1-9]\d{0,18}$/, 'a cursor from an earlier page').optional(),
+  limit: z.coerce.number<number>().int().min(1).max(500).optional(),
+});
+export type MessagePageQuery = z.input<typeof MessagePageQuery>;
+/** Oldest first; `older` is the cursor of the page before this one, null when this page starts the transcript. */
+export const MessagePage = MessageList.extend({ older: z.string().nullable() });
+export type MessagePage = z.infer<typeof MessagePage>;
+
+/** `GET /v1/usage`: turns and tokens per day (UTC) and contact, for the last `days` days. */
+export const UsageQuery = z.strictObject({
+  days: z.coerce.number<number>().int().min(1).max(366).optional(),
+  contact: SessionOwnerFilter.optional(),
+});
+export type UsageQuery = z.input<typeof UsageQuery>;
+export const UsageDay = z.object({
+  day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+  contactId: ContactId.nullable(),
+  turns: z.number().int().min(0),
+  inputTokens: z.number().int().min(0),
+  outputTokens: z.number().int().min(0),
+});
+export type UsageDay = z.infer<typeof UsageDay>;
+/** Newest day first. */
+export const UsageList = z.object({ usage: z.array(UsageDay) });
+
 /** `POST /v1/sessions/reset`: ends the open session of an agent, a chat and a thread. */
 export const SessionReset = z.strictObject({
   agent: z.string().min(1).max(63).default('default'),

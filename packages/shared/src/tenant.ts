@@ -27,6 +27,19 @@ export const TenantMember = z.object({
 });
 export type TenantMember = z.infer<typeof TenantMember>;
 
+/** `POST /v1/tenants/:slug/members`: links a Supabase Auth user, by address or by id, as an owner. */
+export const MemberLinkInput = z.strictObject({
+  email: MemberEmail.optional(),
+  userId: z.uuid().optional(),
+}).refine((input) => (input.email === undefined) !== (input.userId === undefined), { message: 'name the member by email or by userId (one of them)' });
+export type MemberLinkInput = z.input<typeof MemberLinkInput>;
+
+/** `DELETE /v1/tenants/:slug/members/:member`: the member by user id or by email address. */
+export const TenantMemberParams = z.strictObject({ slug: TenantSlug, member: z.union([z.uuid(), MemberEmail]) });
+
+export const TenantMemberList = z.object({ members: z.array(TenantMember) });
+export const TenantMemberReply = z.object({ member: TenantMember });
+
 export const Tenant = z.object({
   id: TenantId,
   slug: z.string(),

@@ -140,6 +140,46 @@ describe('Supabase Auth against a fake Supabase Auth server', () => {
       expect((await admin.tenants.list()).map((t) => t.slug)).not.toContain('delta');
     });
 
+    it('links an owner to an existing tenant and unlinks it: the sign-in works from the link and stops at once after', async () => {
+      const dan = fake.addUser(`dan-${server.engine}@example.com`, 'dan-password');
+      const eve = fake.addUser(`eve-${server.engine}@example.com`, 'eve-password');
+      await admin.tenants.create({ slug: 'epsilon' });
+      const token = await signIn(dan);
+      expect((await get('/v1/agents', token)).status).toBe(403);
+
+      expect(await admin.tenants.link('epsilon', { userId: dan.id })).toEqual({ userId: dan.id, email: null, role: 'owner' });
+      expect(await admin.tenants.link('epsilon', { email: eve.email.toUpperCase() })).toEqual({ userId: null, email: eve.email, role: 'owner' });
+      // The 403 above is not remembered: the link works at the next request.
+      expect((await say(server.client(token), '7201', 'hello epsilon')).reply?.text).toBe('echo: hello epsilon');
+      expect((await say(server.client(await signIn(eve)), '7202', 'hi')).reply?.text).toBe('echo: hi');
+      expect((await admin.tenants.members('epsilon')).map((m) => [m.userId, m.email])).toEqual([[dan.id, null], [eve.id, eve.email]]);
+
+      expect(await admin.tenants.unlink('epsilon', dan.id)).toMatchObject({ userId: dan.id });
+      expect((await get('/v1/agents', token)).status).toBe(403);
+      expect(await admin.tenants.unlink('epsilon', eve.email)).toMatchObject({ userId: eve.id, email: eve.email });
+      expect(await admin.tenants.members('epsilon')).toEqual([]);
+      // A contact stays the tenant's: unlinking removes a way in, not data.
+      expect(await server.admin('select 1 from contacts c join tenants t on t.id = c.tenant_id where t.slug = $1', ['epsilon'])).toHaveLength(2);
+    });
+
+    it('answers 400 to a member named badly or twice, 404 to an unknown tenant or member, 409 to a user who owns another tenant, 403 to an owner', async () => {
+      const send = (method: string, path: string, body?: unknown, token = server.adminToken) => server.fetch(path, {
+        method, token, headers: body === undefined ? {} : { 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      }).then((r) => r.status);
+      expect(await send('POST', '/v1/tenants/beta/members', {})).toBe(400);
+      expect(await send('POST', '/v1/tenants/beta/members', { email: 'x@example.com', userId: randomUUID() })).toBe(400);
+      expect(await send('POST', '/v1/tenants/beta/members', { email: 'not an address' })).toBe(400);
+      expect(await send('POST', '/v1/tenants/beta/members', { userId: randomUUID(), role: 'admin' })).toBe(400);
+      expect(await send('POST', '/v1/tenants/nosuch/members', { userId: randomUUID() })).toBe(404);
+      expect(await send('POST', '/v1/tenants/beta/members', { userId: ana.id })).toBe(409);
+      expect(await send('DELETE', `/v1/tenants/beta/members/${randomUUID()}`)).toBe(404);
+      expect(await send('DELETE', '/v1/tenants/beta/members/not-a-member')).toBe(400);
+      expect(await send('GET', '/v1/tenants/nosuch/members')).toBe(404);
+      expect(await send('GET', '/v1/tenants/beta/members', undefined, server.ownerToken)).toBe(403);
+      expect(await send('POST', '/v1/tenants/beta/members', { userId: randomUUID() }, server.ownerToken)).toBe(403);
+      expect((await admin.tenants.members('beta')).map((m) => m.email)).toEqual([`bea-${server.engine}@example.com`]);
+    });
+
     it('erasing a tenant removes its members, and their tokens stop working at once', async () => {
       const token = await signIn(ana);
       expect((await get('/v1/agents', token)).status).toBe(200);

@@ -12,6 +12,8 @@ import { channelRoutes, gatewayRoutes } from '../channels/channel-routes';
 import { contactRoutes } from '../contacts/contact-routes';
 import { memoryRoutes } from '../memories/memory-routes';
 import { sessionRoutes } from '../sessions/session-routes';
+import { eventRoutes } from '../sessions/event-routes';
+import { usageRoutes } from '../sessions/usage-routes';
 import { tenantRoutes } from '../tenants/tenant-routes';
 import { agentRoutes } from '../agents/agent-routes';
 import { inboundRoutes, type ExpectStream, type WaitForTurn } from '../pipeline/inbound-routes';
@@ -90,6 +92,8 @@ export function createApp(deps: AppDeps): Express {
   mount('/v1/memories', memoryRoutes(services.memories));
   mount('/v1/sessions', sessionRoutes(services.sessions, services.agents));
   mount('/v1/tenants', tenantRoutes(services.tenants));
+  mount('/v1/usage', usageRoutes(services.sessions));
+  mount('/v1/events', eventRoutes(services.feed, deps.log ?? createSilentLog()));
   app.use(notFoundMiddleware);
   app.use(createErrorMiddleware(deps.log ?? createSilentLog()));
   return app;

@@ -115,12 +115,17 @@ async function findRemembered(tx: ScopedTx, memory: NewMemory): Promise<Memory |
 export interface MemoryQuery {
   owner?: MemoryOwnerFilter | undefined;
   limit: number;
+  visibility?: Visibility | undefined;
 }
+
+/** Ranked search ranks this many before a visibility filter narrows them to the limit. */
+const FILTERED_SEARCH_DEPTH = 1000;
 
 /** Visible memories, most recently updated first. */
 export async function listMemories(tx: ScopedTx, query: MemoryQuery): Promise<Memory[]> {
   const params = new SqlParams();
-  const where = `${visibleSql(tx.scope, params)}${ownerFilterSql(query.owner, params)}`;
+  const visibility = query.visibility === undefined ? '' : ` and m.visibility = ${params.add(query.visibility)}`;
+  const where = `${visibleSql(tx.scope, params)}${ownerFilterSql(query.owner, params)}${visibility}`;
   const { rows } = await tx.query(
     `select ${MEMORY_COLUMNS} from memories m where ${where}
      order by m.updated_at desc, m.id limit ${params.add(query.limit)}`,
@@ -132,10 +137,13 @@ export async function listMemories(tx: ScopedTx, query: MemoryQuery): Promise<Me
 /** Visible memories matching any word of the query or resembling it, best first (app.search_memories, as a turn's context recall). */
 export async function searchMemories(tx: ScopedTx, text: string, query: MemoryQuery): Promise<Memory[]> {
   const owner = query.owner;
+  const filtered = query.visibility !== undefined;
   const { rows } = await tx.query(
     `select ${MEMORY_COLUMNS} from app.search_memories($1::text, $2::int, $3::boolean, $4::uuid) m
-     order by m.score desc, m.updated_at desc, m.id`,
-    [text, query.limit, owner === 'owner', owner === undefined || owner === 'owner' ? null : owner],
+     where $5::text is null or m.visibility = $5
+     order by m.score desc, m.updated_at desc, m.id limit $6`,
+    [text, filtered ? Math.max(query.limit, FILTERED_SEARCH_DEPTH) : query.limit, owner === 'owner',
+      owner === undefined || owner === 'owner' ? null : owner, query.visibility ?? null, query.limit],
   );
   return rows.map(parseMemory);
 }

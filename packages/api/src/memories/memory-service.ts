@@ -26,6 +26,7 @@ export interface ListInput {
   contact?: MemoryOwnerFilter | undefined;
   q?: string | undefined;
   limit?: number | undefined;
+  visibility?: Visibility | undefined;
 }
 
 export type MemoryService = ReturnType<typeof createMemoryService>;
@@ -34,7 +35,7 @@ export function createMemoryService(deps: { db: Db }) {
   const { db } = deps;
 
   function list(scope: Scope, input: ListInput = {}): Promise<Memory[]> {
-    const query = { owner: scope.principal.kind === 'owner' ? input.contact : undefined, limit: input.limit ?? 200 };
+    const query = { owner: scope.principal.kind === 'owner' ? input.contact : undefined, limit: input.limit ?? 200, visibility: input.visibility };
     const text = input.q?.trim();
     const unstorable = text === undefined ? undefined : findUnstorableText(text);
     if (unstorable) throw new AppError('invalid_input', `Search text ${unstorable}`);

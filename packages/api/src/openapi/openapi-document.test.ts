@@ -158,6 +158,9 @@ describeEachServer('GET /openapi.json', (server: TestServer) => {
     const sessions = (await check('get', '/v1/sessions', await server.fetch(`/v1/sessions?contact=${contactId}`))).sessions as { id: string }[];
     const transcript = await check('get', '/v1/sessions/{id}/messages', await server.fetch(`/v1/sessions/${sessions[0]!.id}/messages`));
     expect(transcript.messages.map((m: { text: string }) => m.text)).toEqual(expect.arrayContaining(['hello', 'echo: hello']));
+    const page = await check('get', '/v1/sessions/{id}/messages', await server.fetch(`/v1/sessions/${sessions[0]!.id}/messages?limit=1`));
+    expect(page.older).toEqual(expect.any(String));
+    expect((await check('get', '/v1/usage', await server.fetch(`/v1/usage?contact=${contactId}`))).usage[0].turns).toBeGreaterThan(0);
 
     const memory = (await check('post', '/v1/memories', await server.fetch('/v1/memories', json('POST', { content: 'likes tea', contact: contactId })))).memory;
     expect((await check('get', '/v1/memories', await server.fetch('/v1/memories'))).memories.length).toBeGreaterThan(0);

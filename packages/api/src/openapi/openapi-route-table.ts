@@ -13,8 +13,8 @@ import {
   ResolveContactInput, Health, InboundAccepted, InboundAnswered, InboundMessage, InboundQuery, McpRequest, McpResponse,
   MemoryCreate, MemoryHistory, MemoryIdParams, MemoryList, MemoryListQuery, MemoryPatch, MemoryReply, OpenApiDocument,
   OutboxAck, OutboxClaim, OutboxFailure, OutboxItemIdParams, OutboxItemList, OutboxItemReply, OutboxListQuery,
-  PairingApprove, PairingApproved, PairingList, MessageList, SessionIdParams, SessionList, SessionListQuery, SessionReset,
-  SessionResetResult, TenantCreate, TenantCreated, TenantErased, TenantList, TenantSlugParams,
+  PairingApprove, PairingApproved, PairingList, MessagePage, MessagePageQuery, SessionIdParams, SessionList, SessionListQuery, SessionReset,
+  SessionResetResult, UsageList, UsageQuery, TenantCreate, TenantCreated, TenantErased, TenantList, TenantSlugParams, MemberLinkInput, TenantMemberList, TenantMemberParams, TenantMemberReply,
 } from '@switchboard/shared';
 import type { TokenKind } from '../auth/token-repo';
 
@@ -43,6 +43,10 @@ const ADMIN = ['admin'] as const;
 
 const InboundEvents = z.string().meta({
   description: 'Server-sent events: `delta` and `replace` ({text}) while the reply is written, then `done` (the answered body) or `error` (the error body).',
+});
+
+const MessageEvents = z.string().meta({
+  description: 'Server-sent events: `message` (a Message) for every new transcript message of the tenant; `: ping` comments every 15 s.',
 });
 
 export const API_ROUTES: readonly ApiRoute[] = [
@@ -80,6 +84,15 @@ export const API_ROUTES: readonly ApiRoute[] = [
     method: 'delete', path: '/v1/tenants/{slug}', auth: ADMIN, summary: 'Erase a tenant and everything in it', params: TenantSlugParams,
     responses: { 200: TenantErased },
   },
+  { method: 'get', path: '/v1/tenants/{slug}/members', auth: ADMIN, summary: 'The Supabase Auth users who own a tenant', params: TenantSlugParams, responses: { 200: TenantMemberList } },
+  {
+    method: 'post', path: '/v1/tenants/{slug}/members', auth: ADMIN, summary: 'Link a Supabase Auth user (by id, or by email at its first confirmed sign-in) as an owner',
+    params: TenantSlugParams, body: MemberLinkInput, responses: { 201: TenantMemberReply },
+  },
+  {
+    method: 'delete', path: '/v1/tenants/{slug}/members/{member}', auth: ADMIN, summary: 'Unlink an owner (by user id or email); its sign-ins stop at once',
+    params: TenantMemberParams, responses: { 200: TenantMemberReply },
+  },
 
   { method: 'get', path: '/v1/pairing', auth: OWNER, summary: 'List pending pairing codes', responses: { 200: PairingList } },
   { method: 'post', path: '/v1/pairing/approve', auth: OWNER, summary: 'Approve a pairing code', body: PairingApprove, responses: { 200: PairingApproved } },
@@ -116,5 +129,13 @@ export const API_ROUTES: readonly ApiRoute[] = [
 
   { method: 'get', path: '/v1/sessions', auth: OWNER, summary: "List sessions, the owner's or a contact's", query: SessionListQuery, responses: { 200: SessionList } },
   { method: 'post', path: '/v1/sessions/reset', auth: OWNER, summary: 'End the open session of a chat', body: SessionReset, responses: { 200: SessionResetResult } },
-  { method: 'get', path: '/v1/sessions/{id}/messages', auth: OWNER, summary: "A session's transcript", params: SessionIdParams, responses: { 200: MessageList } },
+  {
+    method: 'get', path: '/v1/sessions/{id}/messages', auth: OWNER, summary: "A page of a session's transcript (the newest, or before a cursor)",
+    params: SessionIdParams, query: MessagePageQuery, responses: { 200: MessagePage },
+  },
+  { method: 'get', path: '/v1/usage', auth: OWNER, summary: 'Turns and tokens per day and contact', query: UsageQuery, responses: { 200: UsageList } },
+  {
+    method: 'get', path: '/v1/events', auth: OWNER, summary: 'New transcript messages of the tenant as they are written (server-sent events)',
+    responses: { 200: { 'text/event-stream': MessageEvents } },
+  },
 ];

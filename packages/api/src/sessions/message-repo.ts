@@ -4,7 +4,7 @@
  * message once per platform message id (per channel, account and chat).
  */
 import { z } from 'zod';
-import { Channel, ContactId, Direction, MessageId, REDACTED_REPLY, SessionId, TokenUsage, type Message } from '@switchboard/shared';
+import { Channel, ContactId, Direction, MessageId, REDACTED_REPLY, SessionId, TokenUsage, type Message, type MessagePage } from '@switchboard/shared';
 import type { ScopedTx } from '../db/db';
 import { SqlParams, reachableRowsSql } from '../db/scope-sql';
 
@@ -43,19 +43,24 @@ export const MessageRow = z
     }),
   );
 
-/** The session's last `limit` messages, oldest first. */
-export async function listMessages(tx: ScopedTx, sessionId: SessionId, limit: number): Promise<Message[]> {
+/**
+ * The session's last `limit` messages before the `before` cursor (a message's position; none: the
+ * newest), oldest first, and the cursor of the page before them (null when they start the transcript).
+ */
+export async function pageMessages(tx: ScopedTx, sessionId: SessionId, page: { before?: string | undefined; limit: number }): Promise<MessagePage> {
   const params = new SqlParams();
   const where = reachableRowsSql(tx.scope, params, 'm');
-  const { rows } = await tx.query(
-    `select * from (
-       select ${MESSAGE_COLUMNS}, m.seq from messages m
-       where ${where} and m.session_id = ${params.add(sessionId)}
-       order by m.seq desc limit ${params.add(limit)}
-     ) m order by m.seq`,
+  const before = page.before === undefined ? '' : ` and m.seq < ${params.add(page.before)}::bigint`;
+  // One row more than asked tells whether an older page exists.
+  const { rows } = await tx.query<{ seq: string }>(
+    `select ${MESSAGE_COLUMNS}, m.seq::text as seq from messages m
+     where ${where} and m.session_id = ${params.add(sessionId)}${before}
+     order by m.seq desc limit ${params.add(page.limit + 1)}`,
     params.values,
   );
-  return rows.map((row) => MessageRow.parse(row));
+  const shown = rows.slice(0, page.limit).reverse();
+  const older = rows.length > page.limit ? (shown[0]?.seq ?? null) : null;
+  return { messages: shown.map((row) => MessageRow.parse(row)), older };
 }
 
 /**

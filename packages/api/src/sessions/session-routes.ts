@@ -1,6 +1,6 @@
 /** HTTP for sessions (owner): list, transcript, and reset of the owner's or a contact's chat. */
 import { Router } from 'express';
-import { SessionId, SessionListQuery, SessionReset } from '@switchboard/shared';
+import { MessagePageQuery, SessionId, SessionListQuery, SessionReset } from '@switchboard/shared';
 import { allow, ownerScopeOf } from '../http/auth-middleware';
 import type { AgentService } from '../agents/agent-service';
 import type { SessionService } from './session-service';
@@ -14,7 +14,8 @@ export function sessionRoutes(sessions: SessionService, agents: AgentService): R
   });
 
   router.get('/:id/messages', async (req, res) => {
-    res.json({ messages: await sessions.messages(ownerScopeOf(res), SessionId.parse(req.params.id)) });
+    const page = MessagePageQuery.parse(req.query);
+    res.json(await sessions.page(ownerScopeOf(res), SessionId.parse(req.params.id), page));
   });
 
   router.post('/reset', async (req, res) => {

@@ -3,12 +3,13 @@
  * them in app.open_turn and app.finish_turn; reset closes the open session of a key so the next
  * turn opens a new one, and erasure removes a contact's sessions and what it said.
  */
-import { AppError, notFound, type ContactId, type Message, type Session, type SessionId } from '@switchboard/shared';
+import { AppError, notFound, type ContactId, type Message, type MessagePage, type Session, type SessionId, type UsageDay } from '@switchboard/shared';
 import type { Db, ScopedTx } from '../db/db';
 import { scopeContactId, type Scope } from '../db/scope';
 import type { ContactEraser } from '../contacts/contact-service';
 import * as sessions from './session-repo';
 import * as messages from './message-repo';
+import { listUsage } from './usage-repo';
 
 export interface ResetRequest extends sessions.SessionKey {
   /** For the owner: whose session (default: the owner's own). A contact may only name itself. */
@@ -24,6 +25,14 @@ export function closeSessionIn(tx: ScopedTx, key: sessions.SessionKey, contactId
 
 export function createSessionService(deps: { db: Db }) {
   const { db } = deps;
+
+  /** A page of the transcript: the last `limit` (default 500) messages before the `before` cursor, oldest first. */
+  function page(scope: Scope, sessionId: SessionId, options: { before?: string | undefined; limit?: number | undefined } = {}): Promise<MessagePage> {
+    return db.transaction(scope, async (tx) => {
+      if (!(await sessions.findSession(tx, sessionId))) throw notFound('Session', sessionId);
+      return messages.pageMessages(tx, sessionId, { before: options.before, limit: options.limit ?? 500 });
+    });
+  }
 
   return {
     /** Ends the open session of the key; returns it, or undefined when none was open. */
@@ -42,11 +51,16 @@ export function createSessionService(deps: { db: Db }) {
       return db.transaction(scope, (tx) => sessions.listSessions(tx, { ...filter, limit: filter.limit ?? 200 }));
     },
 
-    messages(scope: Scope, sessionId: SessionId, options: { limit?: number } = {}): Promise<Message[]> {
-      return db.transaction(scope, async (tx) => {
-        if (!(await sessions.findSession(tx, sessionId))) throw notFound('Session', sessionId);
-        return messages.listMessages(tx, sessionId, options.limit ?? 500);
-      });
+    page,
+
+    /** Turns and tokens per UTC day and contact over the last `days` days, newest first. */
+    usage(scope: Scope, query: { days: number; contact?: ContactId | 'owner' | undefined }): Promise<UsageDay[]> {
+      return db.transaction(scope, (tx) => listUsage(tx, query));
+    },
+
+    /** The transcript's last `limit` (default 500) messages, oldest first. */
+    async messages(scope: Scope, sessionId: SessionId, options: { limit?: number } = {}): Promise<Message[]> {
+      return (await page(scope, sessionId, options)).messages;
     },
 
     /**

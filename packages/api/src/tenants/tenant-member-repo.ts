@@ -27,6 +27,20 @@ export async function linkMemberIn(tx: SqlRunner, tenantId: TenantId, link: Memb
   return MemberRow.parse(rows[0]);
 }
 
+/** The tenant's members, oldest first (the admin's transaction). */
+export async function listMembersIn(tx: SqlRunner, tenantId: TenantId): Promise<TenantMember[]> {
+  const { rows } = await tx.query('select user_id, email, role from tenant_members where tenant_id = $1 order by created_at, email', [tenantId]);
+  return rows.map((row) => MemberRow.parse(row));
+}
+
+/** Unlinks the member named by user id or by address (the admin's transaction); the member removed, if any. */
+export async function unlinkMemberIn(tx: SqlRunner, tenantId: TenantId, member: MemberLink): Promise<TenantMember | undefined> {
+  const [userId, email] = 'userId' in member ? [member.userId, null] : [null, member.email];
+  const { rows } = await tx.query(
+    `delete from tenant_members where tenant_id = $1 and (user_id = $2 or email = $3) returning user_id, email, role`, [tenantId, userId, email]);
+  return rows[0] === undefined ? undefined : MemberRow.parse(rows[0]);
+}
+
 /** The tenant the user owns, if any. */
 export async function findMemberTenant(db: Db, userId: string): Promise<TenantId | undefined> {
   const { rows } = await db.unscopedTransaction(async (tx) => {

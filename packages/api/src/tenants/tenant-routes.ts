@@ -1,6 +1,7 @@
-/** HTTP for tenants (the installation's admin token only): list, create, erase. */
+/** HTTP for tenants (the installation's admin token only): list, create, erase, and their Supabase Auth owners. */
 import { Router } from 'express';
-import { TenantCreate, TenantSlugParams } from '@switchboard/shared';
+import { MemberLinkInput, TenantCreate, TenantMemberParams, TenantSlugParams } from '@switchboard/shared';
+import type { MemberLink } from './tenant-member-repo';
 import { allow } from '../http/auth-middleware';
 import type { TenantService } from './tenant-service';
 
@@ -20,5 +21,25 @@ export function tenantRoutes(tenants: TenantService): Router {
     res.json(await tenants.remove(TenantSlugParams.parse(req.params).slug));
   });
 
+  router.get('/:slug/members', async (req, res) => {
+    res.json({ members: await tenants.members(TenantSlugParams.parse(req.params).slug) });
+  });
+
+  router.post('/:slug/members', async (req, res) => {
+    const { slug } = TenantSlugParams.parse(req.params);
+    const input = MemberLinkInput.parse(req.body);
+    res.status(201).json({ member: await tenants.link(slug, input.userId ? { userId: input.userId } : { email: input.email! }) });
+  });
+
+  router.delete('/:slug/members/:member', async (req, res) => {
+    const { slug, member } = TenantMemberParams.parse(req.params);
+    res.json({ member: await tenants.unlink(slug, memberOf(member)) });
+  });
+
   return router;
+}
+
+/** A member parameter names a user by id (a uuid) or by address. */
+function memberOf(member: string): MemberLink {
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(member) ? { userId: member.toLowerCase() } : { email: member };
 }

@@ -7,10 +7,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { AppError, notFound, Tenant, TenantId, type TenantCreate, type TenantCreated, type TenantErased } from '@switchboard/shared';
+import { AppError, notFound, Tenant, TenantId, type TenantCreate, type TenantCreated, type TenantErased, type TenantMember } from '@switchboard/shared';
 import type { Db, SqlRunner } from '../db/db';
 import { hashToken } from '../auth/token-repo';
-import { linkMemberIn, type MemberLink } from './tenant-member-repo';
+import { linkMemberIn, listMembersIn, unlinkMemberIn, type MemberLink } from './tenant-member-repo';
 import { removeTree } from '../contacts/contact-files';
 import type { TenantHomes } from '../home/tenant-homes';
 import { createSilentLog, type Log } from '../ops/ops-log';
@@ -26,8 +26,8 @@ export interface TenantServiceDeps {
   db: Db;
   /** Where tenants' files live; none: rows only. */
   homes?: TenantHomes | undefined;
-  /** After an erasure: remembered token lookups are forgotten, so the tenant's tokens stop at once. */
-  onErased?: () => void;
+  /** After an erasure or a change of owners: remembered sign-ins are forgotten, so the change holds at once. */
+  onAccessChanged?: () => void;
   log?: Log | undefined;
 }
 
@@ -40,7 +40,38 @@ export function createTenantService(deps: TenantServiceDeps) {
       return fn(tx);
     });
 
+  /** The tenant's id by its slug, in the admin's transaction; 404 when there is none. */
+  const tenantIn = async (tx: SqlRunner, slug: string): Promise<TenantId> => {
+    const { rows } = await tx.query<{ id: string }>('select id from tenants where slug = $1', [slug]);
+    if (rows[0] === undefined) throw notFound('Tenant', slug);
+    return TenantId.parse(rows[0].id);
+  };
+
   return {
+    /** The Supabase Auth users who own the tenant. */
+    members(slug: string): Promise<TenantMember[]> {
+      return asAdmin(async (tx) => listMembersIn(tx, await tenantIn(tx, slug)));
+    },
+
+    /** Links another owner (a user owns one tenant: 409 when it owns one already). */
+    async link(slug: string, member: MemberLink): Promise<TenantMember> {
+      const linked = await asAdmin(async (tx) => linkMemberIn(tx, await tenantIn(tx, slug), member)).catch((error: unknown) => {
+        if ((error as { code?: unknown }).code === '23505') throw new AppError('conflict', 'That user already owns a tenant');
+        throw error;
+      });
+      // A sign-in refused a moment ago (no tenant) is remembered: forgotten, the link works at once.
+      deps.onAccessChanged?.();
+      return linked;
+    },
+
+    /** Unlinks an owner; its access tokens stop working at once in this process (others: within the token cache). */
+    async unlink(slug: string, member: MemberLink): Promise<TenantMember> {
+      const removed = await asAdmin(async (tx) => unlinkMemberIn(tx, await tenantIn(tx, slug), member));
+      if (!removed) throw notFound('Member', 'userId' in member ? member.userId : member.email);
+      deps.onAccessChanged?.();
+      return removed;
+    },
+
     async list(): Promise<Tenant[]> {
       const { rows } = await asAdmin((tx) => tx.query('select id, slug, name, created_at from tenants order by created_at, slug'));
       return rows.map((row) => TenantRow.parse(row));
@@ -73,7 +104,7 @@ export function createTenantService(deps: TenantServiceDeps) {
         return ErasedRow.parse(rows[0]?.erased ?? null);
       });
       if (!erased) throw notFound('Tenant', slug);
-      deps.onErased?.();
+      deps.onAccessChanged?.();
       const tree = homes?.own(erased.id);
       if (!tree) return { id: erased.id, slug, deleted: erased.deleted };
       // The rows are gone whatever happens to the files: a failure is reported, not thrown.

@@ -1,12 +1,13 @@
 /**
  * `sb tenants`: the installation's tenants, with the admin token (SB_ADMIN_TOKEN or
  * `$SB_HOME/admin-token`). `add` prints the new owner token alone on its last line (it is shown
- * once) and may link a Supabase Auth user as the owner; `rm` erases a tenant and everything in
- * it, and asks for `--yes`.
+ * once) and may link a Supabase Auth user as the owner; `members`, `link` and `unlink` show and
+ * change a tenant's Supabase Auth owners later; `rm` erases a tenant and everything in it, and asks
+ * for `--yes`.
  */
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { AppError, MemberEmail, TenantSlug, type Tenant, type TenantCreated } from '@switchboard/shared';
+import { AppError, MemberEmail, TenantSlug, type Tenant, type TenantCreated, type TenantMember } from '@switchboard/shared';
 import type { CliContext } from '../cli-context';
 import { parseArgument, parseFlags } from '../cli-flags';
 import { formatTime, type CliOutput } from '../cli-output';
@@ -17,6 +18,12 @@ const AddFlags = z.object({
   ownerUser: z.uuid('a Supabase Auth user id (a uuid)').optional(),
 }).refine((flags) => !(flags.ownerEmail && flags.ownerUser), { message: 'give --owner-email or --owner-user, not both' });
 const RmFlags = z.object({ yes: z.boolean().optional() });
+const LinkFlags = z.object({
+  ownerEmail: MemberEmail.optional(),
+  ownerUser: z.uuid('a Supabase Auth user id (a uuid)').optional(),
+}).refine((flags) => (flags.ownerEmail === undefined) !== (flags.ownerUser === undefined), { message: 'give --owner-email or --owner-user (one of them)' });
+const MemberArgument = z.string().refine((value) => z.uuid().safeParse(value).success || MemberEmail.safeParse(value).success,
+  'a Supabase Auth user id (a uuid) or an email address');
 
 export function registerTenantsCommand(program: Command, deps: { context: CliContext }): void {
   const { context } = deps;
@@ -49,6 +56,40 @@ export function registerTenantsCommand(program: Command, deps: { context: CliCon
       }, { as: 'admin' });
     });
 
+  tenants.command('members <slug>').description('list the Supabase Auth users who own a tenant').action(async (slug: string, _options: unknown, command: Command) => {
+    const tenantSlug = parseArgument(TenantSlug, slug, 'slug');
+    await context.run(command, async ({ client, out }) => {
+      const members = await client.tenants.members(tenantSlug);
+      out.print(members, () => printMembers(out, members));
+    }, { as: 'admin' });
+  });
+
+  tenants
+    .command('link <slug>')
+    .description('link a Supabase Auth user as an owner of an existing tenant')
+    .option('--owner-email <email>', 'linked at this address\'s first confirmed sign-in')
+    .option('--owner-user <uuid>', 'by Supabase Auth user id')
+    .action(async (slug: string, options: unknown, command: Command) => {
+      const tenantSlug = parseArgument(TenantSlug, slug, 'slug');
+      const { ownerEmail, ownerUser } = parseFlags(LinkFlags, options);
+      await context.run(command, async ({ client, out }) => {
+        const member = await client.tenants.link(tenantSlug, ownerUser ? { userId: ownerUser } : { email: ownerEmail! });
+        out.print(member, () => out.line(`linked ${memberName(member)} as an owner of ${tenantSlug}`));
+      }, { as: 'admin' });
+    });
+
+  tenants
+    .command('unlink <slug> <member>')
+    .description('unlink an owner (a Supabase Auth user id or email address); its sign-ins stop working')
+    .action(async (slug: string, member: string, _options: unknown, command: Command) => {
+      const tenantSlug = parseArgument(TenantSlug, slug, 'slug');
+      const who = parseArgument(MemberArgument, member, 'member');
+      await context.run(command, async ({ client, out }) => {
+        const removed = await client.tenants.unlink(tenantSlug, who);
+        out.print(removed, () => out.line(`unlinked ${memberName(removed)} from ${tenantSlug}`));
+      }, { as: 'admin' });
+    });
+
   tenants
     .command('rm <slug>')
     .description('erase a tenant: its tokens, agents, channel accounts, contacts, sessions, memories and files')
@@ -76,4 +117,13 @@ function memberNote(created: TenantCreated): string {
 
 function printTenants(out: CliOutput, tenants: Tenant[]): void {
   out.table(['slug', 'name', 'id', 'created'], tenants.map((t) => [t.slug, t.name ?? '', t.id, formatTime(new Date(t.createdAt))]));
+}
+
+function memberName(member: TenantMember): string {
+  if (member.userId && member.email) return `${member.email} (${member.userId})`;
+  return member.userId ?? `${member.email ?? ''} (from its first sign-in)`;
+}
+
+function printMembers(out: CliOutput, members: TenantMember[]): void {
+  out.table(['user', 'email', 'role'], members.map((m) => [m.userId ?? '(first sign-in)', m.email ?? '', m.role]));
 }
