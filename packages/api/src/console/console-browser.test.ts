@@ -119,6 +119,16 @@ describeEachServer('the console in headless Chromium (real server, Debian chromi
     await page.context().close();
   }, SLOW);
 
+  it('sends a signed-in console whose token stops working back to sign-in, with the server\'s message', async () => {
+    const page = await signedIn();
+    await page.evaluate(`sessionStorage.setItem(sessionStorage.key(0), 'a-token-this-server-never-issued')`);
+    await page.reload();
+    await page.getByRole('alert').filter({ hasText: /^Signed out: / }).waitFor();
+    await page.getByLabel('Owner token', { exact: true }).waitFor();
+    expect(await storedItems(page)).toBe(0);
+    await page.context().close();
+  }, SLOW);
+
   it('finds a contact by name or by identity', async () => {
     const page = await signedIn();
     await countIs(contactList(page), 2, 'two contacts');
@@ -258,6 +268,13 @@ describeEachServer('the console in headless Chromium (real server, Debian chromi
     await page.getByRole('link', { name: 'Cleo Customer' }).waitFor();
     await countIs(contactList(page), 1, 'the member tenant\'s one contact');
     await screenshot(page, `supabase-signed-in-${server.engine}`);
+    await page.reload();
+    await page.getByRole('link', { name: 'Cleo Customer' }).waitFor();
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('Email', { exact: true }).waitFor();
+    await page.reload();
+    await page.getByLabel('Email', { exact: true }).waitFor();
+    expect(await page.getByRole('heading', { name: 'Contacts' }).count()).toBe(0);
     await page.context().close();
   }, SLOW);
 
