@@ -1,6 +1,6 @@
 /** The tenant's agents: provider and policies, with the system prompt and DM policy editable. */
 import { useState } from 'preact/hooks';
-import type { Agent, DmPolicy } from '@switchboard/shared';
+import { DmPolicy, type Agent } from '@switchboard/shared';
 import { useAction, useLoad } from './console-load';
 import { ErrorLine, LoadState, UserText } from './console-view';
 
@@ -19,12 +19,12 @@ export function AgentsPage() {
 
 function AgentItem({ agent, onChanged }: { agent: Agent; onChanged(): void }) {
   const [prompt, setPrompt] = useState(agent.systemPrompt);
-  const current = typeof agent.config.dmPolicy === 'string' ? agent.config.dmPolicy : 'open';
+  const current = DmPolicy.catch('open').parse(agent.config.dmPolicy);
   const [dmPolicy, setDmPolicy] = useState(current);
   const action = useAction();
   const save = (event: Event) => {
     event.preventDefault();
-    action.run((client) => client.agents.update(agent.name, { systemPrompt: prompt, dmPolicy: dmPolicy as DmPolicy }), onChanged);
+    action.run((client) => client.agents.update(agent.name, { systemPrompt: prompt, dmPolicy }), onChanged);
   };
   const id = `agent-${agent.name}`;
   return (
@@ -35,7 +35,7 @@ function AgentItem({ agent, onChanged }: { agent: Agent; onChanged(): void }) {
         <label for={`${id}-prompt`}>System prompt</label>
         <textarea id={`${id}-prompt`} rows={4} value={prompt} onInput={(e) => setPrompt(e.currentTarget.value)} />
         <label for={`${id}-dm`}>Direct messages</label>
-        <select id={`${id}-dm`} value={dmPolicy} onChange={(e) => setDmPolicy(e.currentTarget.value)}>
+        <select id={`${id}-dm`} value={dmPolicy} onChange={(e) => setDmPolicy(DmPolicy.parse(e.currentTarget.value))}>
           <option value="open">Open to anyone</option>
           <option value="allowlist">Allowed contacts only</option>
           <option value="pairing">After pairing</option>

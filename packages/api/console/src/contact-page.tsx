@@ -4,7 +4,7 @@
  * has none, typed exactly).
  */
 import { useState } from 'preact/hooks';
-import { ContactId, type Contact, type ContactAccess } from '@switchboard/shared';
+import { ContactAccess, ContactId, type Contact } from '@switchboard/shared';
 import { useAction, useLoad } from './console-load';
 import { href } from './console-route';
 import { ErrorLine, LoadState, Section, UserText, contactLabel, formatTime } from './console-view';
@@ -12,7 +12,7 @@ import { SessionsList } from './sessions-list';
 import { EraseContact } from './contact-erase';
 
 export function ContactPage({ id }: { id: string }) {
-  const contact = useLoad((client) => client.contacts.get(ContactId.parse(id)), [id]);
+  const contact = useLoad((client) => client.contacts.get(parseContactId(id)), [id]);
   const data = contact.data;
   return (
     <section aria-labelledby="contact-heading">
@@ -39,6 +39,12 @@ export function ContactPage({ id }: { id: string }) {
   );
 }
 
+function parseContactId(id: string): ContactId {
+  const parsed = ContactId.safeParse(id);
+  if (!parsed.success) throw new Error(`"${id}" is not a contact id`);
+  return parsed.data;
+}
+
 function AccessForm({ contact, onChanged }: { contact: Contact; onChanged(): void }) {
   const [access, setAccess] = useState<ContactAccess>(contact.access);
   const action = useAction();
@@ -50,7 +56,7 @@ function AccessForm({ contact, onChanged }: { contact: Contact; onChanged(): voi
     <Section title="Access" id="access-heading">
       <form onSubmit={submit} class="row">
         <label for="contact-access">Who may talk to the agents</label>
-        <select id="contact-access" value={access} onChange={(e) => setAccess(e.currentTarget.value as ContactAccess)}>
+        <select id="contact-access" value={access} onChange={(e) => setAccess(ContactAccess.parse(e.currentTarget.value))}>
           <option value="default">Default (the agent's policy)</option>
           <option value="allowed">Allowed</option>
           <option value="blocked">Blocked</option>

@@ -3,7 +3,8 @@
  * a search; each can be edited (text and visibility) and shows its history on request.
  */
 import { useState } from 'preact/hooks';
-import type { Contact, MemoryListQuery, Visibility } from '@switchboard/shared';
+import { z } from 'zod';
+import { MemoryOwnerFilter, Visibility, type Contact, type MemoryListQuery } from '@switchboard/shared';
 import { useLoad } from './console-load';
 import { LoadState, contactLabel } from './console-view';
 import { MemoryItem } from './memory-item';
@@ -15,7 +16,7 @@ export function MemoriesPage() {
   const [q, setQ] = useState('');
   const contacts = useLoad((client) => client.contacts.list(), []);
   const filter: MemoryListQuery = {
-    ...(owner ? { contact: owner as MemoryListQuery['contact'] } : {}),
+    ...(owner ? { contact: MemoryOwnerFilter.parse(owner) } : {}),
     ...(visibility ? { visibility } : {}),
     ...(q ? { q } : {}),
     limit: 200,
@@ -33,7 +34,7 @@ export function MemoriesPage() {
         <OwnerSelect id="memory-owner" label="Whose" value={owner} onChange={setOwner} contacts={contacts.data ?? []} />
         <div class="field">
           <label for="memory-visibility">Visibility</label>
-          <select id="memory-visibility" value={visibility} onChange={(e) => setVisibility(e.currentTarget.value as '' | Visibility)}>
+          <select id="memory-visibility" value={visibility} onChange={(e) => setVisibility(Visibility.or(z.literal('')).parse(e.currentTarget.value))}>
             <option value="">Any</option>
             <option value="private">Private</option>
             <option value="shared">Shared</option>

@@ -1,6 +1,6 @@
 /** One memory: its text (a stranger's, shown as text), an edit form, and its history on request. */
 import { useState } from 'preact/hooks';
-import type { Memory, MemoryEvent, Visibility } from '@switchboard/shared';
+import { Visibility, type Memory, type MemoryEvent } from '@switchboard/shared';
 import { useAction } from './console-load';
 import { ErrorLine, UserText, formatTime } from './console-view';
 
@@ -50,7 +50,7 @@ function MemoryEdit({ memory, onDone }: { memory: Memory; onDone(changed: boolea
       <label for={`${fieldId}-text`}>Memory text</label>
       <textarea id={`${fieldId}-text`} rows={3} value={content} onInput={(e) => setContent(e.currentTarget.value)} />
       <label for={`${fieldId}-visibility`}>Visibility</label>
-      <select id={`${fieldId}-visibility`} value={visibility} onChange={(e) => setVisibility(e.currentTarget.value as Visibility)}>
+      <select id={`${fieldId}-visibility`} value={visibility} onChange={(e) => setVisibility(Visibility.parse(e.currentTarget.value))}>
         <option value="private">Private</option>
         <option value="shared">Shared</option>
       </select>

@@ -1,6 +1,6 @@
 /** Replies waiting for or refused delivery: failed ones first, each failed one retryable. */
 import { useState } from 'preact/hooks';
-import type { OutboxStatus } from '@switchboard/shared';
+import { OutboxStatus } from '@switchboard/shared';
 import { useAction, useLoad } from './console-load';
 import { ErrorLine, LoadState, UserText, formatTime } from './console-view';
 
@@ -13,7 +13,7 @@ export function OutboxPage() {
       <h1 id="outbox-heading">Outbox</h1>
       <div class="field">
         <label for="outbox-status">Status</label>
-        <select id="outbox-status" value={status} onChange={(e) => setStatus(e.currentTarget.value as OutboxStatus)}>
+        <select id="outbox-status" value={status} onChange={(e) => setStatus(OutboxStatus.parse(e.currentTarget.value))}>
           <option value="failed">Failed</option>
           <option value="pending">Pending</option>
           <option value="sent">Sent</option>

@@ -1,6 +1,6 @@
 /** Turns and tokens per day, for everyone, the owner's own chats, or one contact; newest day first. */
 import { useState } from 'preact/hooks';
-import type { ContactId } from '@switchboard/shared';
+import { SessionOwnerFilter } from '@switchboard/shared';
 import { useLoad } from './console-load';
 import { LoadState, contactLabel } from './console-view';
 import { OwnerSelect } from './memories-page';
@@ -9,7 +9,7 @@ export function UsagePage() {
   const [owner, setOwner] = useState('');
   const [days, setDays] = useState(30);
   const contacts = useLoad((client) => client.contacts.list(), []);
-  const usage = useLoad((client) => client.usage({ days, ...(owner ? { contact: owner as ContactId | 'owner' } : {}) }), [owner, days]);
+  const usage = useLoad((client) => client.usage({ days, ...(owner ? { contact: SessionOwnerFilter.parse(owner) } : {}) }), [owner, days]);
   const names = new Map((contacts.data ?? []).map((c): [string, string] => [c.id, contactLabel(c)]));
   return (
     <section aria-labelledby="usage-heading">
