@@ -11,7 +11,7 @@ import type { ApiClient, Contact, ContactId, SessionId } from '@switchboard/shar
 import { describeEachServer, type TestServer } from '../../../../test/server-harness';
 import { until } from '../../../../test/until';
 import { startFakeSupabaseAuth, type FakeSupabaseAuth } from '../auth/testing/fake-supabase-auth';
-import { NARROW, launchChromium, openContext, pageScrollWidth, screenshot, signInWithToken } from './testing/console-chromium';
+import { DESKTOP, NARROW, launchChromium, openContext, pageScrollWidth, screenshot, signInWithToken } from './testing/console-chromium';
 
 const HOSTILE_NAME = '<img src=x onerror="window.__pwned=1">';
 const HOSTILE_TEXT = `javascript:window.__pwned=2 <script>window.__pwned=3</script> \u202Eevil\u202C ${'x'.repeat(240)}`;
@@ -84,7 +84,17 @@ describeEachServer('the console in headless Chromium (real server, Debian chromi
     anaSession = ('sessionId' in first ? first.sessionId : undefined) as SessionId;
   }, 120_000);
 
-  const open = async (viewport?: { width: number; height: number }) => (await openContext(browser, viewport)).newPage();
+  /** What each page's browser console reported as refused by the Content-Security-Policy. */
+  const refusals = new WeakMap<Page, string[]>();
+  const open = async (viewport?: { width: number; height: number }) => {
+    const page = await (await openContext(browser, viewport)).newPage();
+    const refused: string[] = [];
+    page.on('console', (message) => {
+      if (message.text().includes('Content Security Policy')) refused.push(message.text());
+    });
+    refusals.set(page, refused);
+    return page;
+  };
   const signedIn = async (token = server.ownerToken, viewport?: { width: number; height: number }) => {
     const page = await open(viewport);
     await signInWithToken(page, server.url, token);
@@ -100,6 +110,7 @@ describeEachServer('the console in headless Chromium (real server, Debian chromi
     await page.getByRole('link', { name: HOSTILE_NAME, exact: true }).waitFor();
     expect(await storedItems(page)).toBe(1);
     await screenshot(page, `contacts-${server.engine}`);
+    expect(refusals.get(page)).toEqual([]);
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByLabel('Owner token', { exact: true }).waitFor();
     expect(await storedItems(page)).toBe(0);
@@ -210,6 +221,9 @@ describeEachServer('the console in headless Chromium (real server, Debian chromi
       expect([name, await page.getByRole('alert').count()]).toEqual([name, 0]);
       expect([name, await pageScrollWidth(page)]).toEqual([name, NARROW.width]);
       await screenshot(page, `${name}-360-${server.engine}`);
+      await page.setViewportSize(DESKTOP);
+      await screenshot(page, `${name}-${server.engine}`);
+      await page.setViewportSize(NARROW);
     }
     const sessions = await server.client().sessions.list({ contact: hostile.id });
     await page.goto(`${server.url}/console/#/sessions/${sessions[0]?.id}`);
@@ -268,6 +282,7 @@ describeEachServer('the console in headless Chromium (real server, Debian chromi
     await page.getByRole('link', { name: 'Cleo Customer' }).waitFor();
     await countIs(contactList(page), 1, 'the member tenant\'s one contact');
     await screenshot(page, `supabase-signed-in-${server.engine}`);
+    expect(refusals.get(page)).toEqual([]);
     await page.reload();
     await page.getByRole('link', { name: 'Cleo Customer' }).waitFor();
     await page.getByRole('button', { name: 'Sign out' }).click();
