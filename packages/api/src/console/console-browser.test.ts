@@ -193,6 +193,29 @@ describeEachServer('the console in headless Chromium (real server, Debian chromi
     await page.context().close();
   }, SLOW);
 
+  it('follows the live feed again after its connection fails', async () => {
+    const page = await signedIn();
+    let refused = 0;
+    let passed = 0;
+    await page.route('**/v1/events', async (route) => {
+      if (refused < 2) {
+        refused += 1;
+        return route.abort('connectionreset');
+      }
+      passed += 1;
+      return route.continue();
+    });
+    await page.goto(`${server.url}/console/#/sessions/${anaSession}`);
+    await countIs(transcript(page), PAGE_SIZE, 'the newest page of the transcript');
+    // Refused at once, again after 1 s, then let through after 2 s more.
+    await until('the feed connected after two failures', () => (passed > 0 ? true : undefined));
+    expect(refused).toBe(2);
+    await page.waitForTimeout(500);
+    await say(server.client(), '1001', 'Ana Lima', 'still there?');
+    await page.getByText('echo: still there?', { exact: true }).waitFor({ timeout: 15_000 });
+    await page.context().close();
+  }, SLOW);
+
   it('reaches sign-in and a contact by keyboard alone, with a visible focus ring', async () => {
     const page = await open();
     await page.goto(`${server.url}/console`);
