@@ -1,29 +1,46 @@
 /**
- * Live updates: follows the tenant's message stream (`client.events`, server-sent events) while a
- * page is open, and reconnects with a growing pause (1 s doubling to 30 s, back to 1 s after a
- * stream that lasted) when the stream ends or fails. A refused token stops following and signs out.
+ * Live updates: one connection per signed-in tab follows the tenant's message stream
+ * (`client.events`, server-sent events) and hands each message to the pages listening. When the
+ * stream ends or fails it reconnects after a growing pause (1 s doubling to 30 s, back to 1 s after
+ * a stream that lasted); a refused token stops it and signs out.
  */
-import { useEffect, useRef } from 'preact/hooks';
+import { useEffect, useMemo, useRef } from 'preact/hooks';
 import type { ApiClient, Message } from '@switchboard/shared';
-import { isUnauthorized, useConsole } from './console-context';
+import { isUnauthorized, useConsole, type MessageFeed } from './console-context';
 
 const FIRST_PAUSE_MS = 1000;
 const LONGEST_PAUSE_MS = 30_000;
 
-export function useLiveMessages(onMessage: (message: Message) => void): void {
-  const { client, describeError } = useConsole();
-  const handler = useRef(onMessage);
-  handler.current = onMessage;
+type Listener = (message: Message) => void;
+
+/** The tab's one connection, for the shell; stops when the client changes or the shell unmounts. */
+export function useMessageFeed(client: ApiClient, describeError: (error: unknown) => string): MessageFeed {
+  const listeners = useMemo(() => new Set<Listener>(), []);
   useEffect(() => {
     const controller = new AbortController();
-    void followMessages(client, (message) => handler.current(message), controller.signal).catch((error: unknown) => {
+    const deliver = (message: Message) => listeners.forEach((listener) => listener(message));
+    followMessages(client, deliver, controller.signal).catch((error: unknown) => {
       if (!controller.signal.aborted) describeError(error);
     });
     return () => controller.abort();
-  }, [client, describeError]);
+  }, [client, describeError, listeners]);
+  return useMemo(() => ({
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  }), [listeners]);
 }
 
-async function followMessages(client: ApiClient, onMessage: (message: Message) => void, signal: AbortSignal): Promise<void> {
+/** Calls `onMessage` (the latest one passed) for every new message while the page is open. */
+export function useLiveMessages(onMessage: Listener): void {
+  const { feed } = useConsole();
+  const handler = useRef(onMessage);
+  handler.current = onMessage;
+  useEffect(() => feed.subscribe((message) => handler.current(message)), [feed]);
+}
+
+async function followMessages(client: ApiClient, onMessage: Listener, signal: AbortSignal): Promise<void> {
   let pause = FIRST_PAUSE_MS;
   while (!signal.aborted) {
     const started = Date.now();

@@ -1,11 +1,12 @@
 /**
  * The signed-in console: a header with the navigation landmark and sign-out, the notice line, and
- * the page the URL names. The API client is made here from the token, so a new token (a refreshed
- * Supabase session) reloads the pages with it.
+ * the page the URL names. The API client and the tab's one live feed are made here from the token,
+ * so a new token (a refreshed Supabase session) reloads the pages and reconnects the feed with it.
  */
-import { useMemo, useState } from 'preact/hooks';
+import { useCallback, useMemo, useState } from 'preact/hooks';
 import { createApiClient } from '@switchboard/shared';
 import { ConsoleContext, errorMessage, isUnauthorized, type ConsoleContextValue } from './console-context';
+import { useMessageFeed } from './console-live';
 import { useRoute, type Route } from './console-route';
 import { ContactsPage } from './contacts-page';
 import { ContactPage } from './contact-page';
@@ -32,14 +33,13 @@ const NAV: { page: Route['page']; label: string }[] = [
 export function ConsoleShell({ token, onSignOut }: { token: string; onSignOut(why?: string): void }) {
   const route = useRoute();
   const [notice, setNotice] = useState<string>();
-  const value = useMemo<ConsoleContextValue>(() => ({
-    client: createApiClient({ baseUrl: location.origin, token, fetch: window.fetch.bind(window), timeoutMs: 30_000 }),
-    notify: setNotice,
-    describeError(error) {
-      if (isUnauthorized(error)) onSignOut(`Signed out: ${errorMessage(error)}`);
-      return errorMessage(error);
-    },
-  }), [token, onSignOut]);
+  const client = useMemo(() => createApiClient({ baseUrl: location.origin, token, fetch: window.fetch.bind(window), timeoutMs: 30_000 }), [token]);
+  const describeError = useCallback((error: unknown) => {
+    if (isUnauthorized(error)) onSignOut(`Signed out: ${errorMessage(error)}`);
+    return errorMessage(error);
+  }, [onSignOut]);
+  const feed = useMessageFeed(client, describeError);
+  const value = useMemo<ConsoleContextValue>(() => ({ client, describeError, notify: setNotice, feed }), [client, describeError, feed]);
   const current = route.page === 'contact' ? 'contacts' : route.page === 'session' ? undefined : route.page;
   return (
     <ConsoleContext.Provider value={value}>

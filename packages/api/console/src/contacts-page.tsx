@@ -2,17 +2,27 @@
  * The landing page: every contact of the tenant by name or `channel:id`, searchable by name, by
  * identity or by id. A new message anywhere in the tenant reloads the list (it may be a new contact).
  */
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Contact } from '@switchboard/shared';
 import { useLoad } from './console-load';
 import { useLiveMessages } from './console-live';
 import { href } from './console-route';
 import { LoadState, UserText, contactLabel } from './console-view';
 
+const RELOAD_PAUSE_MS = 1000;
+
 export function ContactsPage() {
   const contacts = useLoad((client) => client.contacts.list(), []);
   const [query, setQuery] = useState('');
-  useLiveMessages(() => contacts.reload());
+  // A burst of messages reloads the list once a second at most.
+  const pending = useRef<number | undefined>(undefined);
+  useEffect(() => () => clearTimeout(pending.current), []);
+  useLiveMessages(() => {
+    pending.current ??= setTimeout(() => {
+      pending.current = undefined;
+      contacts.reload();
+    }, RELOAD_PAUSE_MS);
+  });
   const shown = (contacts.data ?? []).filter((contact) => matchesContact(contact, query));
   return (
     <section aria-labelledby="contacts-heading">

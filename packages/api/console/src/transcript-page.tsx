@@ -3,7 +3,7 @@
  * messages" prepends the page before it. New messages of this session arrive over the live stream
  * and are appended once (a message already shown is not added again).
  */
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { SessionId, type Message } from '@switchboard/shared';
 import { useConsole } from './console-context';
 import { useAction } from './console-load';
@@ -24,13 +24,16 @@ export function TranscriptPage({ id }: { id: string }) {
   useEffect(() => {
     if (!sessionId.success) return;
     client.sessions.messagesPage(sessionId.data, { limit: TRANSCRIPT_PAGE_SIZE }).then((page) => {
-      setMessages(page.messages);
+      setMessages(early.current.reduce(withMessage, page.messages));
       setOlder(page.older);
     }, (failure: unknown) => setError(describeError(failure)));
   }, [client, id]);
+  // A message that arrives before the first page is kept for it: the page may have been read before it was stored.
+  const early = useRef<Message[]>([]);
   useLiveMessages((message) => {
     if (message.sessionId !== id) return;
-    setMessages((shown) => (shown === undefined || shown.some((m) => m.id === message.id) ? shown : [...shown, message]));
+    if (messages === undefined) early.current.push(message);
+    else setMessages((shown) => withMessage(shown ?? [], message));
   });
 
   const loadOlder = () => {
@@ -64,4 +67,9 @@ export function TranscriptPage({ id }: { id: string }) {
       </ol>
     </section>
   );
+}
+
+/** The transcript with `message` added at the end, unless it is shown already. */
+function withMessage(shown: Message[], message: Message): Message[] {
+  return shown.some((m) => m.id === message.id) ? shown : [...shown, message];
 }

@@ -194,7 +194,7 @@ describeEachServer('the console in headless Chromium (real server, Debian chromi
   }, SLOW);
 
   it('follows the live feed again after its connection fails', async () => {
-    const page = await signedIn();
+    const page = await open();
     let refused = 0;
     let passed = 0;
     await page.route('**/v1/events', async (route) => {
@@ -205,6 +205,7 @@ describeEachServer('the console in headless Chromium (real server, Debian chromi
       passed += 1;
       return route.continue();
     });
+    await signInWithToken(page, server.url, server.ownerToken);
     await page.goto(`${server.url}/console/#/sessions/${anaSession}`);
     await countIs(transcript(page), PAGE_SIZE, 'the newest page of the transcript');
     // Refused at once, again after 1 s, then let through after 2 s more.
