@@ -1,17 +1,16 @@
 /**
  * The owner's console in a real headless Chromium (Debian's, driven by playwright-core) against the
- * real server, with a fake Supabase Auth server for account sign-in. A person signs in, sees the
- * tenant's contacts, opens a transcript a page at a time, watches a new message arrive, erases a
- * contact; another tenant's owner sees none of it; strangers' text stays text; every page works by
- * keyboard and at 360 px. Screenshots of each page land in test-results/console/.
+ * real server. A person signs in with the owner token, sees the tenant's contacts, opens a
+ * transcript a page at a time, watches new messages arrive, erases a contact; another tenant's owner
+ * sees none of it; strangers' text stays text; every page works by keyboard and at 360 px.
+ * Screenshots of each page land in test-results/console/.
  */
 import { randomUUID } from 'node:crypto';
-import type { Browser, Locator, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import type { ApiClient, Contact, ContactId, SessionId } from '@switchboard/shared';
 import { describeEachServer, type TestServer } from '../../../../test/server-harness';
 import { until } from '../../../../test/until';
-import { startFakeSupabaseAuth, type FakeSupabaseAuth } from '../auth/testing/fake-supabase-auth';
-import { DESKTOP, NARROW, launchChromium, openContext, pageScrollWidth, screenshot, signInWithToken } from './testing/console-chromium';
+import { DESKTOP, NARROW, cspRefusals, launchChromium, listItems, openPage, pageScrollWidth, screenshot, signInWithToken, untilCount } from './testing/console-chromium';
 
 const HOSTILE_NAME = '<img src=x onerror="window.__pwned=1">';
 const HOSTILE_TEXT = `javascript:window.__pwned=2 <script>window.__pwned=3</script> \u202Eevil\u202C ${'x'.repeat(240)}`;
@@ -20,17 +19,11 @@ const PAGE_SIZE = 50;
 const SLOW = 60_000;
 
 let browser: Browser;
-let fake: FakeSupabaseAuth;
-const env: Record<string, string> = {};
-
 beforeAll(async () => {
   browser = await launchChromium();
-  fake = await startFakeSupabaseAuth();
-  Object.assign(env, { SUPABASE_URL: fake.url, SUPABASE_ANON_KEY: fake.anonKey });
 }, SLOW);
 afterAll(async () => {
   await browser?.close();
-  await fake?.close();
 });
 
 function say(client: ApiClient, sender: string, displayName: string, text: string) {
@@ -54,10 +47,6 @@ async function focused(page: Page): Promise<Focused> {
     return { id: element?.id ?? '', text: element?.textContent?.trim() ?? '', tag: element?.tagName.toLowerCase() ?? '',
       outline: element ? getComputedStyle(element).outlineStyle : 'none' };
   })()`)) as Focused;
-}
-
-function countIs(locator: Locator, count: number, what: string): Promise<true> {
-  return until(what, async () => ((await locator.count()) === count ? true : undefined));
 }
 
 async function tabTo(page: Page, matches: (element: Focused) => boolean, what: string): Promise<void> {
@@ -84,33 +73,23 @@ describeEachServer('the console in headless Chromium (real server, Debian chromi
     anaSession = ('sessionId' in first ? first.sessionId : undefined) as SessionId;
   }, 120_000);
 
-  /** What each page's browser console reported as refused by the Content-Security-Policy. */
-  const refusals = new WeakMap<Page, string[]>();
-  const open = async (viewport?: { width: number; height: number }) => {
-    const page = await (await openContext(browser, viewport)).newPage();
-    const refused: string[] = [];
-    page.on('console', (message) => {
-      if (message.text().includes('Content Security Policy')) refused.push(message.text());
-    });
-    refusals.set(page, refused);
-    return page;
-  };
+  const open = (viewport?: { width: number; height: number }) => openPage(browser, viewport);
   const signedIn = async (token = server.ownerToken, viewport?: { width: number; height: number }) => {
     const page = await open(viewport);
     await signInWithToken(page, server.url, token);
     return page;
   };
-  const contactList = (page: Page) => page.getByRole('list', { name: 'Contacts' }).locator(':scope > li');
-  const transcript = (page: Page) => page.getByRole('list', { name: 'Messages' }).locator(':scope > li');
+  const contactList = (page: Page) => listItems(page, 'Contacts');
+  const transcript = (page: Page) => listItems(page, 'Messages');
 
   it('signs in with the owner token and lists the two contacts by name', async () => {
     const page = await signedIn();
-    await countIs(contactList(page), 2, 'two contacts');
+    await untilCount(contactList(page), 2, 'two contacts');
     await page.getByRole('link', { name: 'Ana Lima' }).waitFor();
     await page.getByRole('link', { name: HOSTILE_NAME, exact: true }).waitFor();
     expect(await storedItems(page)).toBe(1);
     await screenshot(page, `contacts-${server.engine}`);
-    expect(refusals.get(page)).toEqual([]);
+    expect(cspRefusals(page)).toEqual([]);
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByLabel('Owner token', { exact: true }).waitFor();
     expect(await storedItems(page)).toBe(0);
@@ -142,12 +121,12 @@ describeEachServer('the console in headless Chromium (real server, Debian chromi
 
   it('finds a contact by name or by identity', async () => {
     const page = await signedIn();
-    await countIs(contactList(page), 2, 'two contacts');
+    await untilCount(contactList(page), 2, 'two contacts');
     await page.getByLabel('Search by name or identity').fill('telegram:2002');
-    await countIs(contactList(page), 1, 'one contact by identity');
+    await untilCount(contactList(page), 1, 'one contact by identity');
     expect(await contactList(page).textContent()).toContain(HOSTILE_NAME);
     await page.getByLabel('Search by name or identity').fill('ana');
-    await countIs(contactList(page), 1, 'one contact by name');
+    await untilCount(contactList(page), 1, 'one contact by name');
     expect(await contactList(page).textContent()).toContain('Ana Lima');
     await page.context().close();
   }, SLOW);
@@ -171,11 +150,11 @@ describeEachServer('the console in headless Chromium (real server, Debian chromi
     await page.getByRole('heading', { name: 'Ana Lima', level: 1 }).waitFor();
     await screenshot(page, `contact-${server.engine}`);
     await page.getByRole('link', { name: /^Session of / }).first().click();
-    await countIs(transcript(page), PAGE_SIZE, 'the newest page of the transcript');
+    await untilCount(transcript(page), PAGE_SIZE, 'the newest page of the transcript');
     expect(await transcript(page).last().textContent()).toContain('echo: hello 25');
     expect(page.url()).toContain(anaSession);
     await page.getByRole('button', { name: 'Load older messages' }).click();
-    await countIs(transcript(page), 52, 'the whole transcript');
+    await untilCount(transcript(page), 52, 'the whole transcript');
     expect(await transcript(page).first().textContent()).toContain('hello 0');
     expect(await page.getByRole('button', { name: 'Load older messages' }).count()).toBe(0);
     await screenshot(page, `transcript-${server.engine}`);
@@ -185,11 +164,11 @@ describeEachServer('the console in headless Chromium (real server, Debian chromi
   it('shows a new message of the open transcript as it is stored, without a reload', async () => {
     const page = await signedIn();
     await page.goto(`${server.url}/console/#/sessions/${anaSession}`);
-    await countIs(transcript(page), PAGE_SIZE, 'the newest page of the transcript');
+    await untilCount(transcript(page), PAGE_SIZE, 'the newest page of the transcript');
     await page.waitForTimeout(300);
     await say(server.client(), '1001', 'Ana Lima', 'are you there?');
     await page.getByText('echo: are you there?', { exact: true }).waitFor({ timeout: 15_000 });
-    await countIs(transcript(page), PAGE_SIZE + 2, 'both new messages, once each');
+    await untilCount(transcript(page), PAGE_SIZE + 2, 'both new messages, once each');
     await page.context().close();
   }, SLOW);
 
@@ -207,7 +186,7 @@ describeEachServer('the console in headless Chromium (real server, Debian chromi
     });
     await signInWithToken(page, server.url, server.ownerToken);
     await page.goto(`${server.url}/console/#/sessions/${anaSession}`);
-    await countIs(transcript(page), PAGE_SIZE, 'the newest page of the transcript');
+    await untilCount(transcript(page), PAGE_SIZE, 'the newest page of the transcript');
     // Refused at once, again after 1 s, then let through after 2 s more.
     await until('the feed connected after two failures', () => (passed > 0 ? true : undefined));
     expect(refused).toBe(2);
@@ -224,7 +203,7 @@ describeEachServer('the console in headless Chromium (real server, Debian chromi
     await page.keyboard.type(server.ownerToken);
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'Contacts', level: 1 }).waitFor();
-    await countIs(contactList(page), 2, 'two contacts');
+    await untilCount(contactList(page), 2, 'two contacts');
     await tabTo(page, (el) => el.tag === 'a' && el.text === 'Ana Lima', 'Ana\'s link');
     expect((await focused(page)).outline).not.toBe('none');
     await page.keyboard.press('Enter');
@@ -270,7 +249,7 @@ describeEachServer('the console in headless Chromium (real server, Debian chromi
     await screenshot(page, `erase-${server.engine}`);
     await erase.click();
     await page.getByRole('status').filter({ hasText: 'Erased Bo Gone' }).waitFor();
-    await countIs(contactList(page), 2, 'the two other contacts');
+    await untilCount(contactList(page), 2, 'the two other contacts');
     expect(await page.getByRole('list', { name: 'Contacts' }).getByText('Bo Gone').count()).toBe(0);
     expect((await server.fetch(`/v1/contacts/${contactId}`)).status).toBe(404);
     await page.context().close();
@@ -293,37 +272,4 @@ describeEachServer('the console in headless Chromium (real server, Debian chromi
     expect(body).not.toContain('hello');
     await page.context().close();
   }, SLOW);
-
-  it('signs a tenant member in with email and password through Supabase Auth, into that tenant only', async () => {
-    const member = fake.addUser(`cleo-${server.engine}@example.com`, 'cleo-password');
-    const tenant = await server.client(server.adminToken).tenants.create({ slug: `member-${randomUUID().slice(0, 8)}`, ownerUserId: member.id });
-    await say(server.client(tenant.ownerToken), '4004', 'Cleo Customer', 'hi from the member tenant');
-    const page = await open();
-    await page.goto(`${server.url}/console`);
-    await page.getByLabel('Email', { exact: true }).fill(member.email);
-    await page.getByLabel('Password', { exact: true }).fill('cleo-password');
-    await page.getByRole('button', { name: 'Sign in with email' }).click();
-    await page.getByRole('link', { name: 'Cleo Customer' }).waitFor();
-    await countIs(contactList(page), 1, 'the member tenant\'s one contact');
-    await screenshot(page, `supabase-signed-in-${server.engine}`);
-    expect(refusals.get(page)).toEqual([]);
-    await page.reload();
-    await page.getByRole('link', { name: 'Cleo Customer' }).waitFor();
-    await page.getByRole('button', { name: 'Sign out' }).click();
-    await page.getByLabel('Email', { exact: true }).waitFor();
-    await page.reload();
-    await page.getByLabel('Email', { exact: true }).waitFor();
-    expect(await page.getByRole('heading', { name: 'Contacts' }).count()).toBe(0);
-    await page.context().close();
-  }, SLOW);
-
-  it('answers a wrong Supabase password with the Auth server\'s message', async () => {
-    const page = await open();
-    await page.goto(`${server.url}/console`);
-    await page.getByLabel('Email', { exact: true }).fill(`nobody-${server.engine}@example.com`);
-    await page.getByLabel('Password', { exact: true }).fill('wrong');
-    await page.getByRole('button', { name: 'Sign in with email' }).click();
-    await page.getByRole('alert').filter({ hasText: 'Invalid login credentials' }).waitFor();
-    await page.context().close();
-  }, SLOW);
-}, env);
+});

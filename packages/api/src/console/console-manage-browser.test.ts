@@ -5,11 +5,11 @@
  * channel account removed. Each change is checked through the API, not only on the page.
  */
 import { randomUUID } from 'node:crypto';
-import type { Browser, Locator, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import type { ApiClient, ContactId } from '@switchboard/shared';
 import { describeEachServer, type TestServer } from '../../../../test/server-harness';
 import { until } from '../../../../test/until';
-import { launchChromium, openContext, screenshot, signInWithToken } from './testing/console-chromium';
+import { launchChromium, listItems, openPage, screenshot, signInWithToken, untilCount } from './testing/console-chromium';
 
 const SLOW = 60_000;
 const HOLDER = 'console-test-gateway';
@@ -27,10 +27,6 @@ function say(client: ApiClient, sender: string, displayName: string, text: strin
   return client.inbound({ channel, sender: { id: sender, displayName }, messageId: randomUUID(), text, ...rest }, { wait: true });
 }
 
-function countIs(locator: Locator, count: number, what: string): Promise<true> {
-  return until(what, async () => ((await locator.count()) === count ? true : undefined));
-}
-
 describeEachServer('the console\'s management pages in headless Chromium (real server, Debian chromium)', (server: TestServer) => {
   let ana: ContactId;
   let bo: ContactId;
@@ -44,26 +40,26 @@ describeEachServer('the console\'s management pages in headless Chromium (real s
   }, 120_000);
 
   const signedIn = async (hash: string): Promise<Page> => {
-    const page = await (await openContext(browser)).newPage();
+    const page = await openPage(browser);
     await signInWithToken(page, server.url, server.ownerToken);
     await page.goto(`${server.url}/console/${hash}`);
     return page;
   };
-  const items = (page: Page, list: string) => page.getByRole('list', { name: list }).locator(':scope > li');
+  const items = listItems;
 
   it('filters memories by contact and visibility, edits one and shows its history', async () => {
     const page = await signedIn('#/memories');
-    await countIs(items(page, 'Memories'), 3, 'every memory');
+    await untilCount(items(page, 'Memories'), 3, 'every memory');
     await page.getByLabel('Whose').selectOption({ label: 'Bo Memory' });
-    await countIs(items(page, 'Memories'), 1, 'Bo\'s memory');
+    await untilCount(items(page, 'Memories'), 1, 'Bo\'s memory');
     expect(await items(page, 'Memories').textContent()).toContain('I like coffee');
     await page.getByLabel('Whose').selectOption('');
     await page.getByLabel('Visibility').selectOption('shared');
-    await countIs(items(page, 'Memories'), 1, 'the shared memory');
+    await untilCount(items(page, 'Memories'), 1, 'the shared memory');
     await page.getByLabel('Visibility').selectOption('');
     await page.getByLabel('Search', { exact: true }).fill('tea');
     await page.getByRole('button', { name: 'Search', exact: true }).click();
-    await countIs(items(page, 'Memories'), 1, 'the memory about tea');
+    await untilCount(items(page, 'Memories'), 1, 'the memory about tea');
 
     const tea = items(page, 'Memories').first();
     await tea.getByRole('button', { name: 'Edit' }).click();
@@ -73,7 +69,7 @@ describeEachServer('the console\'s management pages in headless Chromium (real s
     expect((await server.client().memories.list({ contact: ana, q: 'green' })).map((m) => m.content)).toEqual(['I like green tea']);
     await items(page, 'Memories').first().getByRole('button', { name: 'History' }).click();
     const history = page.getByRole('list', { name: 'History' }).locator(':scope > li');
-    await countIs(history, 2, 'the add and the edit');
+    await untilCount(history, 2, 'the add and the edit');
     expect(await history.allTextContents()).toEqual(expect.arrayContaining([expect.stringContaining('edit'), expect.stringContaining('add')]));
     await screenshot(page, `memories-${server.engine}`);
     await page.context().close();
@@ -100,7 +96,7 @@ describeEachServer('the console\'s management pages in headless Chromium (real s
     const page = await signedIn('#/usage');
     await page.getByLabel('Whose').selectOption({ label: 'Ana Memory' });
     const rows = page.locator('tbody tr');
-    await countIs(rows, 1, 'one day of Ana\'s turns');
+    await untilCount(rows, 1, 'one day of Ana\'s turns');
     const cells = await rows.first().locator('td').allTextContents();
     const today = new Date().toISOString().slice(0, 10);
     expect(cells.slice(0, 3)).toEqual([today, 'Ana Memory', '2']);
@@ -131,7 +127,7 @@ describeEachServer('the console\'s management pages in headless Chromium (real s
     const [item] = await gateway.outbox.claim({ channel: 'whatsapp', account: 'console-bot', holder: HOLDER });
     await gateway.outbox.fail(item?.id ?? '', { error: 'Forbidden: bot was blocked by the user', permanent: true, holder: HOLDER, channel: 'whatsapp', account: 'console-bot' });
     const page = await signedIn('#/outbox');
-    await countIs(items(page, 'Outbox'), 1, 'the failed reply');
+    await untilCount(items(page, 'Outbox'), 1, 'the failed reply');
     expect(await items(page, 'Outbox').textContent()).toContain('Forbidden: bot was blocked by the user');
     await screenshot(page, `outbox-${server.engine}`);
     await page.getByRole('button', { name: 'Retry' }).click();
@@ -152,7 +148,7 @@ describeEachServer('the console\'s management pages in headless Chromium (real s
     await screenshot(page, `agents-${server.engine}`);
 
     await page.goto(`${server.url}/console/#/channels`);
-    await countIs(items(page, 'Channel accounts'), 1, 'the WhatsApp account');
+    await untilCount(items(page, 'Channel accounts'), 1, 'the WhatsApp account');
     await screenshot(page, `channels-${server.engine}`);
     await page.getByRole('button', { name: 'Remove…' }).click();
     await page.getByRole('button', { name: 'Remove whatsapp account for good' }).click();

@@ -5,7 +5,7 @@
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 
 export const CHROMIUM_PATH = process.env.SB_CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const SCREENSHOT_DIR = join(__dirname, '..', '..', '..', '..', '..', 'test-results', 'console');
@@ -22,9 +22,36 @@ export async function launchChromium(): Promise<Browser> {
   });
 }
 
-/** A fresh browser profile (its own sessionStorage) at a viewport size. */
-export function openContext(browser: Browser, viewport = DESKTOP): Promise<BrowserContext> {
-  return browser.newContext({ viewport });
+const refusals = new WeakMap<Page, string[]>();
+
+/** A page in a fresh browser profile (its own sessionStorage), recording what the CSP refused. */
+export async function openPage(browser: Browser, viewport = DESKTOP): Promise<Page> {
+  const page = await (await browser.newContext({ viewport })).newPage();
+  const refused: string[] = [];
+  page.on('console', (message) => {
+    if (message.text().includes('Content Security Policy')) refused.push(message.text());
+  });
+  refusals.set(page, refused);
+  return page;
+}
+
+/** What the page's browser console reported as refused by the Content-Security-Policy. */
+export function cspRefusals(page: Page): string[] {
+  return refusals.get(page) ?? [];
+}
+
+/** Waits until `locator` matches `count` elements; fails naming `what` and the last count. */
+export async function untilCount(locator: Locator, count: number, what: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (let seen = await locator.count(); seen !== count; seen = await locator.count()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${seen} elements, not ${count}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** The items of a list by its accessible name. */
+export function listItems(page: Page, name: string): Locator {
+  return page.getByRole('list', { name }).locator(':scope > li');
 }
 
 export async function screenshot(page: Page, name: string): Promise<void> {
