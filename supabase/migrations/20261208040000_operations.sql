@@ -17,4 +17,7 @@ grant execute on function app.operation_counts() to sb_app;
 -- Failed replies are few and kept: counted through their own index, not a scan of every reply sent.
 create index outbox_failed on outbox (tenant_id) where status = 'failed';
 
+-- The record of applied migrations, made as the server's migrator makes it: a schema that
+-- `supabase db push` builds before any server ran has it too.
+create table if not exists sb_migrations (name text primary key, checksum text not null, applied_at timestamptz not null default now());
 grant select on sb_migrations to sb_app;

@@ -13,6 +13,19 @@ describeEachEngine('migrate', (env) => {
     expect(applied.map((row) => row.name)).toEqual(files.map((file) => file.name));
   });
 
+  it('accepts a corrected file that a database applied in its earlier text, and refuses any other change', async () => {
+    const name = '20261208040000_operations.sql';
+    const [current] = await env.admin<{ checksum: string }>('select checksum from sb_migrations where name = $1', [name]);
+    try {
+      await env.admin('update sb_migrations set checksum = $2 where name = $1', [name, '7e5f4ed30ad73256a4198cbc0fb78cbfe445c4694d782c42120e2ef2b036a457']);
+      expect(await migrate(env.db, MIGRATIONS_DIR)).toEqual([]);
+      await env.admin('update sb_migrations set checksum = $2 where name = $1', [name, 'f'.repeat(64)]);
+      await expect(migrate(env.db, MIGRATIONS_DIR)).rejects.toThrow(`Migration ${name} was changed after it was applied`);
+    } finally {
+      await env.admin('update sb_migrations set checksum = $2 where name = $1', [name, current!.checksum]);
+    }
+  });
+
   it('seeds tenant default with agent default on the echo provider', async () => {
     const rows = await env.admin(
       `select t.slug, a.name, a.provider from agents a join tenants t on t.id = a.tenant_id`,
