@@ -3,7 +3,7 @@
  * config.json naming only the public half of the Supabase settings, 503 before a build, and no
  * writes.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -25,7 +25,10 @@ async function serve(options: ConsoleOptions): Promise<{ base: string; close(): 
 }
 
 describe('console routes', () => {
-  const bundleDir = mkdtempSync(join(tmpdir(), 'sb-console-bundle-'));
+  const root = mkdtempSync(join(tmpdir(), 'sb-console-'));
+  const bundleDir = join(root, 'bundle');
+  mkdirSync(bundleDir);
+  writeFileSync(join(root, 'secret.txt'), 'not for the browser');
   writeFileSync(join(bundleDir, 'index.html'), '<!doctype html><title>Switchboard console</title>');
   writeFileSync(join(bundleDir, 'app.js'), 'console.log("app")');
   let withSupabase: Awaited<ReturnType<typeof serve>>;
@@ -38,7 +41,7 @@ describe('console routes', () => {
   afterAll(async () => {
     await withSupabase.close();
     await tokensOnly.close();
-    rmSync(bundleDir, { recursive: true, force: true });
+    rmSync(root, { recursive: true, force: true });
   });
 
   it('serves the page at /console, /console/ and any deep link, with a strict CSP, nosniff and no referrer', async () => {
@@ -84,6 +87,14 @@ describe('console routes', () => {
       expect(response.headers.get('content-security-policy')).toContain("default-src 'self'");
     } finally {
       await unbuilt.close();
+    }
+  });
+
+  it('serves nothing from outside the bundle', async () => {
+    for (const path of ['/console/..%2fsecret.txt', '/console/%2e%2e/secret.txt', '/console/..%5csecret.txt', '/console/.env']) {
+      const response = await fetch(`${tokensOnly.base}${path}`);
+      expect([path, response.status]).toEqual([path, 404]);
+      expect(await response.text()).not.toContain('not for the browser');
     }
   });
 
