@@ -30,6 +30,7 @@ export function TranscriptPage({ id }: { id: string }) {
   }, [client, id]);
   // A message that arrives before the first page is kept for it: the page may have been read before it was stored.
   const early = useRef<Message[]>([]);
+  const list = useRef<HTMLOListElement>(null);
   useLiveMessages((message) => {
     if (message.sessionId !== id) return;
     if (messages === undefined) early.current.push(message);
@@ -42,6 +43,8 @@ export function TranscriptPage({ id }: { id: string }) {
       const page = await api.sessions.messagesPage(sessionId.data, { before: older, limit: TRANSCRIPT_PAGE_SIZE });
       setMessages((shown) => [...page.messages, ...(shown ?? [])]);
       setOlder(page.older);
+      // The button goes with the last older page: keyboard focus moves to the transcript instead of the page's start.
+      if (page.older === null) list.current?.focus();
     });
   };
   const contactId = messages?.find((m) => m.contactId)?.contactId;
@@ -54,7 +57,7 @@ export function TranscriptPage({ id }: { id: string }) {
       {older !== null && <button type="button" onClick={loadOlder} disabled={more.busy}>Load older messages</button>}
       <ErrorLine error={more.error} />
       {messages && messages.length === 0 && <p class="muted">No messages yet.</p>}
-      <ol class="transcript" aria-label="Messages">
+      <ol class="transcript" aria-label="Messages" tabIndex={-1} ref={list}>
         {(messages ?? []).map((message) => (
           <li key={message.id} class={message.direction}>
             <p class="meta">

@@ -153,8 +153,10 @@ describeEachServer('the console in headless Chromium (real server, Debian chromi
     await untilCount(transcript(page), PAGE_SIZE, 'the newest page of the transcript');
     expect(await transcript(page).last().textContent()).toContain('echo: hello 25');
     expect(page.url()).toContain(anaSession);
-    await page.getByRole('button', { name: 'Load older messages' }).click();
+    await page.getByRole('button', { name: 'Load older messages' }).focus();
+    await page.keyboard.press('Enter');
     await untilCount(transcript(page), 52, 'the whole transcript');
+    expect(await page.evaluate('document.activeElement?.getAttribute("aria-label")')).toBe('Messages');
     expect(await transcript(page).first().textContent()).toContain('hello 0');
     expect(await page.getByRole('button', { name: 'Load older messages' }).count()).toBe(0);
     await screenshot(page, `transcript-${server.engine}`);
