@@ -49,6 +49,11 @@ async function focused(page: Page): Promise<Focused> {
   })()`)) as Focused;
 }
 
+/** Resolves once the page's live feed is open: the server answers its headers after it subscribed. */
+function liveFeedOpened(page: Page): Promise<unknown> {
+  return page.waitForResponse((response) => response.url().endsWith('/v1/events') && response.status() === 200, { timeout: 15_000 });
+}
+
 async function tabTo(page: Page, matches: (element: Focused) => boolean, what: string): Promise<void> {
   for (let presses = 0; presses < 40; presses += 1) {
     await page.keyboard.press('Tab');
@@ -164,10 +169,11 @@ describeEachServer('the console in headless Chromium (real server, Debian chromi
   }, SLOW);
 
   it('shows a new message of the open transcript as it is stored, without a reload', async () => {
-    const page = await signedIn();
-    await page.goto(`${server.url}/console/#/sessions/${anaSession}`);
+    const page = await open();
+    const feedOpen = liveFeedOpened(page);
+    await signInWithToken(page, server.url, server.ownerToken, `#/sessions/${anaSession}`);
     await untilCount(transcript(page), PAGE_SIZE, 'the newest page of the transcript');
-    await page.waitForTimeout(300);
+    await feedOpen;
     await say(server.client(), '1001', 'Ana Lima', 'are you there?');
     await page.getByText('echo: are you there?', { exact: true }).waitFor({ timeout: 15_000 });
     await untilCount(transcript(page), PAGE_SIZE + 2, 'both new messages, once each');
@@ -186,13 +192,12 @@ describeEachServer('the console in headless Chromium (real server, Debian chromi
       passed += 1;
       return route.continue();
     });
-    await signInWithToken(page, server.url, server.ownerToken);
-    await page.goto(`${server.url}/console/#/sessions/${anaSession}`);
+    const feedOpen = liveFeedOpened(page);
+    await signInWithToken(page, server.url, server.ownerToken, `#/sessions/${anaSession}`);
     await untilCount(transcript(page), PAGE_SIZE, 'the newest page of the transcript');
     // Refused at once, again after 1 s, then let through after 2 s more.
-    await until('the feed connected after two failures', () => (passed > 0 ? true : undefined));
-    expect(refused).toBe(2);
-    await page.waitForTimeout(500);
+    await feedOpen;
+    expect([refused, passed]).toEqual([2, 1]);
     await say(server.client(), '1001', 'Ana Lima', 'still there?');
     await page.getByText('echo: still there?', { exact: true }).waitFor({ timeout: 15_000 });
     await page.context().close();

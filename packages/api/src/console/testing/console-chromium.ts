@@ -63,10 +63,13 @@ export async function pageScrollWidth(page: Page): Promise<number> {
   return Number(await page.evaluate('document.documentElement.scrollWidth'));
 }
 
-/** Opens the console and signs in with a token as a person would: the "Owner token" field, then the button. */
-export async function signInWithToken(page: Page, baseUrl: string, token: string): Promise<void> {
-  await page.goto(`${baseUrl}/console`);
+/**
+ * Opens the console at a page (`#/contacts` by default) and signs in with a token as a person would:
+ * the "Owner token" field, then the button; resolves once the signed-in navigation shows.
+ */
+export async function signInWithToken(page: Page, baseUrl: string, token: string, hash = '#/contacts'): Promise<void> {
+  await page.goto(`${baseUrl}/console/${hash}`);
   await page.getByLabel('Owner token', { exact: true }).fill(token);
   await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-  await page.getByRole('heading', { name: 'Contacts', level: 1 }).waitFor();
+  await page.getByRole('navigation', { name: 'Console' }).waitFor();
 }
