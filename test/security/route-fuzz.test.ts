@@ -35,6 +35,12 @@ function send(server: TestServer, agent: Agent, fuzz: FuzzRequest): Promise<Answ
       host: url.hostname, port: url.port, method: fuzz.method, path: fuzz.target, agent, timeout: REQUEST_TIMEOUT_MS,
       headers: { ...fuzz.headers, ...authorization, ...length },
     }, (response) => {
+      // A stream that stays open (GET /v1/events) has answered once its head arrived.
+      if (response.headers['content-type']?.startsWith('text/event-stream') && !fuzz.target.startsWith('/v1/inbound')) {
+        resolve({ status: response.statusCode ?? 0, contentType: response.headers['content-type'], text: '' });
+        response.destroy();
+        return;
+      }
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
       response.on('error', reject);

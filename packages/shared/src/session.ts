@@ -72,6 +72,9 @@ export type MessagePageQuery = z.input<typeof MessagePageQuery>;
 export const MessagePage = MessageList.extend({ older: z.string().nullable() });
 export type MessagePage = z.infer<typeof MessagePage>;
 
+/** `GET /v1/events` takes no query. */
+export const EventsQuery = z.strictObject({});
+
 /** `GET /v1/usage`: turns and tokens per day (UTC) and contact, for the last `days` days. */
 export const UsageQuery = z.strictObject({
   days: z.coerce.number<number>().int().min(1).max(366).optional(),

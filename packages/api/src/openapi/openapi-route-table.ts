@@ -14,7 +14,7 @@ import {
   MemoryCreate, MemoryHistory, MemoryIdParams, MemoryList, MemoryListQuery, MemoryPatch, MemoryReply, OpenApiDocument,
   OutboxAck, OutboxClaim, OutboxFailure, OutboxItemIdParams, OutboxItemList, OutboxItemReply, OutboxListQuery,
   PairingApprove, PairingApproved, PairingList, MessagePage, MessagePageQuery, SessionIdParams, SessionList, SessionListQuery, SessionReset,
-  SessionResetResult, UsageList, UsageQuery, TenantCreate, TenantCreated, TenantErased, TenantList, TenantSlugParams, MemberLinkInput, TenantMemberList, TenantMemberParams, TenantMemberReply,
+  SessionResetResult, UsageList, UsageQuery, EventsQuery, TenantCreate, TenantCreated, TenantErased, TenantList, TenantSlugParams, MemberLinkInput, TenantMemberList, TenantMemberParams, TenantMemberReply,
 } from '@switchboard/shared';
 import type { TokenKind } from '../auth/token-repo';
 
@@ -136,6 +136,6 @@ export const API_ROUTES: readonly ApiRoute[] = [
   { method: 'get', path: '/v1/usage', auth: OWNER, summary: 'Turns and tokens per day and contact', query: UsageQuery, responses: { 200: UsageList } },
   {
     method: 'get', path: '/v1/events', auth: OWNER, summary: 'New transcript messages of the tenant as they are written (server-sent events)',
-    responses: { 200: { 'text/event-stream': MessageEvents } },
+    query: EventsQuery, responses: { 200: { 'text/event-stream': MessageEvents } },
   },
 ];

@@ -129,6 +129,7 @@ describeEachServer('console reads (real server: transcript pages, usage, live ev
 
     it('refuses a gateway token (403) and a stream past the tenant\'s limit (429)', async () => {
       expect((await server.fetch('/v1/events', { token: server.gatewayToken })).status).toBe(403);
+      expect((await server.fetch('/v1/events?contact=owner')).status).toBe(400);
       const stop = new AbortController();
       const opened = await Promise.all(Array.from({ length: 16 }, () => server.fetch('/v1/events', { signal: stop.signal })));
       try {

@@ -3,7 +3,7 @@
  * the tenant (the `Message` JSON), and a `: ping` comment every 15 s so proxies keep the stream open.
  */
 import { Router } from 'express';
-import type { Message } from '@switchboard/shared';
+import { EventsQuery, type Message } from '@switchboard/shared';
 import { allow, ownerScopeOf } from '../http/auth-middleware';
 import type { Log } from '../ops/ops-log';
 import type { MessageFeed } from './message-feed';
@@ -15,6 +15,7 @@ export function eventRoutes(feed: MessageFeed, log: Log): Router {
   router.use(allow('owner'));
 
   router.get('/', async (req, res) => {
+    EventsQuery.parse(req.query);
     const scope = ownerScopeOf(res);
     const gone = new AbortController();
     res.on('close', () => gone.abort());
