@@ -1,7 +1,8 @@
 /**
  * One gateway for every tenant: two bots of two tenants, each on its own local fake Bot API server,
  * served by one gateway with the installation's gateway token. The tenant of a message is its
- * receiving bot's; the same Telegram user is two contacts, one per tenant, who share nothing.
+ * receiving bot's; the same Telegram user is two contacts, one per tenant, who share nothing, and
+ * each tenant's console (Debian's Chromium) shows its own people only.
  */
 import { randomUUID } from 'node:crypto';
 import type { Update } from 'grammy/types';
@@ -10,6 +11,7 @@ import { describeEachServer } from '../../../../../test/server-harness';
 import { until } from '../../../../../test/until';
 import { startGateway, type RunningGateway } from '../../gateway';
 import { startFakeBotApi, type FakeBotApi } from './testing/fake-bot-api';
+import { launchChromium, openPage, screenshot, signInWithToken } from '../../../../api/src/console/testing/console-chromium';
 
 const HOME_BOT = { id: 111111111, username: 'home_bot' };
 const ACME_BOT = { id: 222222222, username: 'acme_bot' };
@@ -79,6 +81,25 @@ describeEachServer('one gateway serving two tenants\' Telegram bots (local fake 
     await expect(server.client(server.gatewayToken).inbound(stray)).rejects.toMatchObject({ code: 'not_found' });
     expect([...gateway.accounts].sort()).toEqual([`telegram:${HOME_BOT.id}`, `telegram:${ACME_BOT.id}`]);
   });
+
+  it('shows acme\'s Telegram people in acme\'s console in Chromium, and none of them in the default tenant\'s console', async () => {
+    acmeApi.push(dm(601, 'hello from acme only'));
+    expect(await nthReply(acmeApi, 601, 1)).toBe('echo: hello from acme only');
+    const browser = await launchChromium();
+    try {
+      const acmePage = await openPage(browser);
+      await signInWithToken(acmePage, server.url, acme.ownerToken);
+      await acmePage.getByRole('link', { name: 'User 601' }).waitFor();
+      await screenshot(acmePage, `telegram-tenant-acme-${server.engine}`);
+      const homePage = await openPage(browser);
+      await signInWithToken(homePage, server.url, server.ownerToken);
+      await homePage.getByRole('link', { name: 'User 501' }).waitFor();
+      expect(await homePage.getByRole('link', { name: 'User 601' }).count()).toBe(0);
+      await screenshot(homePage, `telegram-tenant-default-${server.engine}`);
+    } finally {
+      await browser.close();
+    }
+  }, 60_000);
 
   it('drops an erased tenant\'s bot and keeps answering the other', async () => {
     await server.client(server.adminToken).tenants.remove('acme');
