@@ -18,6 +18,9 @@ await build({
   minify: true,
   sourcemap: false,
   format: 'esm',
+  // supabase-js goes to a chunk of its own, loaded only when the server names a Supabase project.
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
   platform: 'browser',
   target: ['es2022'],
   tsconfig: join(apiDir, 'console', 'tsconfig.json'),

@@ -4,8 +4,8 @@
  * message; a Supabase session that ends (or is refreshed) changes the token with it.
  */
 import type { SupabaseClient } from '@supabase/supabase-js';
-import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
-import { createSupabase, loadConsoleConfig, storedToken, type ConsoleConfig } from './console-auth';
+import { useCallback, useEffect, useState } from 'preact/hooks';
+import { createSupabase, loadConsoleConfig, storedToken } from './console-auth';
 import { errorMessage } from './console-context';
 import { ConsoleShell } from './console-shell';
 import { SignInPage } from './sign-in-page';
@@ -16,17 +16,20 @@ interface Auth {
 }
 
 export function ConsoleApp() {
-  const [config, setConfig] = useState<ConsoleConfig>();
+  const [supabase, setSupabase] = useState<SupabaseClient>();
   const [configError, setConfigError] = useState<string>();
   const [auth, setAuth] = useState<Auth | undefined>(() => {
     const token = storedToken.read();
     return token ? { token, via: 'token' } : undefined;
   });
   const [message, setMessage] = useState<string>();
-  const supabase = useMemo(() => (config?.supabase ? createSupabase(config.supabase) : undefined), [config]);
 
   useEffect(() => {
-    loadConsoleConfig().then(setConfig, (error: unknown) => setConfigError(errorMessage(error)));
+    loadConsoleConfig()
+      .then(async (config) => {
+        if (config.supabase) setSupabase(await createSupabase(config.supabase));
+      })
+      .catch((error: unknown) => setConfigError(errorMessage(error)));
   }, []);
   useFollowSupabase(supabase, setAuth);
 

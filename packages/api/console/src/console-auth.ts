@@ -3,7 +3,7 @@
  * on sign-out). When the server names a Supabase project (`/console/config.json`), its users sign
  * in with email and password through supabase-js, whose refreshed access token is the bearer token.
  */
-import { createClient, type SupabaseClient } from '@supabase/supabase-js';
+import type { SupabaseClient } from '@supabase/supabase-js';
 import { z } from 'zod';
 
 const ConsoleConfig = z.object({ supabase: z.object({ url: z.string(), anonKey: z.string() }).nullable() });
@@ -23,7 +23,9 @@ export const storedToken = {
   clear: (): void => sessionStorage.removeItem(TOKEN_KEY),
 };
 
-export function createSupabase(config: { url: string; anonKey: string }): SupabaseClient {
+/** supabase-js is a chunk of its own, fetched (from this server) only when the server names a project. */
+export async function createSupabase(config: { url: string; anonKey: string }): Promise<SupabaseClient> {
+  const { createClient } = await import('@supabase/supabase-js');
   return createClient(config.url, config.anonKey, {
     auth: { storage: window.sessionStorage, persistSession: true, autoRefreshToken: true, detectSessionInUrl: false },
   });

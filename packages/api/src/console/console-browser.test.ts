@@ -10,7 +10,7 @@ import type { Browser, Page } from 'playwright-core';
 import type { ApiClient, Contact, ContactId, SessionId } from '@switchboard/shared';
 import { describeEachServer, type TestServer } from '../../../../test/server-harness';
 import { until } from '../../../../test/until';
-import { DESKTOP, NARROW, cspRefusals, launchChromium, listItems, openPage, pageScrollWidth, screenshot, signInWithToken, untilCount } from './testing/console-chromium';
+import { DESKTOP, NARROW, cspRefusals, isSupabaseJs, launchChromium, listItems, loadedScripts, openPage, pageScrollWidth, screenshot, signInWithToken, untilCount } from './testing/console-chromium';
 
 const HOSTILE_NAME = '<img src=x onerror="window.__pwned=1">';
 const HOSTILE_TEXT = `javascript:window.__pwned=2 <script>window.__pwned=3</script> \u202Eevil\u202C ${'x'.repeat(240)}`;
@@ -93,6 +93,8 @@ describeEachServer('the console in headless Chromium (real server, Debian chromi
     await page.getByRole('link', { name: 'Ana Lima' }).waitFor();
     await page.getByRole('link', { name: HOSTILE_NAME, exact: true }).waitFor();
     expect(await storedItems(page)).toBe(1);
+    // Without a Supabase project the console never fetches supabase-js (its own chunk).
+    expect((await loadedScripts(page)).filter(isSupabaseJs)).toEqual([]);
     await screenshot(page, `contacts-${server.engine}`);
     expect(cspRefusals(page)).toEqual([]);
     await page.getByRole('button', { name: 'Sign out' }).click();

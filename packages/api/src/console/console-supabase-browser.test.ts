@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { Browser } from 'playwright-core';
 import { describeEachServer, type TestServer } from '../../../../test/server-harness';
 import { startFakeSupabaseAuth, type FakeSupabaseAuth } from '../auth/testing/fake-supabase-auth';
-import { cspRefusals, launchChromium, listItems, openPage, screenshot, untilCount } from './testing/console-chromium';
+import { cspRefusals, isSupabaseJs, launchChromium, listItems, loadedScripts, openPage, screenshot, untilCount } from './testing/console-chromium';
 
 const SLOW = 60_000;
 
@@ -43,6 +43,7 @@ describeEachServer('console sign-in with Supabase Auth in headless Chromium (rea
     await page.getByRole('link', { name: 'Cleo Customer' }).waitFor();
     await untilCount(listItems(page, 'Contacts'), 1, 'the member tenant\'s one contact');
     expect(await page.getByText('Dan Default').count()).toBe(0);
+    expect((await loadedScripts(page)).filter(isSupabaseJs).map((script) => new URL(script.url).pathname)).toEqual([expect.stringMatching(/^\/console\/chunks\//)]);
     await screenshot(page, `supabase-signed-in-${server.engine}`);
     expect(cspRefusals(page)).toEqual([]);
     await page.reload();

@@ -23,6 +23,7 @@ export async function launchChromium(): Promise<Browser> {
 }
 
 const refusals = new WeakMap<Page, string[]>();
+const scripts = new WeakMap<Page, Promise<{ url: string; body: string }>[]>();
 
 /** A page in a fresh browser profile (its own sessionStorage), recording what the CSP refused. */
 export async function openPage(browser: Browser, viewport = DESKTOP): Promise<Page> {
@@ -32,8 +33,21 @@ export async function openPage(browser: Browser, viewport = DESKTOP): Promise<Pa
     if (message.text().includes('Content Security Policy')) refused.push(message.text());
   });
   refusals.set(page, refused);
+  const loaded: Promise<{ url: string; body: string }>[] = [];
+  page.on('response', (response) => {
+    if (response.url().endsWith('.js')) loaded.push(response.text().then((body) => ({ url: response.url(), body }), () => ({ url: response.url(), body: '' })));
+  });
+  scripts.set(page, loaded);
   return page;
 }
+
+/** The scripts the page has loaded so far, with their text. */
+export function loadedScripts(page: Page): Promise<{ url: string; body: string }[]> {
+  return Promise.all(scripts.get(page) ?? []);
+}
+
+/** Whether a script is supabase-js (it names itself in its client-info header). */
+export const isSupabaseJs = (script: { body: string }) => script.body.includes('supabase-js');
 
 /** What the page's browser console reported as refused by the Content-Security-Policy. */
 export function cspRefusals(page: Page): string[] {
