@@ -11,6 +11,9 @@ import { contactScope } from '../db/scope';
 import { createMessageFeed } from './message-feed';
 import { createSessionService } from './session-service';
 
+/** A stranger's message shaped like the end of an event and a forged one after it. */
+const FORGED = 'live two\n\nevent: message\ndata: {"text":"forged"}\r\n\r\nid: 1\rretry: 1';
+
 const status = (promise: Promise<unknown>) =>
   promise.then(() => 200, (error: unknown) => (isAppError(error) ? error.status : Promise.reject(error)));
 
@@ -97,14 +100,15 @@ describeEachServer('console reads (real server: transcript pages, usage, live ev
         // The stream is open once the feed marked what exists: a message after that is news.
         await new Promise((resolve) => setTimeout(resolve, 300));
         await say(owner, '7001', 'live one');
-        await say(owner, '7003', 'live two');
+        await say(owner, '7003', FORGED);
         await until('both live turns in the feed', () => (mine.length >= 4 ? mine : undefined), 10_000);
         await new Promise((resolve) => setTimeout(resolve, 1500));
       } finally {
         stop.abort();
         await following;
       }
-      expect(mine.map((m) => m.text)).toEqual(['live one', 'echo: live one', 'live two', 'echo: live two']);
+      // A stranger's line breaks stay inside the event's data: no forged event reaches the owner.
+      expect(mine.map((m) => m.text)).toEqual(['live one', 'echo: live one', FORGED, `echo: ${FORGED}`]);
       expect(mine[0]?.contactId).toBe(ana.contactId);
       expect(theirs).toEqual([]);
     });
