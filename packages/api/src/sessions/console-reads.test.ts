@@ -131,6 +131,34 @@ describeEachServer('console reads (real server: transcript pages, usage, live ev
       expect(seen.map((m) => m.text)).toEqual(['for ana', 'echo: for ana']);
     });
 
+    it('reads at most a few times a second however often turns finish, and a nudge brings news without waiting for the poll', async () => {
+      let reads = 0;
+      const counted = { ...server.db, transaction: ((scope, fn) => {
+        reads += 1;
+        return server.db.transaction(scope, fn);
+      }) as typeof server.db.transaction };
+      const feed = createMessageFeed({ db: counted, pollMs: 10_000, minGapMs: 200 });
+      const seen: Message[] = [];
+      const stop = new AbortController();
+      const following = feed.subscribe(contactScope(server.tenantId, ana.contactId), (messages) => seen.push(...messages), stop.signal);
+      try {
+        await until('the feed\'s first read', () => (reads > 0 ? true : undefined));
+        const start = Date.now();
+        while (Date.now() - start < 1000) {
+          feed.nudge();
+          await new Promise((resolve) => setTimeout(resolve, 5));
+        }
+        expect(reads).toBeLessThanOrEqual(1 + 1000 / 200 + 1);
+        // Without a nudge the next read would be 10 s away: this one comes from the nudge.
+        await say(owner, '7001', 'nudged in');
+        feed.nudge();
+        await until('the nudged message', () => (seen.some((m) => m.text === 'nudged in') ? true : undefined), 3000);
+      } finally {
+        stop.abort();
+        await following;
+      }
+    });
+
     it('refuses a gateway token (403) and a stream past the tenant\'s limit (429)', async () => {
       expect((await server.fetch('/v1/events', { token: server.gatewayToken })).status).toBe(403);
       expect((await server.fetch('/v1/events?contact=owner')).status).toBe(400);

@@ -26,9 +26,13 @@ export function eventRoutes(feed: MessageFeed, log: Log): Router {
       res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
       res.write(': stream open\n\n');
     };
-    const ping = setInterval(() => res.write(': ping\n\n'), PING_MS);
+    // Nothing is written once the caller has gone (a read may finish after it left).
+    const write = (chunk: string) => {
+      if (!gone.signal.aborted && !res.destroyed) res.write(chunk);
+    };
+    const ping = setInterval(() => write(': ping\n\n'), PING_MS);
     const send = (messages: Message[]) => {
-      for (const message of messages) res.write(`event: message\ndata: ${JSON.stringify(message)}\n\n`);
+      for (const message of messages) write(`event: message\ndata: ${JSON.stringify(message)}\n\n`);
     };
     try {
       // A refused subscription (429) throws before anything is written, so it answers as an error.
@@ -41,7 +45,7 @@ export function eventRoutes(feed: MessageFeed, log: Log): Router {
     } finally {
       clearInterval(ping);
     }
-    res.end();
+    if (!res.destroyed) res.end();
   });
 
   return router;

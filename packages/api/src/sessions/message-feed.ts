@@ -19,6 +19,8 @@ export interface MessageFeedOptions {
   db: Db;
   /** The poll's interval when no nudge comes (other processes' turns). */
   pollMs?: number;
+  /** The least time between two reads of one subscriber, however often turns finish. */
+  minGapMs?: number;
   /** Open subscriptions allowed per tenant and per process; more are refused (429). */
   perTenant?: number;
   total?: number;
@@ -29,6 +31,7 @@ export type MessageFeed = ReturnType<typeof createMessageFeed>;
 export function createMessageFeed(options: MessageFeedOptions) {
   const { db } = options;
   const pollMs = options.pollMs ?? 1000;
+  const minGapMs = Math.min(options.minGapMs ?? 100, pollMs);
   const perTenant = options.perTenant ?? 16;
   const total = options.total ?? 256;
   const open = new Map<TenantId, number>();
@@ -39,16 +42,22 @@ export function createMessageFeed(options: MessageFeedOptions) {
     for (const wake of [...waiting]) wake();
   }
 
-  /** Resolves after `pollMs`, at a nudge, or at abort, whichever comes first. */
-  function pause(signal: AbortSignal): Promise<void> {
-    return new Promise((resolve) => {
+  /**
+   * Resolves when the subscriber should read again: at a nudge (one that came while it was reading
+   * counts), after `pollMs`, or at abort; never sooner than `minGapMs` after its last read, so a
+   * busy tenant costs each subscriber a few reads a second, not one per turn.
+   */
+  async function pause(state: { nudged: boolean }, signal: AbortSignal): Promise<void> {
+    await wait(minGapMs, signal);
+    if (state.nudged || signal.aborted) return;
+    await new Promise<void>((resolve) => {
       const done = () => {
         clearTimeout(timer);
         waiting.delete(done);
         signal.removeEventListener('abort', done);
         resolve();
       };
-      const timer = setTimeout(done, pollMs);
+      const timer = setTimeout(done, pollMs - minGapMs);
       waiting.add(done);
       signal.addEventListener('abort', done, { once: true });
     });
@@ -89,22 +98,52 @@ export function createMessageFeed(options: MessageFeedOptions) {
       for (const message of await readSince(tx, now - LOOK_BACK_MS)) seen.set(message.id, message.createdAt.getTime());
       return now;
     });
-    while (!signal.aborted) {
-      await pause(signal);
-      if (signal.aborted) break;
-      const found = await db.transaction(scope, (tx) => readSince(tx, since - LOOK_BACK_MS));
-      const fresh = found.filter((message) => !seen.has(message.id));
-      for (const message of found) {
-        const at = message.createdAt.getTime();
-        seen.set(message.id, at);
-        if (at > since) since = at;
+    const state = { nudged: false };
+    const mark = () => {
+      state.nudged = true;
+    };
+    waiting.add(mark);
+    try {
+      while (!signal.aborted) {
+        await pause(state, signal);
+        if (signal.aborted) break;
+        state.nudged = false;
+        since = await readNews(scope, since, seen, onMessages);
       }
-      for (const [id, at] of seen) if (at < since - 2 * LOOK_BACK_MS) seen.delete(id);
-      if (fresh.length > 0) onMessages(fresh);
+    } finally {
+      waiting.delete(mark);
     }
   }
 
+  /** One read: sends what is new, forgets what is long past; returns the newest time seen. */
+  async function readNews(scope: Scope, since: number, seen: Map<string, number>, onMessages: (messages: Message[]) => void): Promise<number> {
+    const found = await db.transaction(scope, (tx) => readSince(tx, since - LOOK_BACK_MS));
+    const fresh = found.filter((message) => !seen.has(message.id));
+    let newest = since;
+    for (const message of found) {
+      const at = message.createdAt.getTime();
+      seen.set(message.id, at);
+      if (at > newest) newest = at;
+    }
+    for (const [id, at] of seen) if (at < newest - 2 * LOOK_BACK_MS) seen.delete(id);
+    if (fresh.length > 0) onMessages(fresh);
+    return newest;
+  }
+
   return { subscribe, nudge };
+}
+
+/** Resolves after `ms`, or at once when `signal` aborts. */
+function wait(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
 }
 
 async function readSince(tx: ScopedTx, sinceMs: number): Promise<Message[]> {
