@@ -1,5 +1,6 @@
 /** HTTP for tenants (the installation's admin token only): list, create, erase, and their Supabase Auth owners. */
 import { Router } from 'express';
+import { z } from 'zod';
 import { MemberLinkInput, TenantCreate, TenantMemberParams, TenantSlugParams } from '@switchboard/shared';
 import type { MemberLink } from './tenant-member-repo';
 import { allow } from '../http/auth-middleware';
@@ -41,5 +42,5 @@ export function tenantRoutes(tenants: TenantService): Router {
 
 /** A member parameter names a user by id (a uuid) or by address. */
 function memberOf(member: string): MemberLink {
-  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(member) ? { userId: member.toLowerCase() } : { email: member };
+  return z.uuid().safeParse(member).success ? { userId: member.toLowerCase() } : { email: member };
 }
