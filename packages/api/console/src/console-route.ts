@@ -38,6 +38,9 @@ export function useRoute(): Route {
   useEffect(() => {
     const update = () => setRoute(parseRoute(location.hash));
     window.addEventListener('hashchange', update);
+    // The hash may have changed between the first render and this effect; that change fired no
+    // event this listener heard.
+    update();
     return () => window.removeEventListener('hashchange', update);
   }, []);
   return route;
