@@ -144,7 +144,8 @@ async function measure(server: BenchServer, role: Role, stats: SqlStatsReader | 
   log(`bench [${server.engine}]: ${role} c${result.concurrency}: ${result.turnsPerSec} turns/s, p50 ${result.latencyMs.p50} ms, ` +
     `p99 ${result.latencyMs.p99} ms, errors ${errorCount(result)}; CPU per turn: server ${cpu?.serverMsPerTurn ?? '?'} ms` +
     (sql ? `, PostgreSQL ${cpu?.postgresMsPerTurn ?? '?'} ms (plan ${sql.planMsPerTurn} ms, execute ${sql.execMsPerTurn} ms); ` +
-      `${sql.statementsPerTurn} statements in ${sql.roundTripsPerTurn} round trips and ${sql.transactionsPerTurn} transactions` : ''));
+      `${sql.statementsPerTurn} statements in ${sql.roundTripsPerTurn} round trips and ${sql.transactionsPerTurn} transactions; ` +
+      `HOT updates ${Object.entries(sql.updates).map(([table, u]) => `${table} ${u.hotPct}% of ${u.perTurn}/turn`).join(', ')}` : ''));
   const rss = rssOf(rssMb);
   log(`bench [${server.engine}]: ${role}: server RSS first ${rss.firstMb} MB, last ${rss.lastMb} MB, max ${rss.maxMb} MB`);
   return { role, ...result, cpu, rss, ...(sql ? { sql } : {}) };

@@ -18,6 +18,11 @@ export interface SqlStats {
   byStatement: StatementCost[];
   /** The statements run inside the SQL functions the top-level ones call, most time first (15). */
   insideFunctions: StatementCost[];
+  /**
+   * Row updates per table in the window and the share of them that were HOT (no index touched, the
+   * new version on the same page): tables with at least one update.
+   */
+  updates: Record<string, { perTurn: number; hotPct: number }>;
 }
 
 export interface StatementCost { statement: string; perTurn: number; planMsPerTurn: number; execMsPerTurn: number; meanMs: number }
@@ -36,13 +41,25 @@ interface StatementRow { query: string; calls: string; total_plan_time: number; 
 
 const OWN_QUERIES = /pg_stat_statements|::int as n from turn_queue|^create extension/i;
 
+interface UpdateCounts { [table: string]: { updates: number; hot: number } }
+
 export async function openSqlStats(url: string): Promise<SqlStatsReader> {
   const admin = new Client({ connectionString: url });
   await admin.connect();
   await admin.query('create extension if not exists pg_stat_statements');
+  const updateCounts = async (): Promise<UpdateCounts> => {
+    // Counters reach the shared statistics within a second of a transaction's end.
+    await admin.query('select pg_stat_force_next_flush()').catch(() => undefined);
+    const { rows } = await admin.query<{ relname: string; updates: string; hot: string }>(
+      'select relname, n_tup_upd::text as updates, n_tup_hot_upd::text as hot from pg_stat_user_tables',
+    );
+    return Object.fromEntries(rows.map((row) => [row.relname, { updates: Number(row.updates), hot: Number(row.hot) }]));
+  };
+  let before: UpdateCounts = {};
   return {
     async reset() {
       await admin.query('select pg_stat_statements_reset()');
+      before = await updateCounts();
     },
     async analyze() {
       await admin.query('analyze');
@@ -51,7 +68,14 @@ export async function openSqlStats(url: string): Promise<SqlStatsReader> {
       const { rows } = await admin.query<StatementRow>(
         'select query, calls::text as calls, total_plan_time, total_exec_time, toplevel from pg_stat_statements where dbid = (select oid from pg_database where datname = current_database())',
       );
-      return summarize(rows.filter((row) => !OWN_QUERIES.test(row.query.trim())), turns);
+      const after = await updateCounts();
+      const updates: SqlStats['updates'] = {};
+      for (const [table, now] of Object.entries(after)) {
+        const done = now.updates - (before[table]?.updates ?? 0);
+        const hot = now.hot - (before[table]?.hot ?? 0);
+        if (done > 0) updates[table] = { perTurn: Math.round((done / Math.max(1, turns)) * 1000) / 1000, hotPct: Math.round((hot / done) * 100) };
+      }
+      return { ...summarize(rows.filter((row) => !OWN_QUERIES.test(row.query.trim())), turns), updates };
     },
     async waitForEmptyQueue() {
       for (let waited = 0; waited < 60_000; waited += 200) {
@@ -65,7 +89,7 @@ export async function openSqlStats(url: string): Promise<SqlStatsReader> {
   };
 }
 
-function summarize(all: StatementRow[], turns: number): SqlStats {
+function summarize(all: StatementRow[], turns: number): Omit<SqlStats, 'updates'> {
   const per = (value: number) => Math.round((value / Math.max(1, turns)) * 1000) / 1000;
   const rows = all.filter((r) => r.toplevel);
   const calls = (pattern: RegExp) => rows.filter((r) => pattern.test(r.query.trim())).reduce((sum, r) => sum + Number(r.calls), 0);

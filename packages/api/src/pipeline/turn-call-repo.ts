@@ -6,7 +6,7 @@
  * The SQL lives in supabase/migrations/20261207040000_turn_calls.sql.
  */
 import { z } from 'zod';
-import { Agent, AgentId, ContactId, type Memory, type Message, type Session, type TokenUsage } from '@switchboard/shared';
+import { Agent, AgentId, ContactId, TenantId, type Memory, type Message, type Session, type TokenUsage } from '@switchboard/shared';
 import { callScopeParams, type Db } from '../db/db';
 import { batchEntries, createGroupCommit, groupCommitOptions } from '../db/group-commit';
 import type { Scope } from '../db/scope';
@@ -69,12 +69,44 @@ export async function openTurn(db: Db, scope: Scope, claimed: ClaimedTurn, optio
     scope,
     `select app.open_turn($1::uuid, $2::uuid, $3::boolean, $4::uuid, $5::uuid, $6::text, $7::text, $8::text,
        $9::int, $10::int, $11::int) as turn`,
-    [
-      claimed.eventId, claimed.claim, options.commandPattern, options.defaults.memory, options.defaults.reset,
-      options.historyMessages, options.recalledMemories, options.recallQueryChars,
-    ],
+    [claimed.eventId, claimed.claim, ...openArgs(options)],
   );
-  const opened = OpenedRow.parse(rows[0]?.turn);
+  return openedOf(rows[0]?.turn);
+}
+
+function openArgs(options: OpenTurnOptions): unknown[] {
+  return [
+    options.commandPattern, options.defaults.memory, options.defaults.reset, options.historyMessages, options.recalledMemories,
+    options.recallQueryChars,
+  ];
+}
+
+const ClaimOpenRow = z.object({
+  tenant_id: TenantId, event_id: z.uuid(), contact_id: ContactId.nullable(), attempts: z.number().int(), turn: z.unknown(),
+});
+
+/**
+ * Claims up to `limit` lane heads and opens each in its own scope, in one call
+ * (app.claim_open_turns). A turn comes back with `opened` unless its open failed (the runner then
+ * opens it alone and meets the error there) or it is past `maxAttempts` (it is not run again).
+ */
+export async function claimOpenTurns(
+  db: Db, claim: string, limit: number, leaseMs: number, maxAttempts: number, options: OpenTurnOptions,
+): Promise<ClaimedTurn[]> {
+  const { rows } = await db.workerCall(
+    `select tenant_id, event_id, contact_id, attempts, turn
+     from app.claim_open_turns($1::uuid, $2::int, $3::int, $4::int, $5::text, $6::text, $7::text, $8::int, $9::int, $10::int)`,
+    [claim, limit, leaseMs, maxAttempts, ...openArgs(options)],
+  );
+  return rows.map((row) => {
+    const parsed = ClaimOpenRow.parse(row);
+    const turn: ClaimedTurn = { tenantId: parsed.tenant_id, eventId: parsed.event_id, contactId: parsed.contact_id, attempts: parsed.attempts, claim };
+    return parsed.turn == null ? turn : { ...turn, opened: openedOf(parsed.turn) };
+  });
+}
+
+function openedOf(turn: unknown): OpenedTurn {
+  const opened = OpenedRow.parse(turn);
   switch (opened.kind) {
     case 'refused':
       return { kind: 'refused', eventContactId: opened.event_contact_id };

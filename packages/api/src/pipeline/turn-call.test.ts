@@ -14,7 +14,7 @@ import { contactScope, type Scope } from '../db/scope';
 import type { AgentProvider } from '../agents/agent-provider';
 import { createEchoProvider } from '../agents/echo-provider';
 import { createTurnGrants } from '../agents/turn-grants';
-import { finishTurn, openTurn, type OpenTurnOptions, type TurnResult } from './turn-call-repo';
+import { claimOpenTurns, finishTurn, openTurn, type OpenTurnOptions, type TurnResult } from './turn-call-repo';
 import { claimTurns, type ClaimedTurn } from './turn-queue-repo';
 import { createTurnRunner, LeaseLostError } from './turn-runner';
 import { createTurnWorker } from './turn-worker';
@@ -95,7 +95,7 @@ describeEachEngine('a turn in one call per step', (env) => {
     await env.admin('delete from turn_queue');
   });
 
-  it('claims with one worker call, opens and finishes with one call each, and opens no transaction', async () => {
+  it('claims and opens with one worker call, finishes with one call, and opens no transaction', async () => {
     const turn = await queued();
     const { db, counts } = countingDb(env.db);
     const outcomes: unknown[] = [];
@@ -107,8 +107,46 @@ describeEachEngine('a turn in one call per step', (env) => {
       await worker.stop();
     }
     expect(outcomes).toEqual([expect.objectContaining({ eventId: turn.eventId, status: 'done', replyText: 'echo: hello' })]);
-    expect(counts).toMatchObject({ call: 2, claimed: 1, transactions: 0 });
+    expect(counts).toMatchObject({ call: 1, claimed: 1, transactions: 0 });
     expect(await traces(turn.eventId)).toMatchObject({ status: 'done', claimed_by: null, outbox: 1, messages: 2, sessions: 1 });
+  });
+
+  it('claims and opens the turns of several contacts in one worker call, each opened in its own scope only', async () => {
+    const people = [];
+    for (const name of ['A', 'B']) {
+      const sender = `call-${randomUUID().slice(0, 8)}`;
+      const first = await queued(`first of ${name}`, sender);
+      await runner(env.db).run(await claim(first.eventId), new AbortController().signal);
+      await env.services.memories.remember(contactScope(env.tenantId, first.contactId), { content: `${name} likes zebras` });
+      people.push({ name, sender, contactId: first.contactId });
+    }
+    const next = new Map<string, string>();
+    for (const person of people) next.set(person.name, (await queued('zebras?', person.sender)).eventId);
+    const claimed = await claimOpenTurns(env.db, randomUUID(), 100, 60_000, 5, OPEN);
+    expect(claimed.map((turn) => turn.eventId).sort()).toEqual([...next.values()].sort());
+    for (const person of people) {
+      const turn = claimed.find((candidate) => candidate.eventId === next.get(person.name));
+      const opened = turn?.opened;
+      if (opened?.kind !== 'agent') throw new Error(`${person.name}'s turn opened as ${opened?.kind}`);
+      expect(opened.session.contactId).toBe(person.contactId);
+      expect(opened.history.map((m) => m.text)).toEqual([`first of ${person.name}`, `echo: first of ${person.name}`]);
+      expect(opened.recalled.map((m) => m.content)).toEqual([`${person.name} likes zebras`]);
+      expect(await traces(turn?.eventId ?? '')).toMatchObject({ status: 'queued', claimed_by: turn?.claim });
+    }
+  });
+
+  it('claims without opening a turn past its attempts, and a turn whose open fails (opened alone later)', async () => {
+    const fresh = await queued('never opened');
+    const [exhausted] = await claimOpenTurns(env.db, randomUUID(), 100, 1, 0, OPEN);
+    expect(exhausted).toMatchObject({ eventId: fresh.eventId, attempts: 1 });
+    expect(exhausted?.opened).toBeUndefined();
+    expect(await traces(fresh.eventId)).toMatchObject({ status: 'queued', sessions: 0 });
+
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const [failing] = await claimOpenTurns(env.db, randomUUID(), 100, 60_000, 5, { ...OPEN, commandPattern: '(' });
+    expect(failing).toMatchObject({ eventId: fresh.eventId, attempts: 2 });
+    expect(failing?.opened).toBeUndefined();
+    expect(await traces(fresh.eventId)).toMatchObject({ status: 'queued', claimed_by: failing?.claim, sessions: 0 });
   });
 
   it("neither reads nor changes another contact's turn: its event id and claim are nothing in this scope", async () => {

@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import { ContactId, TenantId } from '@switchboard/shared';
 import type { Db, SqlRunner } from '../db/db';
+import type { OpenedTurn } from './turn-call-repo';
 
 export interface ClaimedTurn {
   tenantId: TenantId;
@@ -16,6 +17,8 @@ export interface ClaimedTurn {
   attempts: number;
   /** The claim's token: finishing or renewing needs it, so a worker that lost its lease cannot. */
   claim: string;
+  /** The turn as opened by the call that claimed it; none: the runner opens it itself. */
+  opened?: OpenedTurn;
 }
 
 const ClaimRow = z.object({ tenant_id: TenantId, event_id: z.uuid(), contact_id: ContactId.nullable(), attempts: z.number().int() });

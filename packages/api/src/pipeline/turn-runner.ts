@@ -1,6 +1,7 @@
 /**
- * One claimed turn, in three steps: one call that opens it (the event, its agent, the session
- * opened or resumed with its recent transcript and the memories recalled for the message); the
+ * One claimed turn, in three steps: its opening (the event, its agent, the session opened or
+ * resumed with its recent transcript and the memories recalled for the message), which the claim
+ * brings along (`claim`: one call claims and opens) or one call of its own makes; the
  * provider (or a chat command) with no transaction open; one call that finishes it (transcript,
  * provider session id, event outcome, outbox row), which changes nothing unless this claim still
  * holds the queue row (else another worker owns the turn now). Both run in the turn's scope: the
@@ -21,7 +22,7 @@ import type { Log } from '../ops/ops-log';
 import type { Metrics } from '../ops/ops-metrics';
 import { closeSessionIn } from '../sessions/session-service';
 import { CHAT_COMMAND_PREFILTER, parseChatCommand, type ChatCommand } from './chat-command';
-import { createFinishCalls, openTurn, type OpenTurnOptions, type OpenedTurn, type TurnEvent, type TurnResult } from './turn-call-repo';
+import { claimOpenTurns, createFinishCalls, openTurn, type OpenTurnOptions, type OpenedTurn, type TurnEvent, type TurnResult } from './turn-call-repo';
 import { createTurnQuotes, type TurnQuotes } from './turn-quotes';
 import type { ClaimedTurn } from './turn-queue-repo';
 
@@ -91,7 +92,9 @@ export function createTurnRunner(deps: TurnRunnerDeps) {
 
   /** Opens the turn; a chat command is decided here (the SQL pattern only spares it a session). */
   async function open(scope: Scope, claimed: ClaimedTurn, commandPattern: string | null = CHAT_COMMAND_PREFILTER): Promise<Prepared> {
-    const opened = await openTurn(db, scope, claimed, { ...OPEN_OPTIONS, commandPattern });
+    const opened = commandPattern === OPEN_OPTIONS.commandPattern && claimed.opened
+      ? claimed.opened
+      : await openTurn(db, scope, claimed, { ...OPEN_OPTIONS, commandPattern });
     if (opened.kind === 'skip' || opened.kind === 'refused') return opened;
     const command = parseChatCommand(opened.event.text);
     if (command) return { kind: 'command', event: opened.event, command };
@@ -205,7 +208,12 @@ export function createTurnRunner(deps: TurnRunnerDeps) {
     return outcome;
   }
 
-  return { run, failExhausted };
+  /** Claims up to `limit` lane heads as the worker and opens them, in one call. */
+  function claim(token: string, limit: number, leaseMs: number): Promise<ClaimedTurn[]> {
+    return claimOpenTurns(db, token, limit, leaseMs, MAX_ATTEMPTS, OPEN_OPTIONS);
+  }
+
+  return { claim, run, failExhausted };
 }
 
 /** A turn runs in its event's scope: the contact's (a person or a group), or the owner's own. */

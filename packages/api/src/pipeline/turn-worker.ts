@@ -87,7 +87,7 @@ export function createTurnWorker(options: TurnWorkerOptions) {
   async function claimFree(): Promise<number> {
     const free = concurrency - running.size;
     if (free <= 0) return 0;
-    const claimed = await queueRepo.claimTurns(db, claimToken(prefix), free, leaseMs);
+    const claimed = await runner.claim(claimToken(prefix), free, leaseMs);
     for (const turn of claimed) launch(turn);
     return claimed.length;
   }
