@@ -1,8 +1,8 @@
 /**
  * Switchboard on a Supabase-shaped PostgreSQL (test/supabase-cluster.ts): given the project's
  * non-superuser `postgres` as DATABASE_URL, the real server migrates an empty database, logs requests
- * in as its generated login role, answers through the echo agent, recalls and searches memories by
- * trigram similarity with pg_trgm in `extensions`, keeps contacts apart, and leaves Supabase's API
+ * in as its generated login role, answers through the echo agent, recalls and searches memories by a
+ * misspelled word (with pg_trgm, unused now, in `extensions`), keeps contacts apart, and leaves Supabase's API
  * roles (anon, authenticated) no privilege on its tables.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -60,14 +60,14 @@ if (supabaseUrl) describe('the real server on a Supabase-shaped database [supaba
   it("recalls a contact's memory by a word that only resembles it, and never another contact's", async () => {
     const stored = await client.inbound(message('supa-a', 'remember the parcel goes to Lisbon'), { wait: true });
     expect(stored).toMatchObject({ reply: { text: 'remembered: the parcel goes to Lisbon' } });
-    // "Lisbo" is no word of the memory: only the trigram match (word_similarity, <%) finds it.
+    // "Lisbo" is no word of the memory: only the near-miss match (a word with one letter more) finds it.
     const recalled = await client.inbound(message('supa-a', 'recall Lisbo'), { wait: true });
     expect(recalled).toMatchObject({ reply: { text: 'the parcel goes to Lisbon' } });
     const stranger = await client.inbound(message('supa-b', 'recall Lisbo'), { wait: true });
     expect(stranger).toMatchObject({ reply: { text: 'no memories' } });
   });
 
-  it("searches the tenant's memories by trigram similarity", async () => {
+  it("searches the tenant's memories by a misspelled word", async () => {
     await client.memories.add({ content: 'the espresso machine needs descaling' });
     const found = await client.memories.list({ q: 'espreso' });
     expect(found.map((memory) => memory.content)).toEqual(['the espresso machine needs descaling']);

@@ -134,7 +134,7 @@ export async function listMemories(tx: ScopedTx, query: MemoryQuery): Promise<Me
   return rows.map(parseMemory);
 }
 
-/** Visible memories matching any word of the query or resembling it, best first (app.search_memories, as a turn's context recall). */
+/** Visible memories with a word of the query, or that word with one more letter, best first (app.search_memories, as a turn's context recall). */
 export async function searchMemories(tx: ScopedTx, text: string, query: MemoryQuery): Promise<Memory[]> {
   const owner = query.owner;
   const filtered = query.visibility !== undefined;

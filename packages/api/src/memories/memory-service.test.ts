@@ -58,9 +58,29 @@ describeEachEngine('memory service', (env) => {
     expect((await memories.recall(a, 'coffee or tea')).map((m) => m.content)[0]).toBe('A prefers tea over coffee');
   });
 
-  it('finds a memory by a misspelled word through trigram similarity', async () => {
-    const found = await env.services.memories.recall(b, 'alergic');
-    expect(found.map((m) => m.content)).toEqual(['B is allergic to cats']);
+  it('finds a memory by a query word that misses one letter, and ranks exact words first', async () => {
+    const { memories } = env.services;
+    expect((await memories.recall(b, 'alergic')).map((m) => m.content)).toEqual(['B is allergic to cats']);
+    expect((await memories.recall(env.owner, 'cat')).map((m) => m.content)).toEqual(['A has a cat named Miso', 'B is allergic to cats']);
+    // Two letters off, or a letter too many, is no match.
+    expect(await memories.recall(b, 'alegic')).toEqual([]);
+    expect(await memories.recall(b, 'allergics')).toEqual([]);
+  });
+
+  it('searches each kind of scope only where it may look', async () => {
+    const { memories } = env.services;
+    const search = async (scope: Scope, q: string, contact?: ContactId | 'owner') => contents(await memories.list(scope, { q, contact }));
+    // A contact: its own memories and the shared ones; never another contact's or the owner's private ones.
+    expect(await search(a, 'cat shop wifi')).toEqual(['A has a cat named Miso', 'shared: the shop opens at nine']);
+    expect(await search(b, 'cat shop wifi')).toEqual(['B is allergic to cats', 'shared: the shop opens at nine']);
+    expect(await search(b, 'cat shop', aId)).toEqual(await search(b, 'cat shop'));
+    expect(await search(group, 'cat fridays')).toEqual(['the group meets on Fridays']);
+    // The owner: the whole tenant, its own memories, or one contact's.
+    expect(await search(env.owner, 'cat shop wifi')).toEqual([
+      'A has a cat named Miso', 'B is allergic to cats', 'owner private: the wifi password is hunter2', 'shared: the shop opens at nine',
+    ]);
+    expect(await search(env.owner, 'cat shop wifi', 'owner')).toEqual(['owner private: the wifi password is hunter2', 'shared: the shop opens at nine']);
+    expect(await search(env.owner, 'cat shop wifi', bId)).toEqual(['B is allergic to cats']);
   });
 
   it('recalls the most recent visible memories for an empty query and respects the limit', async () => {
