@@ -38,6 +38,8 @@ const LEASE_MS = 60_000;
 const VOCABULARY = 20_000;
 const WORDS_PER_MEMORY = 10;
 const QUERY_WORDS = 6;
+/** What the fills write: vacuumed and analyzed before timing, as a database in use would be. */
+const FILLED_TABLES = ['inbound_events', 'turn_queue', 'contacts', 'memories'];
 
 export async function benchScaling(engine: BenchEngine, options: ScalingOptions, log: (line: string) => void): Promise<ScalingResult> {
   const opened = await openScalingDb(engine);
@@ -73,7 +75,11 @@ async function openScalingDb(engine: BenchEngine): Promise<{ db: Db; analyze: ()
   if (engine === 'pglite') {
     const db = await createPgliteDb({ kind: 'memory' });
     await migrate(db, MIGRATIONS_DIR);
-    return { db, analyze: () => db.adminTransaction((tx) => tx.exec('analyze')), close: () => db.close() };
+    const analyze = async () => {
+      await db.vacuum(FILLED_TABLES);
+      await db.adminTransaction((tx) => tx.exec('analyze'));
+    };
+    return { db, analyze, close: () => db.close() };
   }
   const binDir = findPostgresBinDir();
   if (!binDir) throw new Error('no PostgreSQL >= 15 server binaries found (set SB_PG_BIN)');
@@ -83,11 +89,21 @@ async function openScalingDb(engine: BenchEngine): Promise<{ db: Db; analyze: ()
     await admin.connect();
     await admin.query('create database sb_scaling');
     await admin.end();
-    const db = createPgDb({ connectionString: databaseUrl(cluster.url, 'sb_scaling') });
+    const url = databaseUrl(cluster.url, 'sb_scaling');
+    const db = createPgDb({ connectionString: url });
     await migrate(db, MIGRATIONS_DIR);
     return {
       db,
-      analyze: () => db.adminTransaction((tx) => tx.exec('analyze')),
+      // VACUUM runs outside a transaction, so on a connection of its own.
+      analyze: async () => {
+        const client = new Client({ connectionString: url });
+        await client.connect();
+        try {
+          await client.query(`vacuum analyze ${FILLED_TABLES.join(', ')}`);
+        } finally {
+          await client.end();
+        }
+      },
       close: async () => {
         await db.close();
         stopPostgresCluster(cluster);
@@ -99,15 +115,15 @@ async function openScalingDb(engine: BenchEngine): Promise<{ db: Db; analyze: ()
   }
 }
 
-/** Claims lane heads as the worker does, then frees them (untimed), `samples` times. */
+/** Claims lane heads as the worker does, then frees them by their event ids (untimed), `samples` times. */
 async function timeClaims(db: Db, samples: number): Promise<Percentiles> {
   const times: number[] = [];
   for (let i = 0; i < samples; i++) {
-    const claim = crypto.randomUUID();
     const started = performance.now();
-    await claimTurns(db, claim, CLAIM_LIMIT, LEASE_MS);
+    const claimed = await claimTurns(db, crypto.randomUUID(), CLAIM_LIMIT, LEASE_MS);
     times.push(performance.now() - started);
-    await db.adminTransaction((tx) => tx.query('update turn_queue set claimed_by = null, lease_until = null, attempts = 0 where claimed_by = $1', [claim]));
+    const events = claimed.map((turn) => turn.eventId);
+    await db.adminTransaction((tx) => tx.query('update turn_queue set claimed_by = null, lease_until = null, attempts = 0 where event_id = any ($1::uuid[])', [events]));
   }
   return percentiles(times);
 }
