@@ -86,3 +86,17 @@ begin
   end if;
 end
 $$;
+
+-- The search as one statement in a scope (the `call` of the database port): one round trip, where a
+-- transaction of its own took three.
+create function app.search_memories_in(tenant uuid, contact uuid, owner boolean,
+    query text, lim integer, of_owner boolean, of_contact uuid)
+  returns table (id uuid, contact_id uuid, author_contact_id uuid, visibility text, content text,
+    created_at timestamptz, updated_at timestamptz, score real)
+  language plpgsql
+  as $$
+begin
+  perform app.enter_scope(tenant, contact, owner);
+  return query select * from app.search_memories(query, lim, of_owner, of_contact);
+end
+$$;

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { ContactId, MemoryEventKind, MemoryId, Visibility, type Memory, type MemoryEvent, type MemoryOwnerFilter } from '@switchboard/shared';
-import type { ScopedTx } from '../db/db';
+import type { Db, ScopedTx } from '../db/db';
 import type { Scope } from '../db/scope';
 import { SqlParams, reachableRowsSql } from '../db/scope-sql';
 
@@ -134,14 +134,18 @@ export async function listMemories(tx: ScopedTx, query: MemoryQuery): Promise<Me
   return rows.map(parseMemory);
 }
 
-/** Visible memories with a word of the query, or that word with one more letter, best first (app.search_memories, as a turn's context recall). */
-export async function searchMemories(tx: ScopedTx, text: string, query: MemoryQuery): Promise<Memory[]> {
+/**
+ * Visible memories with a word of the query, or that word with one more letter, best first
+ * (app.search_memories, as a turn's context recall), in one statement in the scope.
+ */
+export async function searchMemories(db: Db, scope: Scope, text: string, query: MemoryQuery): Promise<Memory[]> {
   const owner = query.owner;
   const filtered = query.visibility !== undefined;
-  const { rows } = await tx.query(
-    `select ${MEMORY_COLUMNS} from app.search_memories($1::text, $2::int, $3::boolean, $4::uuid) m
-     where $5::text is null or m.visibility = $5
-     order by m.score desc, m.updated_at desc, m.id limit $6`,
+  const { rows } = await db.call(
+    scope,
+    `select ${MEMORY_COLUMNS} from app.search_memories_in($1, $2, $3, $4::text, $5::int, $6::boolean, $7::uuid) m
+     where $8::text is null or m.visibility = $8
+     order by m.score desc, m.updated_at desc, m.id limit $9`,
     [text, filtered ? Math.max(query.limit, FILTERED_SEARCH_DEPTH) : query.limit, owner === 'owner',
       owner === undefined || owner === 'owner' ? null : owner, query.visibility ?? null, query.limit],
   );

@@ -39,7 +39,7 @@ export function createMemoryService(deps: { db: Db }) {
     const text = input.q?.trim();
     const unstorable = text === undefined ? undefined : findUnstorableText(text);
     if (unstorable) throw new AppError('invalid_input', `Search text ${unstorable}`);
-    return db.transaction(scope, (tx) => (text ? repo.searchMemories(tx, text, query) : repo.listMemories(tx, query)));
+    return text ? repo.searchMemories(db, scope, text, query) : db.transaction(scope, (tx) => repo.listMemories(tx, query));
   }
 
   return {
