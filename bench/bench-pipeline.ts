@@ -24,8 +24,8 @@ import { openSqlStats, type SqlStatsReader } from './bench-sql-stats';
 /** bench/dist/bench/bench-pipeline.js → the repository root. */
 const REPO_ROOT = resolve(__dirname, '..', '..', '..');
 const PRIME_TIMEOUT_MS = 60_000;
-/** PGlite's queue cannot be read while the server holds the database: time for leftover turns. */
-const SETTLE_MS = 5_000;
+const IDLE_TIMEOUT_MS = 60_000;
+const IDLE_POLL_MS = 100;
 const RSS_SAMPLE_MS = 5_000;
 
 /** The clean-up of the engine being measured, for Ctrl-C. */
@@ -78,11 +78,15 @@ async function benchEngine(engine: BenchEngine, client: LoadClient, options: Opt
     if (reader && options.analyze) await phase('analyzing', () => reader.analyze());
     for (const [role, concurrency] of [['latency', options.latencyConcurrency], ['throughput', options.throughputConcurrency]] as const) {
       const run = { concurrency, seconds: options.durationS };
-      if (options.warmupS > 0) await phase(`the ${role} warm-up`, () => client.run(target, { concurrency, seconds: options.warmupS }));
+      if (options.warmupS > 0) {
+        await phase(`the ${role} warm-up`, () => client.run(target, { concurrency, seconds: options.warmupS }));
+        // The warm-up's last requests leave turns running: the run starts when they are done.
+        await phase('waiting for the warm-up\'s turns', () => waitForIdle(target));
+      }
       result.runs.push(await phase(`the ${role} run`, () => measure(server, role, stats, () => client.run(target, run))));
     }
     if (options.sequentialTurns > 0) {
-      await (stats ? stats.waitForEmptyQueue() : new Promise((resolve) => setTimeout(resolve, SETTLE_MS)));
+      await waitForIdle(target);
       result.runs.push(await phase('the one-at-a-time run', () => measure(server, 'one-at-a-time', stats, () => runOneAtATime(target, options.sequentialTurns))));
     }
     if (options.soakS > 0 && engine === 'pglite') {
@@ -149,6 +153,18 @@ async function measure(server: BenchServer, role: Role, stats: SqlStatsReader | 
   const rss = rssOf(rssMb);
   log(`bench [${server.engine}]: ${role}: server RSS first ${rss.firstMb} MB, last ${rss.lastMb} MB, max ${rss.maxMb} MB`);
   return { role, ...result, cpu, rss, ...(sql ? { sql } : {}) };
+}
+
+/** Waits until the server has no turn queued or running (its `sb_turn_queue_depth` gauge reads 0). */
+async function waitForIdle(target: LoadTarget): Promise<void> {
+  const deadline = Date.now() + IDLE_TIMEOUT_MS;
+  for (;;) {
+    const response = await fetch(`${target.baseUrl}/metrics`, { headers: { authorization: `Bearer ${target.token}` } });
+    const depth = /^sb_turn_queue_depth (\d+)/m.exec(await response.text())?.[1];
+    if (depth === '0') return;
+    if (Date.now() > deadline) throw new Error(`the server still had ${depth ?? 'an unknown number of'} turns queued after ${IDLE_TIMEOUT_MS / 1000} s`);
+    await new Promise((resolve) => setTimeout(resolve, IDLE_POLL_MS));
+  }
 }
 
 /** RSS over a run: first and last sample, and the largest; the soak run's "not growing" is last vs first. */

@@ -32,14 +32,12 @@ export interface SqlStatsReader {
   /** ANALYZE, as autovacuum soon would: plans made while the tables looked empty are replanned. */
   analyze(): Promise<void>;
   read(turns: number): Promise<SqlStats>;
-  /** Waits until no turn is queued (turns left over from a run whose callers went away). */
-  waitForEmptyQueue(): Promise<void>;
   close(): Promise<void>;
 }
 
 interface StatementRow { query: string; calls: string; total_plan_time: number; total_exec_time: number; toplevel: boolean }
 
-const OWN_QUERIES = /pg_stat_statements|::int as n from turn_queue|^create extension/i;
+const OWN_QUERIES = /pg_stat_statements|^create extension/i;
 
 interface UpdateCounts { [table: string]: { updates: number; hot: number } }
 
@@ -76,14 +74,6 @@ export async function openSqlStats(url: string): Promise<SqlStatsReader> {
         if (done > 0) updates[table] = { perTurn: Math.round((done / Math.max(1, turns)) * 1000) / 1000, hotPct: Math.round((hot / done) * 100) };
       }
       return { ...summarize(rows.filter((row) => !OWN_QUERIES.test(row.query.trim())), turns), updates };
-    },
-    async waitForEmptyQueue() {
-      for (let waited = 0; waited < 60_000; waited += 200) {
-        const { rows } = await admin.query<{ n: number }>('select count(*)::int as n from turn_queue');
-        if ((rows[0]?.n ?? 0) === 0) return;
-        await new Promise((resolve) => setTimeout(resolve, 200));
-      }
-      throw new Error('the turn queue did not drain within 60 s');
     },
     close: () => admin.end(),
   };

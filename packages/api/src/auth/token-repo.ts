@@ -60,16 +60,26 @@ export async function registerToken(db: Db, tenantId: TenantId | null, kind: Tok
   });
 }
 
-/** Token lookups remembered for `ttlMs`: a request costs no database round trip for its token. */
+/**
+ * Token lookups remembered for `ttlMs`: a request costs no database round trip for its token.
+ * Requests that miss together share one lookup: when an entry runs out under load, every request
+ * in flight would otherwise queue its own (on PGlite, one after another on the only connection).
+ */
 export function createCachedAuthenticate(db: Db, ttlMs: number) {
-  const cache = new Map<string, { owner: Caller | undefined; until: number }>();
-  const authenticate = async (token: string): Promise<Caller | undefined> => {
-    const hit = cache.get(token);
-    if (hit && hit.until > Date.now()) return hit.owner;
-    const owner = await findTokenOwner(db, token);
+  const cache = new Map<string, { owner: Promise<Caller | undefined>; until: number }>();
+  const lookUp = (token: string): Promise<Caller | undefined> => {
+    const entry = { owner: findTokenOwner(db, token), until: Number.POSITIVE_INFINITY };
     if (cache.size > 10_000) cache.clear();
-    cache.set(token, { owner, until: Date.now() + ttlMs });
-    return owner;
+    cache.set(token, entry);
+    entry.owner.then(
+      () => { entry.until = Date.now() + ttlMs; },
+      () => { if (cache.get(token) === entry) cache.delete(token); },
+    );
+    return entry.owner;
+  };
+  const authenticate = (token: string): Promise<Caller | undefined> => {
+    const hit = cache.get(token);
+    return hit && hit.until > Date.now() ? hit.owner : lookUp(token);
   };
   /** Forgets every remembered lookup (a tenant was erased: its tokens stop working at once here). */
   const forget = () => cache.clear();

@@ -1,7 +1,8 @@
 /**
  * The embedded adapter: PGlite (Postgres compiled to WASM) in a data directory, or in memory.
- * PGlite is a single connection: transactions queue on its mutex, and inside one only the
- * transaction's handle may be used. A data directory is locked for this process (data-dir-lock).
+ * PGlite is a single connection: operations queue on a turnstile (one at a time, each started from
+ * a macrotask), and inside a transaction only the transaction's handle may be used. A data
+ * directory is locked for this process (data-dir-lock).
  */
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import { type Db, type SqlRunner, SET_APP_ROLE_SQL, SET_SCOPE_SQL, SET_WORKER_SQL, callScopeParams, scopeParams, withScope } from './db';
@@ -51,28 +52,19 @@ const START_PARAMS = [...PGlite.defaultStartParams, '-c', 'shared_buffers=32MB']
 
 function wrapPglite(pg: PGlite, onClose: () => void): PgliteDb {
   let adminClosed = false;
-  const inTransaction = async <T>(prepare: (tx: Transaction) => Promise<unknown>, fn: (runner: SqlRunner) => Promise<T>) => {
-    try {
-      return await pg.transaction(async (tx) => {
+  const exclusive = createTurnstile();
+  const inTransaction = <T>(prepare: (tx: Transaction) => Promise<unknown>, fn: (runner: SqlRunner) => Promise<T>) =>
+    exclusive(() =>
+      pg.transaction(async (tx) => {
         await prepare(tx);
         return fn(toRunner(tx));
-      });
-    } finally {
-      // PGlite runs queries synchronously and settles its promises as microtasks: a busy worker would
-      // chain transactions without ever returning to the event loop, and requests on sockets not yet
-      // read would wait until it ran dry. Yielding once per transaction lets I/O in.
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-  };
+      }));
 
-  const runStatement = async <R>(sql: string, params: readonly unknown[]) => {
-    try {
+  const runStatement = <R>(sql: string, params: readonly unknown[]) =>
+    exclusive(async () => {
       const result = await pg.query<R>(sql, [...params]);
       return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length };
-    } finally {
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-  };
+    });
 
   return {
     engine: 'pglite',
@@ -93,13 +85,13 @@ function wrapPglite(pg: PGlite, onClose: () => void): PgliteDb {
     listen: async () => async () => undefined,
     async vacuum(tables) {
       if (!tables.every((table) => /^[a-z_]{1,63}$/.test(table))) throw new Error('vacuum takes plain table names');
-      // VACUUM cannot run in a transaction; PGlite's own lock keeps it from interleaving with one.
-      await pg.exec(`vacuum ${tables.join(', ')}`);
+      // VACUUM cannot run in a transaction; the turnstile keeps it from interleaving with one.
+      await exclusive(() => pg.exec(`vacuum ${tables.join(', ')}`));
     },
     closeAdmin: async () => {
       adminClosed = true;
     },
-    dump: () => pg.dumpDataDir('none'),
+    dump: () => exclusive(() => pg.dumpDataDir('none')),
     async close() {
       try {
         await pg.close();
@@ -107,6 +99,41 @@ function wrapPglite(pg: PGlite, onClose: () => void): PgliteDb {
         onClose();
       }
     },
+  };
+}
+
+/**
+ * One database operation at a time, each started from a macrotask (setImmediate), never from the
+ * microtasks of whatever callback finished the one before. PGlite runs a statement synchronously
+ * on this thread: started from microtasks, the queued operations would run one after another
+ * inside a single socket's callback, and a burst of requests would be read one per statement
+ * (64 messages sent at once took 1.5 s to all reach the accept). Started from the check phase,
+ * each event-loop turn reads every socket that is ready, then runs one operation.
+ */
+export function createTurnstile() {
+  let busy = false;
+  const waiting: Array<() => void> = [];
+  const enter = () =>
+    new Promise<void>((resolve) => {
+      const start = () => setImmediate(resolve);
+      if (busy) waiting.push(start);
+      else {
+        busy = true;
+        start();
+      }
+    });
+  const leave = () => {
+    const next = waiting.shift();
+    if (next) next();
+    else busy = false;
+  };
+  return async <T>(work: () => Promise<T>): Promise<T> => {
+    await enter();
+    try {
+      return await work();
+    } finally {
+      leave();
+    }
   };
 }
 
