@@ -7,8 +7,9 @@
 -- word_similarity (about 10 µs) on each. Now:
 --  * app.search_memories reads one branch per kind of visible row (the contact's own memories, the
 --    shared ones, the owner's filters), each on a btree index whose quals are leakproof equalities;
---  * the fuzzy match is part of the search column: each word of four letters or more is stored
---    with every spelling that leaves one letter out (weight D, no positions), so a query word that
+--  * the fuzzy match is part of the search column: each word of 4 to 30 letters is stored with
+--    every spelling that leaves one letter out (weight D, no positions; a longer word, such as a
+--    pasted token, would cost its length squared and could pass tsvector's 1 MB), so a query word that
 --    misses a letter ("alergic", "Lisbo", "cat" for "cats") matches by plain full-text lookup;
 --    exact words (weight A) rank first;
 --  * the two GIN indexes, which no query under sb_app could use, are dropped.
@@ -21,7 +22,7 @@ create function app.search_lexemes(content text) returns tsvector
         select distinct pg_catalog.overlay(w.lexeme, '', i, 1)
         from pg_catalog.unnest(pg_catalog.to_tsvector('simple'::regconfig, content)) w,
           pg_catalog.generate_series(1, pg_catalog.length(w.lexeme)) i
-        where pg_catalog.length(w.lexeme) >= 4))
+        where pg_catalog.length(w.lexeme) between 4 and 30))
   $$;
 
 drop index if exists memories_trigram;

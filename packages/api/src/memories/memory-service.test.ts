@@ -67,6 +67,17 @@ describeEachEngine('memory service', (env) => {
     expect(await memories.recall(b, 'allergics')).toEqual([]);
   });
 
+  it('stores and finds a memory holding long pasted tokens (no near misses for words over 30 letters)', async () => {
+    const { memories } = env.services;
+    const token = 'k'.repeat(1000) + 'x'.repeat(1000);
+    const content = `${token} ${'q'.repeat(300)} the parcel locker code`;
+    const stored = await memories.remember(a, { content });
+    expect((await memories.recall(a, 'locker')).map((m) => m.id)).toEqual([stored.id]);
+    expect((await memories.recall(a, token)).map((m) => m.id)).toEqual([stored.id]);
+    expect(await memories.recall(a, token.slice(1))).toEqual([]);
+    await memories.delete(a, stored.id);
+  });
+
   it('searches each kind of scope only where it may look', async () => {
     const { memories } = env.services;
     const search = async (scope: Scope, q: string, contact?: ContactId | 'owner') => contents(await memories.list(scope, { q, contact }));
