@@ -171,7 +171,8 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       log,
     });
     wakeWorker = worker.wake;
-    await db.listen('sb_turns', worker.wake);
+    // Accepts here wake the worker themselves; their own notifications would only cost an empty claim.
+    await db.listen('sb_turns', worker.wake, { othersOnly: true });
     await db.listen('sb_outbox', () => services.outbox.notify());
     await worker.start(db.engine === 'pglite');
     const housekeeping = setInterval(() => {

@@ -55,10 +55,11 @@ export interface Db {
   adminTransaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T>;
   /**
    * Calls `onNotify` whenever a transaction that ran `pg_notify(channel, …)` commits, in any process
-   * (PostgreSQL: LISTEN on a connection of its own). PGlite serves one process, whose own signals
-   * wake it, so there it does nothing. Resolves to what stops listening.
+   * (PostgreSQL: LISTEN on a connection of its own); with `othersOnly`, not for those this Db's own
+   * connections committed (for a caller that signals itself). PGlite serves one process, whose own
+   * signals wake it, so there it does nothing. Resolves to what stops listening.
    */
-  listen(channel: string, onNotify: () => void): Promise<() => Promise<void>>;
+  listen(channel: string, onNotify: () => void, options?: { othersOnly?: boolean }): Promise<() => Promise<void>>;
   /**
    * Vacuums the tables (plain names): PGlite runs without autovacuum (single-user mode), so dead row
    * versions of tables that are updated and deleted all the time pile up and slow every scan. On

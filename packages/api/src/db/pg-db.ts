@@ -28,6 +28,7 @@ export function createPgDb(options: PgDbOptions): Db {
   const pool = app === undefined ? ownerPool : createPool(app, { max }, log);
   let adminClosed = false;
   let listener: PgListener | undefined;
+  const ownBackends = trackBackends([...new Set([ownerPool, pool])]);
 
   /** `begin` is the first statement of `opening`, so a scoped transaction costs one round trip to open. */
   async function inTransaction<T>(opening: string, fn: (runner: SqlRunner) => Promise<T>, from = pool): Promise<T> {
@@ -76,9 +77,9 @@ export function createPgDb(options: PgDbOptions): Db {
       if (separate) await ownerPool.end();
     },
     vacuum: async () => undefined,
-    listen(channel, onNotify) {
-      listener ??= createPgListener(app ?? options.connectionString, log);
-      return listener.listen(channel, onNotify);
+    listen(channel, onNotify, listenOptions) {
+      listener ??= createPgListener(app ?? options.connectionString, log, (pid) => ownBackends.has(pid));
+      return listener.listen(channel, onNotify, listenOptions);
     },
     async close() {
       await listener?.close();
@@ -92,6 +93,23 @@ function createPool(connectionString: string, options: { max: number; idleTimeou
   // An idle client that loses its server emits here; without a listener the process would crash.
   pool.on('error', (error) => log.warn({ err: error }, 'postgres pool: an idle connection failed'));
   return pool;
+}
+
+/** The backend process ids of the pools' live connections (a notification names its sender's). */
+function trackBackends(pools: Pool[]): Set<number> {
+  const pids = new Set<number>();
+  const pidOf = (client: PoolClient) => (client as PoolClient & { processID?: number | null }).processID;
+  for (const pool of pools) {
+    pool.on('connect', (client) => {
+      const pid = pidOf(client);
+      if (typeof pid === 'number') pids.add(pid);
+    });
+    pool.on('remove', (client) => {
+      const pid = pidOf(client);
+      if (typeof pid === 'number') pids.delete(pid);
+    });
+  }
+  return pids;
 }
 
 /**

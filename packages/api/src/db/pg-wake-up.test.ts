@@ -1,7 +1,8 @@
 /**
  * Wake-ups between processes on one PostgreSQL (LISTEN/NOTIFY). A queued turn or reply notifies
  * listeners when its transaction commits, never before and never for a rollback; a listener whose
- * connection was cut reconnects and is called once. Across processes: messages accepted by this
+ * connection was cut reconnects and is called once; one that signals itself is not called for what
+ * its own connections committed. Across processes: messages accepted by this
  * test process (a Db and services, no worker of its own) are run by a real server process whose
  * worker polls only every 5 s, each within 1.5 s, so it was woken, not polling.
  */
@@ -85,6 +86,23 @@ if (availableEngines().includes('postgres')) {
       await accept('after the cut');
       await until('a wake-up on the new connection', () => (turns.seen.count > after ? true : undefined), 5_000);
       await (await turns.stop)();
+    });
+
+    it('skips, for a listener that signals itself, what its own connections committed, and not what another connection did', async () => {
+      const all = { count: 0 };
+      const others = { count: 0 };
+      const stops = await Promise.all([
+        listening.listen('sb_turns', () => (all.count += 1)),
+        listening.listen('sb_turns', () => (others.count += 1), { othersOnly: true }),
+      ]);
+      await createServices(listening).inbound.accept(owner(), { channel: 'cli', messageId: randomUUID(), text: 'from my own pool' });
+      await until('the wake-up of the listener that takes every one', () => (all.count > 0 ? true : undefined), 5_000);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(others.count).toBe(0);
+      await accept('from another pool');
+      await until('the wake-up from another connection', () => (others.count > 0 ? true : undefined), 5_000);
+      expect(all.count).toBe(2);
+      for (const stop of stops) await stop();
     });
 
     it('refuses a channel name that is not a plain name, as it is written into LISTEN', async () => {

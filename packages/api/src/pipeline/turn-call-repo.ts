@@ -136,12 +136,16 @@ export interface TurnResult {
 }
 
 const FinishedRow = z.discriminatedUnion('result', [
-  z.object({ result: z.literal('finished') }),
+  z.object({ result: z.literal('finished'), lane_next: z.boolean() }),
   z.object({ result: z.literal('lost') }),
   z.object({ result: z.literal('refused'), event_contact_id: ContactId.nullable() }),
 ]);
 
-export type FinishedTurn = { result: 'finished' } | { result: 'lost' } | { result: 'refused'; eventContactId: ContactId | null };
+/** `nextInLane`: another message of the turn's chat was queued behind it when it finished. */
+export type FinishedTurn =
+  | { result: 'finished'; nextInLane: boolean }
+  | { result: 'lost' }
+  | { result: 'refused'; eventContactId: ContactId | null };
 
 /** Finishes a claimed turn, all or nothing: `lost` when the claim no longer holds it (nothing changed). */
 export async function finishTurn(db: Db, scope: Scope, claimed: ClaimedTurn, turn: TurnResult): Promise<FinishedTurn> {
@@ -167,7 +171,8 @@ function finishArgs(claimed: ClaimedTurn, turn: TurnResult): unknown[] {
 
 function finishedOf(row: unknown): FinishedTurn {
   const finished = FinishedRow.parse(row);
-  return finished.result === 'refused' ? { result: 'refused', eventContactId: finished.event_contact_id } : finished;
+  if (finished.result === 'refused') return { result: 'refused', eventContactId: finished.event_contact_id };
+  return finished.result === 'finished' ? { result: 'finished', nextInLane: finished.lane_next } : finished;
 }
 
 interface FinishCall {

@@ -111,6 +111,16 @@ describeEachEngine('a turn in one call per step', (env) => {
     expect(await traces(turn.eventId)).toMatchObject({ status: 'done', claimed_by: null, outbox: 1, messages: 2, sessions: 1 });
   });
 
+  it("says whether the turn's own chat has another message queued behind it, and no other chat's", async () => {
+    const sender = `call-${randomUUID().slice(0, 8)}`;
+    const first = await queued('first', sender);
+    const second = await queued('second', sender);
+    await queued('another chat waits too');
+    const ran = [];
+    for (const turn of [first, second]) ran.push(await runner(env.db).run(await claim(turn.eventId), new AbortController().signal));
+    expect(ran.map((finished) => [finished?.outcome.replyText, finished?.nextInLane])).toEqual([['echo: first', true], ['echo: second', false]]);
+  });
+
   it('claims and opens the turns of several contacts in one worker call, each opened in its own scope only', async () => {
     const people = [];
     for (const name of ['A', 'B']) {
@@ -239,8 +249,8 @@ describeEachEngine('a turn in one call per step', (env) => {
     const turn = async (text: string, providerSessionId: string, during?: () => Promise<unknown>) => {
       const { eventId, contactId } = await queued(text, sender);
       [next, duringRun] = [providerSessionId, during];
-      const outcome = await runner(env.db, provider).run(await claim(eventId), new AbortController().signal);
-      return { sessionId: outcome?.sessionId, scope: contactScope(env.tenantId, contactId) };
+      const finished = await runner(env.db, provider).run(await claim(eventId), new AbortController().signal);
+      return { sessionId: finished?.outcome.sessionId, scope: contactScope(env.tenantId, contactId) };
     };
     const agentId = (await env.services.agents.getByName(env.owner, 'default')).id;
 
@@ -274,7 +284,7 @@ describeEachEngine('a turn in one call per step', (env) => {
       status: 'done', session: opened.session, replyText: 'ok', error: null, usage: null, quotedContactIds: [],
       providerSessionId: 'provider-mine', outboxText: 'ok',
     };
-    expect(await finishTurn(env.db, scope, claimed, result)).toEqual({ result: 'finished' });
+    expect(await finishTurn(env.db, scope, claimed, result)).toEqual({ result: 'finished', nextInLane: false });
     expect(await traces(turn.eventId)).toMatchObject({ status: 'done', messages: 2, provider_ids: 'provider-other' });
   });
 
@@ -293,7 +303,7 @@ describeEachEngine('a turn in one call per step', (env) => {
       status: 'done', session: aSession, replyText: 'intruder', error: null, usage: null, quotedContactIds: [],
       providerSessionId: 'hijacked', outboxText: 'intruder',
     };
-    expect(await finishTurn(env.db, asB, turnB, result)).toEqual({ result: 'finished' });
+    expect(await finishTurn(env.db, asB, turnB, result)).toEqual({ result: 'finished', nextInLane: false });
     expect(await traces(a.eventId)).toEqual(aTraces);
     expect(aTraces).toMatchObject({ status: 'done', messages: 2, sessions: 1, provider_ids: '-' });
     expect(await env.admin(`select 1 from messages where text = 'intruder' or session_id = $1 and contact_id <> $2`, [aSession.id, a.contactId]))
@@ -308,7 +318,7 @@ describeEachEngine('a turn in one call per step', (env) => {
     for (const turn of [command, lookalike]) {
       outcomes.push(await runner(env.db).run(claimed.find((c) => c.eventId === turn.eventId)!, new AbortController().signal));
     }
-    expect(outcomes.map((o) => o?.replyText)).toEqual([expect.stringContaining(`contact ${command.contactId}`), 'echo: /resetting the router did not help']);
+    expect(outcomes.map((o) => o?.outcome.replyText)).toEqual([expect.stringContaining(`contact ${command.contactId}`), 'echo: /resetting the router did not help']);
     expect(await traces(command.eventId)).toMatchObject({ status: 'done', session_id: null, outbox: 1, messages: 0, sessions: 0 });
     expect(await traces(lookalike.eventId)).toMatchObject({ status: 'done', outbox: 1, messages: 2, sessions: 1 });
   });

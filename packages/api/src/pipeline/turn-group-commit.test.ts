@@ -47,7 +47,7 @@ describeEachEngine('group commit of finished turns', (env) => {
     const calls = [finish(a!, claimOf(a!.eventId)), finish(b!, randomUUID()), finish(c!, claimOf(c!.eventId), 'not-a-uuid')];
     const { rows } = await env.db.batchCall<{ entry: unknown }>('select entry from app.finish_turns($1::jsonb) entry', [JSON.stringify(calls)]);
     expect(rows.map((row) => row.entry)).toEqual([
-      { ok: { result: 'finished' } },
+      { ok: { result: 'finished', lane_next: false } },
       { ok: { result: 'lost' } },
       { error: expect.stringContaining('uuid'), code: '22P02' },
     ]);

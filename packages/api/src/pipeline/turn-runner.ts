@@ -48,6 +48,12 @@ export interface TurnOutcome {
   error: string | null;
 }
 
+/** A finished turn as the worker sees it: `nextInLane`, its chat had another message queued behind it. */
+export interface FinishedRun {
+  outcome: TurnOutcome;
+  nextInLane: boolean;
+}
+
 export class LeaseLostError extends Error {
   constructor(eventId: string) {
     super(`the claim on turn ${eventId} was lost to another worker`);
@@ -141,12 +147,13 @@ export function createTurnRunner(deps: TurnRunnerDeps) {
   }
 
   /** Stores the turn's result in one call; throws LeaseLostError (nothing stored) when the claim was lost. */
-  async function finish(scope: Scope, claimed: ClaimedTurn, result: TurnResult): Promise<TurnOutcome> {
+  async function finish(scope: Scope, claimed: ClaimedTurn, result: TurnResult): Promise<FinishedRun> {
     const finished = await finishCalls(scope, claimed, result);
     if (finished.result === 'lost') throw new LeaseLostError(claimed.eventId);
     if (finished.result === 'refused') throw new ClaimRefusedError(claimed.eventId, claimed.contactId, finished.eventContactId);
     const { status, replyText, error } = result;
-    return { eventId: claimed.eventId, contactId: claimed.contactId, status, sessionId: result.session?.id ?? null, replyText, error };
+    const outcome = { eventId: claimed.eventId, contactId: claimed.contactId, status, sessionId: result.session?.id ?? null, replyText, error };
+    return { outcome, nextInLane: finished.nextInLane };
   }
 
   /** One log line and the metrics of a finished turn. The texts go in content fields (logged only when asked). */
@@ -162,14 +169,14 @@ export function createTurnRunner(deps: TurnRunnerDeps) {
   }
 
   /** Runs a claimed turn to its end; throws LeaseLostError when another worker took it over. */
-  async function run(claimed: ClaimedTurn, signal: AbortSignal): Promise<TurnOutcome | undefined> {
+  async function run(claimed: ClaimedTurn, signal: AbortSignal): Promise<FinishedRun | undefined> {
     const startedAt = performance.now();
-    const outcome = await runClaimed(claimed, signal);
-    if (outcome) report(claimed, outcome.outcome, outcome.provider, outcome.text, startedAt);
-    return outcome?.outcome;
+    const ran = await runClaimed(claimed, signal);
+    if (ran) report(claimed, ran.finished.outcome, ran.provider, ran.text, startedAt);
+    return ran?.finished;
   }
 
-  async function runClaimed(claimed: ClaimedTurn, signal: AbortSignal): Promise<{ outcome: TurnOutcome; provider: TurnProvider; text: string } | undefined> {
+  async function runClaimed(claimed: ClaimedTurn, signal: AbortSignal): Promise<{ finished: FinishedRun; provider: TurnProvider; text: string } | undefined> {
     const scope = scopeOfClaim(claimed);
     const prepared = await open(scope, claimed);
     if (prepared.kind === 'skip') return undefined;
@@ -190,22 +197,22 @@ export function createTurnRunner(deps: TurnRunnerDeps) {
     // stored and sent with U+FFFD instead, the turn finishes, and its batch's other turns with it.
     const replyText = reply ? toStorableText(reply.text) : null;
     const providerSessionId = reply?.providerSessionId == null ? null : toStorableText(reply.providerSessionId);
-    const outcome = await finish(scope, claimed, {
+    const finished = await finish(scope, claimed, {
       status: reply ? 'done' : 'failed', session: prepared.kind === 'agent' ? prepared.session : null, replyText, error,
       usage: reply?.usage ?? null, quotedContactIds: quotes.ids(), providerSessionId, outboxText: replyText ?? FAILURE_NOTICE,
     });
-    return { outcome, provider: prepared.kind === 'agent' ? prepared.agent.provider : 'command', text: prepared.event.text };
+    return { finished, provider: prepared.kind === 'agent' ? prepared.agent.provider : 'command', text: prepared.event.text };
   }
 
   /** A turn that kept crashing its worker: recorded as failed without running it again (and without a reply). */
-  async function failExhausted(claimed: ClaimedTurn): Promise<TurnOutcome> {
+  async function failExhausted(claimed: ClaimedTurn): Promise<FinishedRun> {
     const startedAt = performance.now();
     const error = `gave up after ${MAX_ATTEMPTS} attempts`;
-    const outcome = await finish(scopeOfClaim(claimed), claimed, {
+    const finished = await finish(scopeOfClaim(claimed), claimed, {
       status: 'failed', session: null, replyText: null, error, usage: null, quotedContactIds: [], providerSessionId: null, outboxText: null,
     });
-    report(claimed, outcome, 'none', null, startedAt);
-    return outcome;
+    report(claimed, finished.outcome, 'none', null, startedAt);
+    return finished;
   }
 
   /** Claims up to `limit` lane heads as the worker and opens them, in one call. */

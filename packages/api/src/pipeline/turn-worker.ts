@@ -1,9 +1,13 @@
 /**
  * The worker loop: claim lane heads up to the free slots of the concurrency cap, run each turn,
- * and claim again when a turn ends (its lane's next message is now the head), when new work is
- * signalled, or on the poll interval (work queued by other processes, expired leases). Running
- * turns keep their leases alive; stopping waits for them, then aborts what is left. At start it
- * frees what a killed predecessor claimed: every claim on PGlite, those of its lasting id elsewhere.
+ * and claim again when new work is signalled (`wake`: an accept here, NOTIFY from another process),
+ * on the poll interval (a safety net: expired leases, a lost notification), and when a turn ends
+ * and something may be waiting for its slot: its chat's next message (the finish says so), a
+ * wake-up since the turn started (its claim may have met the turn's lane still busy), a claim in
+ * flight or one that filled every free slot (more may be claimable). A lone turn in a quiet moment
+ * thus ends without an empty claim. Running turns keep their leases alive; stopping waits for
+ * them, then aborts what is left. At start it frees what a killed predecessor claimed: every claim
+ * on PGlite, those of its lasting id elsewhere.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { Db, SqlRunner } from '../db/db';
@@ -41,11 +45,22 @@ export function createTurnWorker(options: TurnWorkerOptions) {
   const running = new Map<string, Running>();
   let stopped = false;
   let signalled = false;
+  /** Wake-ups from outside the loop (accepts, notifications), counted. */
+  let wakeUps = 0;
+  /** A claim is in the database now. */
+  let claiming = false;
+  /** The last claim may have left claimable turns: it filled every free slot, or there was none. */
+  let backlog = false;
   let notify: (() => void) | undefined;
   let loopDone: Promise<void> | undefined;
   let renewTimer: NodeJS.Timeout | undefined;
 
   function wake(): void {
+    wakeUps += 1;
+    claimAgain();
+  }
+
+  function claimAgain(): void {
     signalled = true;
     notify?.();
   }
@@ -69,9 +84,15 @@ export function createTurnWorker(options: TurnWorkerOptions) {
 
   function launch(turn: queueRepo.ClaimedTurn): void {
     const controller = new AbortController();
+    const wakeUpsAtLaunch = wakeUps;
+    let quiet = false;
     const work = turn.attempts > MAX_ATTEMPTS ? runner.failExhausted(turn) : runner.run(turn, controller.signal);
     const done = work
-      .then((outcome) => outcome && onOutcome(outcome))
+      .then((finished) => {
+        if (!finished) return;
+        quiet = !finished.nextInLane;
+        onOutcome(finished.outcome);
+      })
       .catch((error: unknown) => {
         const ids = { tenantId: turn.tenantId, contactId: turn.contactId, eventId: turn.eventId, attempt: turn.attempts };
         if (error instanceof LeaseLostError || error instanceof ClaimRefusedError) log.warn(ids, error.message);
@@ -79,17 +100,29 @@ export function createTurnWorker(options: TurnWorkerOptions) {
       })
       .finally(() => {
         running.delete(turn.eventId);
-        wake();
+        if (!quiet || claiming || backlog || wakeUps !== wakeUpsAtLaunch) claimAgain();
       });
     running.set(turn.eventId, { claim: turn.claim, controller, done });
   }
 
   async function claimFree(): Promise<number> {
     const free = concurrency - running.size;
-    if (free <= 0) return 0;
-    const claimed = await runner.claim(claimToken(prefix), free, leaseMs);
-    for (const turn of claimed) launch(turn);
-    return claimed.length;
+    if (free <= 0) {
+      backlog = true;
+      return 0;
+    }
+    claiming = true;
+    try {
+      const claimed = await runner.claim(claimToken(prefix), free, leaseMs);
+      backlog = claimed.length === free;
+      for (const turn of claimed) launch(turn);
+      return claimed.length;
+    } catch (error) {
+      backlog = true;
+      throw error;
+    } finally {
+      claiming = false;
+    }
   }
 
   async function loop(): Promise<void> {
